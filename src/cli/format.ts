@@ -1,0 +1,133 @@
+/** Showing a decision to people (text) and programs (JSON), with times in the site's time zone. */
+import { DateTime } from 'luxon';
+import { describeAction } from '../config/actions.js';
+import { describeReason } from '../routing/conditions.js';
+import type { Decision, Outcome, Plan, Step, TraceEntry } from '../routing/types.js';
+
+export interface CallShown {
+  readonly did: string;
+  readonly caller: string;
+  readonly at: number;
+  readonly inputs: readonly string[];
+}
+
+/** A local time in a zone, e.g. `Mon 2026-11-23 09:00 CST`. */
+export function localTime(ms: number, zone: string): string {
+  return DateTime.fromMillis(ms, { zone }).toFormat('ccc yyyy-LL-dd HH:mm ZZZZ');
+}
+
+function zoneOf(plan: Plan, site: string | null, fallback: string): string {
+  return (site && plan.sites.get(site)?.timezone) || fallback;
+}
+
+/** One line per step of the path. */
+export function describeStep(s: Step): string {
+  switch (s.kind) {
+    case 'rule':
+      return `rule ${s.ruleSet}[${s.index + 1}] '${s.rule}' matched`;
+    case 'no-rule':
+      return `no rule of ${s.ruleSet} gave a destination`;
+    case 'goto':
+      return `continue in rule set ${s.ruleSet}`;
+    case 'play':
+      return `play ${s.sound}`;
+    case 'set-priority':
+      return `priority set to ${s.priority}`;
+    case 'set-language':
+      return `language set to ${s.language}`;
+    case 'tag':
+      return `tagged ${s.tags.join(', ')}`;
+    case 'site':
+      return `site ${s.site ?? 'none'} (by ${s.by})${s.skipped.length ? `; skipped ${s.skipped.map((k) => `${k.site}: ${k.why}`).join('; ')}` : ''}`;
+    case 'menu': {
+      const heard = `menu ${s.menu} (try ${s.attempt}): play ${s.sound}`;
+      if (s.result === 'awaiting') return `${heard}; waiting for a key`;
+      if (s.result === 'timeout') return `${heard}; no key pressed`;
+      return `${heard}; pressed ${s.input}${s.result === 'invalid' ? ' (not an option)' : ''}`;
+    }
+    case 'menu-exhausted':
+      return `menu ${s.menu}: retries used up after ${s.after === 'invalid' ? 'invalid keys' : 'no input'}`;
+    case 'guard':
+      return `GUARD: ${s.message}; the call goes to the failsafe`;
+  }
+}
+
+/** One line for a trace entry. */
+export function describeTrace(t: TraceEntry): string {
+  const head = `${t.ruleSet}[${t.index + 1}] ${t.rule}`;
+  return t.matched ? `${head}: matched` : `${head}: no (${describeReason(t.why!)})`;
+}
+
+/** The outcome in a sentence with its parameters. */
+export function describeOutcome(o: Outcome, plan: Plan, zone: string): string[] {
+  const head = `${o.action}${o.target ? ` ${o.target}` : ''} (priority ${o.priority}, language ${o.language}, site ${o.site ?? 'none'}${o.tags.length ? `, tags ${o.tags.join(',')}` : ''})`;
+  const lines = [head];
+  if (o.queue) {
+    const skills = Object.entries(o.queue.skills).map(([s, l]) => `${s}>=${l}`).join(', ') || 'none';
+    lines.push(`  needs ${skills}; strategy ${o.queue.strategy}; ring ${o.queue.ringTimeout}s; max wait ${o.queue.maxWait}s then ${o.queue.overflow.map(describeAction).join(', ')}`);
+    lines.push(`  agents now: ${o.queue.candidates.length ? o.queue.candidates.join(', ') : 'none available (the caller waits with music on hold)'}`);
+    for (const r of o.queue.relax) {
+      const what = [r.minLevel !== undefined ? `any level >= ${r.minLevel}` : '', r.levels ? Object.entries(r.levels).map(([s, l]) => `${s}>=${l}`).join(', ') : '', r.drop ? `drop ${r.drop.join(', ')}` : ''].filter(Boolean).join('; ');
+      lines.push(`  after ${r.after}s: ${what}`);
+    }
+  }
+  if (o.agent) lines.push(`  ring ${o.agent.endpoint} (agent is ${o.agent.state})`);
+  if (o.ringGroup) lines.push(`  ${o.ringGroup.strategy} ${o.ringGroup.agents.join(', ')} for ${o.ringGroup.ringTimeout}s, then ${o.ringGroup.noAnswer.map(describeAction).join(', ')}`);
+  if (o.forward) {
+    lines.push(`  on call now: ${o.forward.onCall ?? 'nobody'}; caller id ${o.forward.callerId ?? 'none'}; press ${o.forward.confirm.digit} within ${o.forward.confirm.timeout}s to accept`);
+    o.forward.attempts.forEach((a, i) => lines.push(`  ${i + 1}. ${a.name} ${a.number} via ${a.dial}, ${a.ringTime}s`));
+    lines.push(`  if nobody accepts: ${o.forward.final.map(describeAction).join(', ')}`);
+  }
+  if (o.voicemail) {
+    lines.push(`  greeting ${o.voicemail.greeting ?? 'default'}; up to ${o.voicemail.maxLength}s; email ${o.voicemail.email.join(', ')} (${o.voicemail.attachAudio ? 'audio attached' : 'notification only'})`);
+  }
+  if (o.callback) {
+    const deadline = o.callback.deadline === null ? 'none found' : localTime(o.callback.deadline, zone);
+    lines.push(`  reasons ${Object.entries(o.callback.reasons).map(([d, r]) => `${d}=${r}`).join(', ')}; call back by ${deadline}`);
+  }
+  void plan;
+  return lines;
+}
+
+/** The whole decision as text. */
+export function formatDecision(plan: Plan, call: CallShown, d: Decision, fallbackZone: string): string {
+  const zone = zoneOf(plan, d.site, fallbackZone);
+  const out: string[] = [];
+  out.push(`Call from ${call.caller || 'anonymous'} to ${call.did} at ${localTime(call.at, zone)}${call.inputs.length ? `, keys ${call.inputs.join(',')}` : ', no keys'}`);
+  out.push('Path:');
+  d.steps.forEach((s, i) => out.push(`  ${i + 1}. ${describeStep(s)}`));
+  if (d.status === 'awaiting-input') out.push(`Waiting for a key at menu ${d.menu}`);
+  else {
+    const lines = describeOutcome(d.outcome, plan, zone);
+    out.push(`Outcome: ${lines[0]}`);
+    out.push(...lines.slice(1));
+  }
+  out.push(`Trace (${d.trace.length} rule(s) considered, config ${d.planVersion}):`);
+  for (const t of d.trace) out.push(`  ${describeTrace(t)}`);
+  return out.join('\n');
+}
+
+/** The decision as one JSON-ready object. */
+export function decisionJson(plan: Plan, call: CallShown, d: Decision, fallbackZone: string): Record<string, unknown> {
+  const zone = zoneOf(plan, d.site, fallbackZone);
+  const outcome =
+    d.status === 'done'
+      ? {
+          ...d.outcome,
+          ...(d.outcome.callback ? { callback: { ...d.outcome.callback, deadline: d.outcome.callback.deadline === null ? null : DateTime.fromMillis(d.outcome.callback.deadline, { zone }).toISO() } } : {}),
+          ...(d.outcome.queue ? { queue: { ...d.outcome.queue, overflow: d.outcome.queue.overflow.map(describeAction) } } : {}),
+          ...(d.outcome.forward ? { forward: { ...d.outcome.forward, final: d.outcome.forward.final.map(describeAction) } } : {}),
+          ...(d.outcome.ringGroup ? { ringGroup: { ...d.outcome.ringGroup, noAnswer: d.outcome.ringGroup.noAnswer.map(describeAction) } } : {}),
+        }
+      : null;
+  return {
+    status: d.status,
+    call: { did: call.did, caller: call.caller, at: DateTime.fromMillis(call.at, { zone }).toISO(), keys: call.inputs },
+    site: d.site,
+    ...(d.status === 'awaiting-input' ? { awaiting: { menu: d.menu } } : {}),
+    outcome,
+    steps: d.steps.map((s) => ({ ...s, text: describeStep(s) })),
+    trace: d.trace.map((t) => ({ ...t, ...(t.why ? { why: describeReason(t.why) } : {}) })),
+    configVersion: d.planVersion,
+  };
+}

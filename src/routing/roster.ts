@@ -1,0 +1,91 @@
+/**
+ * Who is on call: rotation by day or week with a handoff at a local time (which stays at that
+ * wall-clock time across DST), dated overrides first, and the escalation order at an instant.
+ */
+import { DateTime } from 'luxon';
+import type { CompiledRoster, RosterMember } from './types.js';
+
+export interface OnCall {
+  readonly member: string;
+  readonly via: 'rotation' | 'override';
+  readonly since: number;
+  readonly until: number;
+}
+
+/** The local date-time of the first handoff at or after the rotation start. */
+function firstHandoff(r: CompiledRoster): DateTime {
+  let d = DateTime.fromISO(r.rotation.start, { zone: r.timezone }).set({ hour: Math.floor(r.rotation.handoffMinute / 60), minute: r.rotation.handoffMinute % 60 });
+  if (r.rotation.every === 'week') while (d.weekday - 1 !== r.rotation.handoffDay) d = d.plus({ days: 1 });
+  return d;
+}
+
+function periodStart(r: CompiledRoster, first: DateTime, index: number): DateTime {
+  return first.plus(r.rotation.every === 'week' ? { weeks: index } : { days: index });
+}
+
+/** The rotation period containing the instant: its index (negative before the start) and bounds. */
+function period(r: CompiledRoster, atMs: number): { index: number; since: number; until: number } {
+  const first = firstHandoff(r);
+  const at = DateTime.fromMillis(atMs, { zone: r.timezone });
+  const days = Math.floor(at.startOf('day').diff(first.startOf('day'), 'days').days + 0.5);
+  const len = r.rotation.every === 'week' ? 7 : 1;
+  let index = Math.floor(days / len);
+  if (periodStart(r, first, index).toMillis() > atMs) index--;
+  if (periodStart(r, first, index + 1).toMillis() <= atMs) index++;
+  return { index, since: periodStart(r, first, index).toMillis(), until: periodStart(r, first, index + 1).toMillis() };
+}
+
+function memberAt(r: CompiledRoster, index: number): string {
+  const n = r.rotation.order.length;
+  return r.rotation.order[((index % n) + n) % n]!;
+}
+
+/** Who is on call at this instant: an active override wins over the rotation. */
+export function onCallAt(r: CompiledRoster, atMs: number): OnCall {
+  for (const o of r.overrides) {
+    if (atMs >= o.fromMs && atMs < o.toMs) return { member: o.member, via: 'override', since: o.fromMs, until: o.toMs };
+  }
+  const p = period(r, atMs);
+  return { member: memberAt(r, p.index), via: 'rotation', since: p.since, until: p.until };
+}
+
+/** The members to try, in order, at this instant ('on-call', 'next' and ids resolved; no repeats). */
+export function escalationOrder(r: CompiledRoster, atMs: number): RosterMember[] {
+  const current = onCallAt(r, atMs).member;
+  const order = r.rotation.order;
+  const pos = order.indexOf(current);
+  const next = order[(pos + 1) % order.length]!;
+  const out: RosterMember[] = [];
+  const seen = new Set<string>();
+  for (const step of r.escalation) {
+    const id = step === 'on-call' ? current : step === 'next' ? (pos >= 0 ? next : order[0]!) : step;
+    if (seen.has(id)) continue;
+    const m = r.members.get(id);
+    if (!m) continue;
+    seen.add(id);
+    out.push(m);
+  }
+  return out;
+}
+
+/** Every change of who is on call in (fromMs, toMs], for the handoff log. */
+export function handoffsBetween(r: CompiledRoster, fromMs: number, toMs: number): { at: number; member: string }[] {
+  const marks = new Set<number>();
+  let p = period(r, fromMs);
+  while (p.until <= toMs) {
+    marks.add(p.until);
+    p = period(r, p.until);
+  }
+  for (const o of r.overrides) {
+    if (o.fromMs > fromMs && o.fromMs <= toMs) marks.add(o.fromMs);
+    if (o.toMs > fromMs && o.toMs <= toMs) marks.add(o.toMs);
+  }
+  const out: { at: number; member: string }[] = [];
+  let previous = onCallAt(r, fromMs).member;
+  for (const at of [...marks].sort((a, b) => a - b)) {
+    const member = onCallAt(r, at).member;
+    if (member !== previous) out.push({ at, member });
+    previous = member;
+  }
+  return out;
+}
