@@ -271,7 +271,7 @@ export const QueueSchema = Type.Object(
       ),
     ),
     musicOnHold: Type.Optional(Type.String({ minLength: 1 })),
-    maxWait: Seconds('Longest a caller waits before the overflow destination'),
+    maxWait: Seconds('Seconds a caller waits at most before the overflow destination'),
     overflow: Actions,
     relax: Type.Optional(
       Type.Array(

@@ -71,7 +71,7 @@ interface SchemaLike {
 function expectedOf(schema: SchemaLike | undefined): string {
   if (!schema) return 'a valid value';
   if (schema.anyOf && schema.anyOf.every((s) => 'const' in s)) return `one of ${schema.anyOf.map((s) => show(s.const)).join(', ')}`;
-  if (schema.description) return schema.description.charAt(0).toLowerCase() + schema.description.slice(1);
+  if (schema.description) return /^[A-Z][a-z]/.test(schema.description) ? schema.description.charAt(0).toLowerCase() + schema.description.slice(1) : schema.description;
   if (schema.anyOf) return schema.anyOf.map((s) => expectedOf(s)).join(', or ');
   if (schema.type === 'object') return 'a map';
   if (schema.type === 'array') return 'a list';
