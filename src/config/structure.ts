@@ -7,7 +7,20 @@ import { ConfigSchema, type Config } from './schema.js';
 import type { ConfigPath, ParsedConfig, Problem } from './load.js';
 
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
-const check = ajv.compile<Config>(ConfigSchema);
+const check = ajv.compile<Config>(closeRecords(ConfigSchema));
+
+/**
+ * TypeBox's Record leaves keys that match no pattern allowed; a map keyed by id (or digit, language,
+ * skill) must reject them, so that `Front Desk:` or option `"10"` is an error and not silently ignored.
+ */
+function closeRecords<T>(schema: T): T {
+  if (Array.isArray(schema)) return schema.map((s) => closeRecords(s)) as T;
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema)) out[k] = closeRecords(v);
+  if (out.patternProperties !== undefined && out.additionalProperties === undefined) out.additionalProperties = false;
+  return out as T;
+}
 
 /** Checks the merged configuration against the schema; returns every structural problem. */
 export function structureProblems(parsed: ParsedConfig): Problem[] {
@@ -20,8 +33,11 @@ export function structureProblems(parsed: ParsedConfig): Problem[] {
     unions.some((u) => e.schemaPath.startsWith(u.schemaPath.replace(/\/anyOf$/, '/anyOf/')) && e.instancePath.startsWith(u.instancePath));
   const seen = new Set<string>();
   const problems: Problem[] = [];
+  // A literal (`hangup: true`) fails both `type` and `const`; the const says it better.
+  const constAt = new Set(errors.filter((e) => e.keyword === 'const').map((e) => e.instancePath));
   for (const e of errors) {
     if (insideUnion(e)) continue;
+    if (e.keyword === 'type' && constAt.has(e.instancePath)) continue;
     const { path, key, message } = describe(e);
     const at = parsed.locate(path, key);
     const id = `${at.file}:${at.line}:${at.col}:${message}`;
@@ -56,6 +72,7 @@ function typeOf(v: unknown): string {
   if (v === null) return 'nothing';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a map';
+  if (typeof v === 'string') return show(v);
   return `${typeof v} ${show(v)}`;
 }
 
@@ -71,7 +88,7 @@ interface SchemaLike {
 function expectedOf(schema: SchemaLike | undefined): string {
   if (!schema) return 'a valid value';
   if (schema.anyOf && schema.anyOf.every((s) => 'const' in s)) return `one of ${schema.anyOf.map((s) => show(s.const)).join(', ')}`;
-  if (schema.description) return /^[A-Z][a-z]/.test(schema.description) ? schema.description.charAt(0).toLowerCase() + schema.description.slice(1) : schema.description;
+  if (schema.description) return /^[A-Z][a-z ]/.test(schema.description) ? schema.description.charAt(0).toLowerCase() + schema.description.slice(1) : schema.description;
   if (schema.anyOf) return schema.anyOf.map((s) => expectedOf(s)).join(', or ');
   if (schema.type === 'object') return 'a map';
   if (schema.type === 'array') return 'a list';
