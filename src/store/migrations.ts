@@ -1,0 +1,108 @@
+/**
+ * Versioned schema migrations. Each entry is applied once, in order, inside a transaction; the
+ * database records the version it reached in `PRAGMA user_version`. Never edit a released
+ * migration: add a new one.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'calls, events, decisions, queues, agents, callbacks',
+    sql: `
+      CREATE TABLE calls (
+        id             TEXT PRIMARY KEY,
+        channel_id     TEXT NOT NULL,
+        did            TEXT NOT NULL,
+        caller         TEXT NOT NULL,
+        site           TEXT,
+        language       TEXT NOT NULL,
+        priority       INTEGER NOT NULL DEFAULT 0,
+        state          TEXT NOT NULL,
+        arrived_at     INTEGER NOT NULL,
+        answered_at    INTEGER,
+        ended_at       INTEGER,
+        outcome        TEXT,
+        target         TEXT,
+        agent          TEXT,
+        config_version TEXT NOT NULL,
+        resume         TEXT
+      );
+      CREATE INDEX calls_open ON calls (ended_at) WHERE ended_at IS NULL;
+      CREATE INDEX calls_channel ON calls (channel_id);
+      CREATE INDEX calls_arrived ON calls (arrived_at);
+
+      CREATE TABLE call_events (
+        id      INTEGER PRIMARY KEY,
+        call_id TEXT NOT NULL REFERENCES calls (id),
+        at      INTEGER NOT NULL,
+        type    TEXT NOT NULL,
+        data    TEXT
+      );
+      CREATE INDEX call_events_call ON call_events (call_id, id);
+
+      CREATE TABLE decisions (
+        id             INTEGER PRIMARY KEY,
+        call_id        TEXT NOT NULL REFERENCES calls (id),
+        at             INTEGER NOT NULL,
+        config_version TEXT NOT NULL,
+        status         TEXT NOT NULL,
+        action         TEXT,
+        target         TEXT,
+        site           TEXT,
+        steps          TEXT NOT NULL,
+        trace          TEXT NOT NULL
+      );
+      CREATE INDEX decisions_call ON decisions (call_id, id);
+
+      CREATE TABLE queue_entries (
+        id          INTEGER PRIMARY KEY,
+        call_id     TEXT NOT NULL REFERENCES calls (id),
+        queue       TEXT NOT NULL,
+        priority    INTEGER NOT NULL,
+        language    TEXT NOT NULL,
+        entered_at  INTEGER NOT NULL,
+        left_at     INTEGER,
+        result      TEXT,
+        agent       TEXT
+      );
+      CREATE INDEX queue_entries_waiting ON queue_entries (queue, left_at);
+      CREATE INDEX queue_entries_call ON queue_entries (call_id);
+
+      CREATE TABLE queue_positions (
+        entry_id INTEGER NOT NULL REFERENCES queue_entries (id),
+        at       INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        estimate INTEGER
+      );
+      CREATE INDEX queue_positions_entry ON queue_positions (entry_id, at);
+
+      CREATE TABLE agent_states (
+        id     INTEGER PRIMARY KEY,
+        agent  TEXT NOT NULL,
+        state  TEXT NOT NULL,
+        at     INTEGER NOT NULL,
+        reason TEXT
+      );
+      CREATE INDEX agent_states_agent ON agent_states (agent, id);
+
+      CREATE TABLE callbacks (
+        id         INTEGER PRIMARY KEY,
+        call_id    TEXT REFERENCES calls (id),
+        list       TEXT NOT NULL,
+        number     TEXT NOT NULL,
+        reason     TEXT,
+        site       TEXT,
+        created_at INTEGER NOT NULL,
+        deadline   INTEGER,
+        done_at    INTEGER,
+        done_by    TEXT
+      );
+      CREATE INDEX callbacks_open ON callbacks (done_at);
+    `,
+  },
+];
