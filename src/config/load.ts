@@ -79,8 +79,20 @@ export function parseSources(sources: readonly Source[], displayBase = process.c
     const lines = new LineCounter();
     const doc = parseDocument(source.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
     for (const err of doc.errors) {
-      const pos = lines.linePos(err.pos[0]);
-      problems.push({ file: display(source.path), line: pos.line, col: pos.col, code: 'yaml-syntax', message: firstLine(err.message) });
+      // Point at the offending text, not at the indentation before it.
+      let at = err.pos[0];
+      while (source.text[at] === ' ') at++;
+      let pos = lines.linePos(at);
+      const dup = err.code === 'DUPLICATE_KEY' ? /^["']?([^"':\n]+)/.exec(source.text.slice(at))?.[1]?.trim() : undefined;
+      let message = dup ? `duplicate key '${dup}': keys of a map must be unique (merge the two entries into one)` : firstLine(err.message);
+      // An unclosed [ or { is noticed only at the next key; point at the bracket that is still open.
+      const open = /^Flow (sequence|map) in block collection/.test(err.message) ? unclosedBracket(source.text, at) : undefined;
+      if (open !== undefined) {
+        const [closer, what] = source.text[open] === '[' ? [']', 'list'] : ['}', 'map'];
+        message = `this ${source.text[open]} is not closed before line ${pos.line} (expected a ${closer} to end the ${what}; lines inside it must be indented more than its key)`;
+        pos = lines.linePos(open);
+      }
+      problems.push({ file: display(source.path), line: pos.line, col: pos.col, code: 'yaml-syntax', message });
     }
     parsed.push({ source, doc, lines });
   }
@@ -179,6 +191,29 @@ function locateIn(p: ParsedSource, path: ConfigPath, key: boolean): { line: numb
   }
   const pos = p.lines.linePos(offset);
   return { line: pos.line, col: pos.col };
+}
+
+/** The offset of the last [ or { before `end` that is still open, skipping quoted text and comments. */
+function unclosedBracket(text: string, end: number): number | undefined {
+  const stack: number[] = [];
+  let prev = '\n';
+  for (let i = 0; i < end; i++) {
+    const c = text[i]!;
+    if ((c === '"' || c === "'") && /[\s:[{,-]/.test(prev)) {
+      const close = c === '"' ? /(?<!\\)"/g : /'/g;
+      close.lastIndex = i + 1;
+      const m = close.exec(text);
+      if (!m || m.index >= end) break;
+      i = m.index;
+    } else if (c === '#' && /\s/.test(prev)) {
+      const nl = text.indexOf('\n', i);
+      if (nl < 0 || nl >= end) break;
+      i = nl;
+    } else if (c === '[' || c === '{') stack.push(i);
+    else if (c === ']' || c === '}') stack.pop();
+    prev = text[i]!;
+  }
+  return stack.at(-1);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

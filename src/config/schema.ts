@@ -452,11 +452,27 @@ export type CallbackListConfig = Static<typeof CallbackListSchema>;
 export type OutboundConfig = Static<typeof OutboundSchema>;
 export type PromptConfig = Static<typeof PromptRef>;
 
+/**
+ * TypeBox's Record leaves keys that match no pattern allowed; a map keyed by id (or digit, language,
+ * skill) must reject them, so that `Front Desk:` or option `"10"` is an error and not silently ignored.
+ */
+function closeRecords<T>(schema: T): T {
+  if (Array.isArray(schema)) return schema.map((s) => closeRecords(s)) as T;
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema)) out[k] = closeRecords(v);
+  if (out.patternProperties !== undefined && out.additionalProperties === undefined) out.additionalProperties = false;
+  return out as T;
+}
+
+/** The schema with every map keyed by id, digit, language or skill closed to other keys. */
+export const CLOSED_CONFIG_SCHEMA = closeRecords(JSON.parse(JSON.stringify(ConfigSchema)) as typeof ConfigSchema);
+
 /** The JSON Schema document (draft-07) written to schema/pbx-router.schema.json. */
 export function jsonSchema(): Record<string, unknown> {
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: 'https://pbx-router.local/schema/pbx-router.schema.json',
-    ...JSON.parse(JSON.stringify(ConfigSchema)),
+    ...CLOSED_CONFIG_SCHEMA,
   };
 }

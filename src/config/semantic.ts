@@ -69,7 +69,7 @@ export function semanticIssues(cfg: Config): SemanticIssue[] {
       } else if ((TERMINAL as readonly string[]).includes(kind)) ended = i;
     });
     if (mustEnd && ended < 0) {
-      add(path, 'dead-end', 'these actions give the call no destination; end them with menu, queue, agent, ringGroup, forward, voicemail, callback, goto or hangup');
+      add(path, 'dead-end', `${dotted(path)} gives the call no destination (expected it to end with menu, queue, agent, ringGroup, forward, voicemail, callback, goto or hangup)`);
     }
   };
 
@@ -128,9 +128,9 @@ export function semanticIssues(cfg: Config): SemanticIssue[] {
     });
     for (const [mid, m] of Object.entries(r.members)) {
       const why = tollFraudReason(m.number, cfg.outbound);
-      if (why) add(['rosters', id, 'members', mid, 'number'], 'toll-fraud', `${m.number} of ${m.name}: ${why}`);
+      if (why) add(['rosters', id, 'members', mid, 'number'], 'toll-fraud', `${m.number} of ${m.name} (roster ${id}) is ${why}`);
     }
-    if (!cfg.outbound) add(['rosters', id], 'no-trunk', `roster ${id} forwards to outside numbers, but there is no 'outbound' section with the trunk and caller id`);
+    if (!cfg.outbound) add(['rosters', id], 'no-trunk', `roster ${id} forwards to outside numbers, but there is no 'outbound' section with the trunk and caller id`, true);
     actionList(r.final, ['rosters', id, 'final'], true);
   }
   for (const [id, mb] of Object.entries(cfg.mailboxes ?? {})) ref('site', mb.site, ['mailboxes', id, 'site']);
@@ -153,12 +153,11 @@ export function semanticIssues(cfg: Config): SemanticIssue[] {
       actionList(rule.then, [...path, 'then'], false);
       const shadow = rules.slice(0, i).findIndex((earlier) => shadows(earlier.when, rule.when) && ends(earlier.then, sitesRoute));
       if (shadow >= 0) {
-        add([...path, 'name'], 'shadowed-rule', `rule '${rule.name}' can never match: rule ${shadow + 1} '${rules[shadow]!.name}' before it matches every call it would`);
+        add([...path, 'name'], 'shadowed-rule', `rule '${rule.name}' can never match: the earlier rule ${shadow + 1} '${rules[shadow]!.name}' already takes every call it would match`);
       }
     });
-    const last = rules[rules.length - 1]!;
-    if (!isEmpty(last.when) || !ends(last.then, sitesRoute)) {
-      add(['routes', setId], 'no-catch-all', `rule set ${setId} has no final catch-all rule (no 'when', ending in a destination): a call that matches no rule would have nowhere to go`, true);
+    if (!rules.some((r) => isEmpty(r.when) && ends(r.then, sitesRoute))) {
+      add(['routes', setId], 'no-catch-all', `rule set ${setId} has no catch-all rule (a rule without 'when' that ends in a destination): a call that matches no rule would have nowhere to go`, true);
     }
   }
   gotoCycles(cfg, add);
@@ -184,6 +183,11 @@ function conditionRefs(
       add([...path, 'caller', 'pattern'], 'bad-pattern', `caller pattern is not a valid regular expression: ${(e as Error).message}`);
     }
   }
+}
+
+/** A config path as written in messages: menus.main.options.2, routes.inbound[0].then. */
+function dotted(path: ConfigPath): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '[');
 }
 
 function isEmpty(when: ConditionConfig | undefined): boolean {
@@ -231,7 +235,7 @@ function exits(m: MenuConfig, which: 'all' | 'timeout'): Set<string> {
   return out;
 }
 
-function menuTraps(cfg: Config, add: (path: ConfigPath, code: string, message: string) => void) {
+function menuTraps(cfg: Config, add: (path: ConfigPath, code: string, message: string, key?: boolean) => void) {
   const menus = cfg.menus ?? {};
   const canLeave = (start: string, which: 'all' | 'timeout') => {
     const seen = new Set<string>();
@@ -249,9 +253,20 @@ function menuTraps(cfg: Config, add: (path: ConfigPath, code: string, message: s
     }
     return false;
   };
+  const trapped = (start: string) => {
+    const seen = new Set<string>();
+    const stack = [start];
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      for (const next of exits(menus[id]!, 'all')) stack.push(next);
+    }
+    return seen;
+  };
   for (const id of Object.keys(menus)) {
     if (!canLeave(id, 'all')) {
-      add(['menus', id], 'menu-loop', `menu ${id} loops with no way out: every option, invalid entry and timeout leads back into menus`);
+      add(['menus', id], 'menu-loop', `menu ${id} loops with no way out: every option, invalid entry and timeout leads only to menus (${[...trapped(id)].join(', ')}), none of which lets the call leave`, true);
     } else if (!canLeave(id, 'timeout')) {
       add(['menus', id, 'onTimeout'], 'menu-loop', `menu ${id}: a caller who presses nothing is sent from menu to menu for ever; let onTimeout end somewhere (e.g. a queue or voicemail)`);
     }

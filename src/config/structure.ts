@@ -3,24 +3,11 @@
  * say where (file:line:col) and what was expected, one per mistake.
  */
 import { Ajv, type ErrorObject } from 'ajv';
-import { ConfigSchema, type Config } from './schema.js';
+import { CLOSED_CONFIG_SCHEMA, type Config } from './schema.js';
 import type { ConfigPath, ParsedConfig, Problem } from './load.js';
 
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
-const check = ajv.compile<Config>(closeRecords(ConfigSchema));
-
-/**
- * TypeBox's Record leaves keys that match no pattern allowed; a map keyed by id (or digit, language,
- * skill) must reject them, so that `Front Desk:` or option `"10"` is an error and not silently ignored.
- */
-function closeRecords<T>(schema: T): T {
-  if (Array.isArray(schema)) return schema.map((s) => closeRecords(s)) as T;
-  if (typeof schema !== 'object' || schema === null) return schema;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(schema)) out[k] = closeRecords(v);
-  if (out.patternProperties !== undefined && out.additionalProperties === undefined) out.additionalProperties = false;
-  return out as T;
-}
+const check = ajv.compile<Config>(CLOSED_CONFIG_SCHEMA);
 
 /** Checks the merged configuration against the schema; returns every structural problem. */
 export function structureProblems(parsed: ParsedConfig): Problem[] {
@@ -46,6 +33,29 @@ export function structureProblems(parsed: ParsedConfig): Problem[] {
     problems.push({ ...at, code: 'schema', message });
   }
   return problems;
+}
+
+/** The allowed name a typo most likely meant (edit distance at most 2, or a different case), if any. */
+function closest(word: string, names: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const name of names) {
+    const w = word.toLowerCase();
+    const n = name.toLowerCase();
+    const d = n === w ? 0 : n.length >= 3 && w.startsWith(n) ? 1 : distance(w, n);
+    if (d < bestDistance && d < Math.max(2, name.length / 2)) [best, bestDistance] = [name, d];
+  }
+  return best;
+}
+
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
 }
 
 function toPath(pointer: string): (string | number)[] {
@@ -85,6 +95,14 @@ interface SchemaLike {
   type?: string;
 }
 
+/** Maps keyed by something other than an id, in words. */
+const KEY_PATTERNS: Record<string, string> = {
+  '^[0-9*#]$': 'one key of the phone pad: a digit 0-9, * or #',
+  '^[0-9]$': 'a single digit 0-9',
+  '^[a-z]{2}(-[A-Z]{2})?$': 'a language code such as en or es',
+  '^[a-z][a-z0-9_-]*$': 'a skill name: lower-case letters, digits, - and _, starting with a letter',
+};
+
 function expectedOf(schema: SchemaLike | undefined): string {
   if (!schema) return 'a valid value';
   if (schema.anyOf && schema.anyOf.every((s) => 'const' in s)) return `one of ${schema.anyOf.map((s) => show(s.const)).join(', ')}`;
@@ -103,25 +121,27 @@ function describe(e: ErrorObject): { path: ConfigPath; key: boolean; message: st
     case 'required': {
       const prop = (e.params as { missingProperty: string }).missingProperty;
       const sub = parent?.properties?.[prop] as SchemaLike | undefined;
-      return { path, key: false, message: `${at} is missing '${prop}' (expected ${expectedOf(sub)})` };
+      return { path, key: path.length > 0, message: `${at} is missing '${prop}' (expected ${expectedOf(sub)})` };
     }
     case 'additionalProperties': {
       const prop = (e.params as { additionalProperty: string }).additionalProperty;
       const full = [...path, prop];
       if (parent?.patternProperties) {
-        const inner = Object.values(parent.patternProperties)[0];
-        const isId = Object.keys(parent.patternProperties)[0]?.startsWith('^[a-z0-9]');
+        const pattern = Object.keys(parent.patternProperties)[0] ?? '';
+        const isId = pattern.startsWith('^[a-z0-9]');
         return {
           path: full,
           key: true,
           message: isId
             ? `'${prop}' in ${at} is not a valid id (expected lower-case letters, digits, - and _)`
-            : `'${prop}' in ${at} is not a valid key (expected ${expectedOf(inner)})`,
+            : `'${prop}' in ${at} is not a valid key (expected ${KEY_PATTERNS[pattern] ?? `a key matching ${pattern}`})`,
         };
       }
       const allowed = Object.keys(parent?.properties ?? {}).filter((k) => k !== '$schema');
-      const what = path.length === 0 ? 'section' : 'key';
-      return { path: full, key: true, message: `unknown ${what} '${prop}' in ${at} (expected one of: ${allowed.join(', ')})` };
+      const what = path.length === 0 ? 'section' : parent?.description?.startsWith('One action') ? 'action' : 'key';
+      const near = closest(prop, allowed);
+      const hint = near ? `; did you mean '${near}'?` : '';
+      return { path: full, key: true, message: `unknown ${what} '${prop}' in ${at}${hint} (expected one of: ${allowed.join(', ')})` };
     }
     case 'maxProperties':
     case 'minProperties': {
@@ -146,11 +166,20 @@ function describe(e: ErrorObject): { path: ConfigPath; key: boolean; message: st
     case 'pattern':
       return { path, key: false, message: `${at} is ${show(e.data)} (expected ${expectedOf(parent)})` };
     case 'type':
-      return { path, key: false, message: `${at} is ${typeOf(e.data)} (expected ${(e.params as { type: string }).type === 'object' ? 'a map' : (e.params as { type: string }).type === 'array' ? 'a list' : `a ${(e.params as { type: string }).type}`}${parent?.description ? `: ${expectedOf(parent)}` : ''})` };
+    {
+      const type = (e.params as { type: string }).type;
+      const want = type === 'object' ? 'a map' : type === 'array' ? 'a list' : type === 'integer' ? 'an integer' : `a ${type}`;
+      return { path, key: false, message: `${at} is ${typeOf(e.data)} (expected ${want}${parent?.description ? `: ${expectedOf(parent)}` : ''})` };
+    }
     case 'minimum':
     case 'maximum':
     case 'minItems':
-    case 'maxItems':
+    case 'maxItems': {
+      const limit = (e.params as { limit: number }).limit;
+      const n = Array.isArray(e.data) ? e.data.length : 0;
+      const got = n === 0 ? 'an empty list' : `a list of ${n} item${n === 1 ? '' : 's'}`;
+      return { path, key: false, message: `${at} is ${got} (expected ${e.keyword === 'minItems' ? 'at least' : 'at most'} ${limit} item${limit === 1 ? '' : 's'})` };
+    }
     case 'minLength':
       return { path, key: false, message: `${at} is ${typeOf(e.data)} (${e.message ?? 'out of range'})` };
     default:

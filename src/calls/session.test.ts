@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { DateTime } from 'luxon';
+import { loadPlan } from '../config/index.js';
+import { decide, decideActions } from '../routing/engine.js';
+import type { Snapshot } from '../routing/types.js';
+import { newSession, transition, type Effect, type Session, type SessionEvent } from './session.js';
+
+const plan = loadPlan('config/example-clinic.yaml').plan!;
+const MONDAY_10 = DateTime.fromISO('2026-11-23T10:00', { zone: 'America/Chicago' }).toMillis();
+const EVENING = DateTime.fromISO('2026-11-23T19:05', { zone: 'America/Chicago' }).toMillis();
+
+/** Applies events one by one; a `route` effect is answered with a real decision of the routing core. */
+function run(at: number, events: SessionEvent[], snapshot: Snapshot = {}) {
+  let { session, effects } = newSession('c1', 'chan-1', '+15125550100', '+15125550123', at);
+  const log: Effect[] = [...effects];
+  const apply = (e: SessionEvent) => {
+    const r = transition(session, e);
+    if (!r.ok) throw new Error(r.error);
+    session = r.session;
+    log.push(...r.effects);
+    for (const eff of r.effects) {
+      if (eff.kind !== 'route') continue;
+      const ctx = { did: session.did, caller: session.caller, at, inputs: eff.inputs, whenInputsEnd: 'await' as const, site: 'riverside' };
+      const decision = eff.origin.kind === 'entry' ? decide(plan, ctx, snapshot) : decideActions(plan, { ...ctx, language: session.outcome?.language ?? 'en' }, eff.origin.actions, snapshot);
+      const menuTimeout = decision.status === 'awaiting-input' ? plan.menus.get(decision.menu)!.timeout : 0;
+      apply({ type: 'decided', decision, menuTimeout });
+    }
+  };
+  for (const e of events) apply(e);
+  return { session: session as Session, log };
+}
+const lastPlay = (log: Effect[]) => [...log].reverse().find((e) => e.kind === 'play') as Extract<Effect, { kind: 'play' }>;
+
+describe('call session', () => {
+  it('answers, plays the welcome and the menu prompt together, then waits for a key with the menu timeout', () => {
+    const { session, log } = run(MONDAY_10, [{ type: 'answered' }]);
+    expect(session.state).toBe('playing');
+    expect(lastPlay(log).sounds).toEqual(['riverside/welcome', 'riverside/main-menu']);
+    const r = transition(session, { type: 'playback-ended', playbackId: session.playbackId!, end: 'done' });
+    expect(r.ok && r.session.state).toBe('awaiting-digit');
+    expect(r.ok && r.effects).toEqual([{ kind: 'start-menu-timer', token: 2, seconds: 6 }]);
+  });
+
+  it('a key during the prompt stops it (barge-in) and routes to the queue', () => {
+    const first = run(MONDAY_10, [{ type: 'answered' }]);
+    const { session, log } = run(MONDAY_10, [{ type: 'answered' }, { type: 'dtmf', digit: '2' }]);
+    expect(log).toContainEqual({ kind: 'stop-playback', playbackId: first.session.playbackId });
+    expect(session.state).toBe('queued');
+    expect(log).toContainEqual({ kind: 'enqueue', queue: 'billing', priority: 0, language: 'en' });
+  });
+
+  it('a timeout replays the menu; a key then takes the caller on, and Spanish prompts follow 9', () => {
+    const a = run(MONDAY_10, [{ type: 'answered' }]);
+    const pb = a.session.playbackId!;
+    const b = run(MONDAY_10, [
+      { type: 'answered' },
+      { type: 'playback-ended', playbackId: pb, end: 'done' },
+      { type: 'menu-timeout', token: 2 },
+    ]);
+    expect(b.session.state).toBe('playing');
+    expect(lastPlay(b.log).sounds).toEqual(['riverside/main-menu']);
+    const c = run(MONDAY_10, [{ type: 'answered' }, { type: 'dtmf', digit: '9' }]);
+    expect(lastPlay(c.log).sounds).toEqual(['riverside/main-menu-es']);
+    expect(c.session.inputs).toEqual(['9']);
+  });
+
+  it('a stale menu timer (after a key) is ignored', () => {
+    const a = run(MONDAY_10, [{ type: 'answered' }]);
+    const b = run(MONDAY_10, [{ type: 'answered' }, { type: 'playback-ended', playbackId: a.session.playbackId!, end: 'done' }, { type: 'dtmf', digit: '7' }]);
+    const r = transition(b.session, { type: 'menu-timeout', token: 2 });
+    expect(r.ok && r.session).toBe(b.session);
+  });
+
+  it('queue: an offer rings the agent; no answer puts the caller back; an answer connects', () => {
+    const q = run(MONDAY_10, [{ type: 'answered' }, { type: 'dtmf', digit: '1' }, { type: 'offer', agent: 'maria', endpoint: 'PJSIP/1001', ringTimeout: 15 }]);
+    expect(q.session.state).toBe('ringing-agent');
+    const leg = q.session.leg!.channel;
+    expect(q.log).toContainEqual({ kind: 'originate', leg, agent: 'maria', endpoint: 'PJSIP/1001', ringTimeout: 15 });
+    const missed = transition(q.session, { type: 'leg-failed', leg, reason: 'no-answer' });
+    expect(missed.ok && missed.session.state).toBe('queued');
+    expect(missed.ok && missed.effects).toEqual([{ kind: 'leg-missed', agent: 'maria', reason: 'no-answer' }]);
+    const answered = transition(q.session, { type: 'leg-answered', leg });
+    expect(answered.ok && answered.session.state).toBe('connected');
+    expect(answered.ok && answered.effects).toEqual([{ kind: 'dequeue', result: 'answered' }, { kind: 'connect', leg, agent: 'maria' }]);
+    const done = transition((answered as { session: Session }).session, { type: 'leg-hangup', leg });
+    expect(done.ok && done.effects).toEqual([{ kind: 'hangup-caller' }, { kind: 'end', outcome: 'answered' }]);
+  });
+
+  it('a caller who hangs up while waiting is abandoned and the ringing agent leg is hung up', () => {
+    const q = run(MONDAY_10, [{ type: 'answered' }, { type: 'dtmf', digit: '1' }, { type: 'offer', agent: 'maria', endpoint: 'PJSIP/1001', ringTimeout: 15 }]);
+    const r = transition(q.session, { type: 'caller-hangup' });
+    expect(r.ok && r.effects).toEqual([{ kind: 'hangup-leg', leg: q.session.leg!.channel }, { kind: 'dequeue', result: 'abandoned' }, { kind: 'end', outcome: 'abandoned' }]);
+    expect(r.ok && r.session.state).toBe('ended');
+  });
+
+  it('maximum wait: the queue overflow (voicemail) takes over', () => {
+    const { session, log } = run(MONDAY_10, [{ type: 'answered' }, { type: 'dtmf', digit: '1' }, { type: 'max-wait' }]);
+    expect(log).toContainEqual({ kind: 'dequeue', result: 'overflow' });
+    expect(session.state).toBe('handoff');
+    expect(log.at(-1)).toMatchObject({ kind: 'handoff', outcome: { action: 'voicemail', target: 'front-desk' } });
+  });
+
+  it('three invalid keys go to the front-desk ring group', () => {
+    const { session, log } = run(MONDAY_10, [{ type: 'answered' }, { type: 'dtmf', digit: '7' }, { type: 'dtmf', digit: '8' }, { type: 'dtmf', digit: '0' }]);
+    expect(session.state).toBe('playing');
+    expect(lastPlay(log).sounds).toEqual(['riverside/transfer-front-desk']);
+    const r = transition(session, { type: 'playback-ended', playbackId: session.playbackId!, end: 'done' });
+    expect(r.ok && r.effects.at(-1)).toMatchObject({ kind: 'handoff', outcome: { action: 'ring-group', target: 'front-desk' } });
+  });
+
+  it('after hours, 1 reaches the on-call forward action at priority 9', () => {
+    const { log } = run(EVENING, [{ type: 'answered' }, { type: 'dtmf', digit: '1' }]);
+    expect(log.at(-1)).toMatchObject({ kind: 'handoff', outcome: { action: 'forward', target: 'on-call-nurse', priority: 9 } });
+  });
+
+  it('every decision is handed to the store', () => {
+    const { log } = run(MONDAY_10, [{ type: 'answered' }, { type: 'dtmf', digit: '1' }]);
+    expect(log.filter((e) => e.kind === 'record-decision')).toHaveLength(2);
+  });
+
+  it('an event a state does not accept is an explicit error', () => {
+    const { session } = newSession('c9', 'chan-9', '+15125550100', '+15125550123', MONDAY_10);
+    const r = transition(session, { type: 'leg-answered', leg: 'x' });
+    expect(r).toEqual({ ok: false, error: 'call c9: event leg-answered is not accepted in state answering' });
+  });
+});

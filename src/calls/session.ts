@@ -1,0 +1,259 @@
+/**
+ * One call as a state machine: `transition(session, event)` returns the next session and the
+ * effects to carry out (plain data), or an error when the state does not accept the event. Pure:
+ * the runner executes effects against the Telephony port, the routing core and the store, and
+ * feeds what happened back in as events.
+ */
+import type { Action, Decision, Outcome, Step } from '../routing/types.js';
+import type { LegFailure, PlaybackEnd } from './telephony.js';
+
+export type CallState =
+  | 'answering'
+  | 'routing'
+  | 'playing'
+  | 'awaiting-digit'
+  | 'queued'
+  | 'ringing-agent'
+  | 'connected'
+  | 'handoff'
+  | 'ending'
+  | 'ended';
+
+/** What the call does once its prompts have played. */
+type AfterPlay = { readonly kind: 'menu'; readonly menu: string; readonly timeout: number } | { readonly kind: 'outcome'; readonly outcome: Outcome } | null;
+
+export interface Session {
+  readonly id: string;
+  readonly channel: string;
+  readonly did: string;
+  readonly caller: string;
+  readonly arrivedAt: number;
+  readonly state: CallState;
+  /** Menu keys so far ('timeout' for none), replayed through the routing core at each decision. */
+  readonly inputs: readonly string[];
+  /** Index of the step whose prompt was played last while waiting for a key; -1 when none. */
+  readonly resumeAt: number;
+  readonly playbackId: string | null;
+  readonly afterPlay: AfterPlay;
+  readonly outcome: Outcome | null;
+  /** The queue the caller waits in, if any. */
+  readonly queue: string | null;
+  /** The agent leg being rung or talked to. */
+  readonly leg: { readonly channel: string; readonly agent: string } | null;
+  /** Counter for playback ids and timer tokens, so stale timers and playbacks are recognised. */
+  readonly seq: number;
+  readonly menuTimer: number | null;
+  /** Where routing starts: the entry rule set, or an action list (a queue's overflow). Inputs count from there. */
+  readonly origin: RouteOrigin;
+}
+
+export type RouteOrigin = { readonly kind: 'entry' } | { readonly kind: 'actions'; readonly actions: readonly Action[] };
+
+export type SessionEvent =
+  | { readonly type: 'answered' }
+  | { readonly type: 'decided'; readonly decision: Decision; readonly menuTimeout: number }
+  | { readonly type: 'playback-ended'; readonly playbackId: string; readonly end: PlaybackEnd }
+  | { readonly type: 'dtmf'; readonly digit: string }
+  | { readonly type: 'menu-timeout'; readonly token: number }
+  | { readonly type: 'caller-hangup' }
+  | { readonly type: 'offer'; readonly agent: string; readonly endpoint: string; readonly ringTimeout: number }
+  | { readonly type: 'leg-answered'; readonly leg: string }
+  | { readonly type: 'leg-failed'; readonly leg: string; readonly reason: LegFailure }
+  | { readonly type: 'leg-hangup'; readonly leg: string }
+  | { readonly type: 'max-wait' }
+  | { readonly type: 'failed'; readonly message: string };
+
+export type Effect =
+  | { readonly kind: 'answer' }
+  | { readonly kind: 'route'; readonly origin: RouteOrigin; readonly inputs: readonly string[] }
+  | { readonly kind: 'record-decision'; readonly decision: Decision }
+  | { readonly kind: 'play'; readonly playbackId: string; readonly sounds: readonly string[] }
+  | { readonly kind: 'stop-playback'; readonly playbackId: string }
+  | { readonly kind: 'start-menu-timer'; readonly token: number; readonly seconds: number }
+  | { readonly kind: 'cancel-menu-timer' }
+  | { readonly kind: 'enqueue'; readonly queue: string; readonly priority: number; readonly language: string }
+  | { readonly kind: 'dequeue'; readonly result: 'answered' | 'abandoned' | 'overflow' }
+  | { readonly kind: 'originate'; readonly leg: string; readonly agent: string; readonly endpoint: string; readonly ringTimeout: number }
+  | { readonly kind: 'leg-missed'; readonly agent: string; readonly reason: LegFailure }
+  | { readonly kind: 'hangup-leg'; readonly leg: string }
+  | { readonly kind: 'connect'; readonly leg: string; readonly agent: string }
+  | { readonly kind: 'handoff'; readonly outcome: Outcome }
+  | { readonly kind: 'failsafe'; readonly reason: string }
+  | { readonly kind: 'hangup-caller' }
+  | { readonly kind: 'end'; readonly outcome: string };
+
+export type TransitionResult = { readonly ok: true; readonly session: Session; readonly effects: readonly Effect[] } | { readonly ok: false; readonly error: string };
+
+/** A new session for a call that has just entered the application. */
+export function newSession(id: string, channel: string, did: string, caller: string, arrivedAt: number): { session: Session; effects: Effect[] } {
+  const session: Session = {
+    id,
+    channel,
+    did,
+    caller,
+    arrivedAt,
+    state: 'answering',
+    inputs: [],
+    resumeAt: -1,
+    playbackId: null,
+    afterPlay: null,
+    outcome: null,
+    queue: null,
+    leg: null,
+    seq: 0,
+    menuTimer: null,
+    origin: { kind: 'entry' },
+  };
+  return { session, effects: [{ kind: 'answer' }] };
+}
+
+const ok = (session: Session, effects: Effect[] = []): TransitionResult => ({ ok: true, session, effects });
+const reject = (s: Session, e: SessionEvent): TransitionResult => ({ ok: false, error: `call ${s.id}: event ${e.type} is not accepted in state ${s.state}` });
+
+/** The sounds of the steps not yet carried out, and whether the last one waits for a key. */
+function newSounds(steps: readonly Step[], resumeAt: number): string[] {
+  const sounds: string[] = [];
+  for (let i = Math.max(0, resumeAt); i < steps.length; i++) {
+    const s = steps[i]!;
+    if (i === resumeAt && s.kind === 'menu') continue;
+    if (s.kind === 'play' && s.sound) sounds.push(s.sound);
+    if (s.kind === 'menu' && s.result === 'awaiting' && s.sound) sounds.push(s.sound);
+  }
+  return sounds;
+}
+
+function onDecided(s: Session, d: Decision, menuTimeout: number): TransitionResult {
+  const effects: Effect[] = [{ kind: 'record-decision', decision: d }];
+  const sounds = newSounds(d.steps, s.resumeAt);
+  if (d.steps.some((st) => st.kind === 'guard')) {
+    const guard = d.steps.find((st) => st.kind === 'guard');
+    return ok({ ...s, state: 'ending' }, [...effects, { kind: 'failsafe', reason: guard && guard.kind === 'guard' ? guard.message : 'routing failed' }]);
+  }
+  const afterPlay: AfterPlay =
+    d.status === 'awaiting-input'
+      ? { kind: 'menu', menu: d.menu, timeout: menuTimeout }
+      : { kind: 'outcome', outcome: d.outcome };
+  const resumeAt = d.status === 'awaiting-input' ? d.steps.length - 1 : s.resumeAt;
+  if (sounds.length > 0) {
+    const playbackId = `${s.id}-pb-${s.seq + 1}`;
+    return ok({ ...s, state: 'playing', seq: s.seq + 1, playbackId, afterPlay, resumeAt }, [...effects, { kind: 'play', playbackId, sounds }]);
+  }
+  return afterPrompts({ ...s, afterPlay, resumeAt }, effects);
+}
+
+function afterPrompts(s: Session, effects: Effect[]): TransitionResult {
+  const next = s.afterPlay;
+  const base: Session = { ...s, playbackId: null, afterPlay: null };
+  if (!next) return ok({ ...base, state: 'routing' }, effects);
+  if (next.kind === 'menu') {
+    const token = s.seq + 1;
+    return ok({ ...base, state: 'awaiting-digit', seq: token, menuTimer: token }, [...effects, { kind: 'start-menu-timer', token, seconds: next.timeout }]);
+  }
+  return startOutcome({ ...base, outcome: next.outcome }, next.outcome, effects);
+}
+
+function startOutcome(s: Session, o: Outcome, effects: Effect[]): TransitionResult {
+  switch (o.action) {
+    case 'queue':
+      return ok({ ...s, state: 'queued', queue: o.target }, [...effects, { kind: 'enqueue', queue: o.target!, priority: o.priority, language: o.language }]);
+    case 'hangup':
+      return ok({ ...s, state: 'ending' }, [...effects, { kind: 'hangup-caller' }, { kind: 'end', outcome: 'hangup' }]);
+    default:
+      // Direct agent, ring groups, voicemail, on-call forwarding and callbacks have their own handlers.
+      return ok({ ...s, state: 'handoff' }, [...effects, { kind: 'handoff', outcome: o }]);
+  }
+}
+
+function callerGone(s: Session): TransitionResult {
+  const effects: Effect[] = [];
+  if (s.playbackId) effects.push({ kind: 'stop-playback', playbackId: s.playbackId });
+  if (s.menuTimer !== null) effects.push({ kind: 'cancel-menu-timer' });
+  if (s.leg) effects.push({ kind: 'hangup-leg', leg: s.leg.channel });
+  const wasQueued = s.state === 'queued' || s.state === 'ringing-agent';
+  if (wasQueued) effects.push({ kind: 'dequeue', result: 'abandoned' });
+  const outcome = s.state === 'connected' ? 'answered' : wasQueued ? 'abandoned' : s.state === 'handoff' ? (s.outcome?.action ?? 'handoff') : 'hung-up-early';
+  return ok({ ...s, state: 'ended', playbackId: null, menuTimer: null }, [...effects, { kind: 'end', outcome }]);
+}
+
+/** The next session and effects for an event, or an error when the current state does not accept it. */
+export function transition(s: Session, e: SessionEvent): TransitionResult {
+  if (s.state === 'ended') {
+    // Late events of an ended call (a playback or leg finishing after hangup) are expected and ignored.
+    return e.type === 'failed' ? reject(s, e) : ok(s);
+  }
+  if (e.type === 'menu-timeout' && e.token !== s.menuTimer) return ok(s);
+  if (e.type === 'caller-hangup') return callerGone(s);
+  if (e.type === 'failed') return ok({ ...s, state: 'ending' }, [{ kind: 'failsafe', reason: e.message }]);
+  switch (s.state) {
+    case 'answering':
+      if (e.type === 'answered') return ok({ ...s, state: 'routing' }, [{ kind: 'route', origin: s.origin, inputs: s.inputs }]);
+      return reject(s, e);
+    case 'routing':
+      if (e.type === 'decided') return onDecided(s, e.decision, e.menuTimeout);
+      if (e.type === 'dtmf') return ok(s);
+      return reject(s, e);
+    case 'playing':
+      if (e.type === 'playback-ended') {
+        if (e.playbackId !== s.playbackId) return ok(s);
+        if (e.end === 'hangup') return ok(s);
+        return afterPrompts(s, []);
+      }
+      if (e.type === 'dtmf') {
+        // Barge-in: a key during a menu prompt stops it and is taken at once.
+        if (s.afterPlay?.kind !== 'menu') return ok(s);
+        const inputs = [...s.inputs, e.digit];
+        return ok({ ...s, state: 'routing', inputs, playbackId: null, afterPlay: null }, [{ kind: 'stop-playback', playbackId: s.playbackId! }, { kind: 'route', origin: s.origin, inputs }]);
+      }
+      return reject(s, e);
+    case 'awaiting-digit':
+      if (e.type === 'dtmf') {
+        const inputs = [...s.inputs, e.digit];
+        return ok({ ...s, state: 'routing', inputs, menuTimer: null }, [{ kind: 'cancel-menu-timer' }, { kind: 'route', origin: s.origin, inputs }]);
+      }
+      if (e.type === 'menu-timeout') {
+        if (e.token !== s.menuTimer) return ok(s);
+        const inputs = [...s.inputs, 'timeout'];
+        return ok({ ...s, state: 'routing', inputs, menuTimer: null }, [{ kind: 'route', origin: s.origin, inputs }]);
+      }
+      if (e.type === 'playback-ended') return ok(s);
+      return reject(s, e);
+    case 'queued':
+      if (e.type === 'offer') {
+        const leg = `${s.id}-leg-${s.seq + 1}`;
+        return ok({ ...s, state: 'ringing-agent', seq: s.seq + 1, leg: { channel: leg, agent: e.agent } }, [
+          { kind: 'originate', leg, agent: e.agent, endpoint: e.endpoint, ringTimeout: e.ringTimeout },
+        ]);
+      }
+      if (e.type === 'max-wait') return overflow(s);
+      if (e.type === 'dtmf' || e.type === 'playback-ended' || e.type === 'leg-failed' || e.type === 'leg-hangup') return ok(s);
+      return reject(s, e);
+    case 'ringing-agent':
+      if (e.type === 'leg-answered' && e.leg === s.leg?.channel) {
+        return ok({ ...s, state: 'connected' }, [{ kind: 'dequeue', result: 'answered' }, { kind: 'connect', leg: e.leg, agent: s.leg.agent }]);
+      }
+      if ((e.type === 'leg-failed' || e.type === 'leg-hangup') && e.leg === s.leg?.channel) {
+        const reason: LegFailure = e.type === 'leg-failed' ? e.reason : 'failed';
+        return ok({ ...s, state: 'queued', leg: null }, [{ kind: 'leg-missed', agent: s.leg.agent, reason }]);
+      }
+      if (e.type === 'max-wait') {
+        // The agent is still ringing: give them the ring time; the overflow waits for the outcome.
+        return ok(s);
+      }
+      if (e.type === 'dtmf' || e.type === 'playback-ended' || e.type === 'offer') return ok(s);
+      return reject(s, e);
+    case 'connected':
+      if (e.type === 'leg-hangup' && e.leg === s.leg?.channel) {
+        return ok({ ...s, state: 'ended', leg: null }, [{ kind: 'hangup-caller' }, { kind: 'end', outcome: 'answered' }]);
+      }
+      if (e.type === 'dtmf' || e.type === 'playback-ended' || e.type === 'max-wait' || e.type === 'leg-failed') return ok(s);
+      return reject(s, e);
+    case 'handoff':
+    case 'ending':
+      return ok(s);
+  }
+}
+
+function overflow(s: Session): TransitionResult {
+  const origin: RouteOrigin = { kind: 'actions', actions: s.outcome?.queue?.overflow ?? [] };
+  return ok({ ...s, state: 'routing', queue: null, origin, inputs: [], resumeAt: -1 }, [{ kind: 'dequeue', result: 'overflow' }, { kind: 'route', origin, inputs: [] }]);
+}

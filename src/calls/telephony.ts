@@ -1,0 +1,65 @@
+/**
+ * The Telephony port: the small set of things calls/ asks of the PBX, and the events it hears
+ * back. The ARI adapter implements it for Asterisk; tests use a fake. Expected outcomes (a
+ * playback that ended because the caller hung up, an agent who was busy) are values, not errors.
+ */
+
+/** How a playback ended. */
+export type PlaybackEnd = 'done' | 'failed' | 'stopped' | 'hangup';
+
+/** Why an agent leg did not answer (from Dial's dialstatus and ChannelDestroyed's cause). */
+export type LegFailure = 'busy' | 'no-answer' | 'congestion' | 'unreachable' | 'failed';
+
+/** Options for an outbound leg to an agent's phone or an outside number. */
+export interface OriginateRequest {
+  /** Chosen by the engine before originating, so events that beat the REST answer can be matched. */
+  readonly channelId: string;
+  readonly endpoint: string;
+  readonly callerId: string;
+  /** Seconds to ring before giving up. */
+  readonly timeout: number;
+  /** Passed to StasisStart of the answered leg: `agent,<caller channel>`. */
+  readonly appArgs: string;
+}
+
+export interface Telephony {
+  /** Answers a ringing inbound channel. */
+  answer(channel: string): Promise<void>;
+  /** Plays sounds in order on a channel; resolves with how the playback ended. */
+  play(channel: string, playbackId: string, media: readonly string[]): Promise<PlaybackEnd>;
+  /** Stops a playback (no error when it already ended). */
+  stopPlayback(playbackId: string): Promise<void>;
+  /** Creates a bridge with an id chosen by the engine. */
+  createBridge(bridgeId: string, kind: 'holding' | 'mixing', name: string): Promise<void>;
+  /** Puts a channel into a bridge (moving it out of any other bridge). */
+  addToBridge(bridgeId: string, channel: string): Promise<void>;
+  /** Starts music on hold for everyone in a bridge. */
+  startBridgeMoh(bridgeId: string, mohClass: string): Promise<void>;
+  /** Destroys a bridge (no error when it is already gone). */
+  destroyBridge(bridgeId: string): Promise<void>;
+  /** Originates a leg into the application; failures to even start it reject with a TelephonyError. */
+  originate(req: OriginateRequest): Promise<void>;
+  /** Hangs up a channel (no error when it is already gone). */
+  hangup(channel: string, reason?: 'normal' | 'busy' | 'no_answer' | 'congestion'): Promise<void>;
+  /** Sends a channel back to the dialplan (the failsafe context). */
+  continueInDialplan(channel: string, context: string, extension: string, priority: number): Promise<void>;
+}
+
+/** What the PBX tells the engine about calls, after the adapter has made sense of Asterisk's events. */
+export type TelephonyEvent =
+  | { readonly type: 'call-arrived'; readonly channel: string; readonly did: string; readonly caller: string; readonly callerName: string; readonly at: number }
+  | { readonly type: 'dtmf'; readonly channel: string; readonly digit: string; readonly at: number }
+  | { readonly type: 'hangup'; readonly channel: string; readonly at: number }
+  | { readonly type: 'leg-answered'; readonly channel: string; readonly at: number }
+  | { readonly type: 'leg-failed'; readonly channel: string; readonly reason: LegFailure; readonly at: number };
+
+/** A failure of the PBX to do what was asked, with a stable code. */
+export class TelephonyError extends Error {
+  constructor(
+    readonly code: 'not-found' | 'not-in-stasis' | 'allocation-failed' | 'conflict' | 'timeout' | 'disconnected' | 'pbx-error',
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
