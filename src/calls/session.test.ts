@@ -11,8 +11,9 @@ const EVENING = DateTime.fromISO('2026-11-23T19:05', { zone: 'America/Chicago' }
 
 /** Applies events one by one; a `route` effect is answered with a real decision of the routing core. */
 function run(at: number, events: SessionEvent[], snapshot: Snapshot = {}) {
-  let { session, effects } = newSession('c1', 'chan-1', '+15125550100', '+15125550123', at);
-  const log: Effect[] = [...effects];
+  const created = newSession('c1', 'chan-1', '+15125550100', '+15125550123', at);
+  let session = created.session;
+  const log: Effect[] = [...created.effects];
   const apply = (e: SessionEvent) => {
     const r = transition(session, e);
     if (!r.ok) throw new Error(r.error);
