@@ -73,9 +73,9 @@ describe('call session', () => {
   });
 
   it('queue: an offer rings the agent; no answer puts the caller back; an answer connects', () => {
-    const q = run(MONDAY_10, [{ type: 'answered' }, { type: 'dtmf', digit: '1' }, { type: 'offer', agent: 'maria', endpoint: 'PJSIP/1001', ringTimeout: 15 }]);
+    const q = run(MONDAY_10, [{ type: 'answered' }, { type: 'dtmf', digit: '1' }, { type: 'offer', agents: [{ agent: 'maria', endpoint: 'PJSIP/1001' }], ringTimeout: 15 }]);
     expect(q.session.state).toBe('ringing-agent');
-    const leg = q.session.leg!.channel;
+    const leg = q.session.legs[0]!.channel;
     expect(q.log).toContainEqual({ kind: 'originate', leg, agent: 'maria', endpoint: 'PJSIP/1001', ringTimeout: 15 });
     const missed = transition(q.session, { type: 'leg-failed', leg, reason: 'no-answer' });
     expect(missed.ok && missed.session.state).toBe('queued');
@@ -87,10 +87,23 @@ describe('call session', () => {
     expect(done.ok && done.effects).toEqual([{ kind: 'hangup-caller' }, { kind: 'end', outcome: 'answered' }]);
   });
 
+  it('ring-all: the first agent to answer takes the call and the other phones are hung up', () => {
+    const q = run(MONDAY_10, [
+      { type: 'answered' },
+      { type: 'dtmf', digit: '1' },
+      { type: 'offer', agents: [{ agent: 'maria', endpoint: 'PJSIP/1001' }, { agent: 'james', endpoint: 'PJSIP/1002' }], ringTimeout: 15 },
+    ]);
+    const [a, b] = q.session.legs;
+    const failedOne = transition(q.session, { type: 'leg-failed', leg: a!.channel, reason: 'busy' });
+    expect(failedOne.ok && failedOne.session.state).toBe('ringing-agent');
+    const r = transition(q.session, { type: 'leg-answered', leg: b!.channel });
+    expect(r.ok && r.effects).toEqual([{ kind: 'hangup-leg', leg: a!.channel }, { kind: 'dequeue', result: 'answered' }, { kind: 'connect', leg: b!.channel, agent: 'james' }]);
+  });
+
   it('a caller who hangs up while waiting is abandoned and the ringing agent leg is hung up', () => {
-    const q = run(MONDAY_10, [{ type: 'answered' }, { type: 'dtmf', digit: '1' }, { type: 'offer', agent: 'maria', endpoint: 'PJSIP/1001', ringTimeout: 15 }]);
+    const q = run(MONDAY_10, [{ type: 'answered' }, { type: 'dtmf', digit: '1' }, { type: 'offer', agents: [{ agent: 'maria', endpoint: 'PJSIP/1001' }], ringTimeout: 15 }]);
     const r = transition(q.session, { type: 'caller-hangup' });
-    expect(r.ok && r.effects).toEqual([{ kind: 'hangup-leg', leg: q.session.leg!.channel }, { kind: 'dequeue', result: 'abandoned' }, { kind: 'end', outcome: 'abandoned' }]);
+    expect(r.ok && r.effects).toEqual([{ kind: 'hangup-leg', leg: q.session.legs[0]!.channel }, { kind: 'dequeue', result: 'abandoned' }, { kind: 'end', outcome: 'abandoned' }]);
     expect(r.ok && r.session.state).toBe('ended');
   });
 

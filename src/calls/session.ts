@@ -38,13 +38,18 @@ export interface Session {
   readonly outcome: Outcome | null;
   /** The queue the caller waits in, if any. */
   readonly queue: string | null;
-  /** The agent leg being rung or talked to. */
-  readonly leg: { readonly channel: string; readonly agent: string } | null;
+  /** The agent legs being rung (several for ring-all), or the one talking once connected. */
+  readonly legs: readonly Leg[];
   /** Counter for playback ids and timer tokens, so stale timers and playbacks are recognised. */
   readonly seq: number;
   readonly menuTimer: number | null;
   /** Where routing starts: the entry rule set, or an action list (a queue's overflow). Inputs count from there. */
   readonly origin: RouteOrigin;
+}
+
+export interface Leg {
+  readonly channel: string;
+  readonly agent: string;
 }
 
 export type RouteOrigin = { readonly kind: 'entry' } | { readonly kind: 'actions'; readonly actions: readonly Action[] };
@@ -56,7 +61,7 @@ export type SessionEvent =
   | { readonly type: 'dtmf'; readonly digit: string }
   | { readonly type: 'menu-timeout'; readonly token: number }
   | { readonly type: 'caller-hangup' }
-  | { readonly type: 'offer'; readonly agent: string; readonly endpoint: string; readonly ringTimeout: number }
+  | { readonly type: 'offer'; readonly agents: readonly { readonly agent: string; readonly endpoint: string }[]; readonly ringTimeout: number }
   | { readonly type: 'leg-answered'; readonly leg: string }
   | { readonly type: 'leg-failed'; readonly leg: string; readonly reason: LegFailure }
   | { readonly type: 'leg-hangup'; readonly leg: string }
@@ -99,7 +104,7 @@ export function newSession(id: string, channel: string, did: string, caller: str
     afterPlay: null,
     outcome: null,
     queue: null,
-    leg: null,
+    legs: [],
     seq: 0,
     menuTimer: null,
     origin: { kind: 'entry' },
@@ -168,7 +173,7 @@ function callerGone(s: Session): TransitionResult {
   const effects: Effect[] = [];
   if (s.playbackId) effects.push({ kind: 'stop-playback', playbackId: s.playbackId });
   if (s.menuTimer !== null) effects.push({ kind: 'cancel-menu-timer' });
-  if (s.leg) effects.push({ kind: 'hangup-leg', leg: s.leg.channel });
+  for (const leg of s.legs) effects.push({ kind: 'hangup-leg', leg: leg.channel });
   const wasQueued = s.state === 'queued' || s.state === 'ringing-agent';
   if (wasQueued) effects.push({ kind: 'dequeue', result: 'abandoned' });
   const outcome = s.state === 'connected' ? 'answered' : wasQueued ? 'abandoned' : s.state === 'handoff' ? (s.outcome?.action ?? 'handoff') : 'hung-up-early';
@@ -219,21 +224,30 @@ export function transition(s: Session, e: SessionEvent): TransitionResult {
       return reject(s, e);
     case 'queued':
       if (e.type === 'offer') {
-        const leg = `${s.id}-leg-${s.seq + 1}`;
-        return ok({ ...s, state: 'ringing-agent', seq: s.seq + 1, leg: { channel: leg, agent: e.agent } }, [
-          { kind: 'originate', leg, agent: e.agent, endpoint: e.endpoint, ringTimeout: e.ringTimeout },
-        ]);
+        if (e.agents.length === 0) return ok(s);
+        const legs = e.agents.map((a, i) => ({ channel: `${s.id}-leg-${s.seq + 1 + i}`, agent: a.agent }));
+        return ok(
+          { ...s, state: 'ringing-agent', seq: s.seq + e.agents.length, legs },
+          e.agents.map((a, i) => ({ kind: 'originate', leg: legs[i]!.channel, agent: a.agent, endpoint: a.endpoint, ringTimeout: e.ringTimeout }) as const),
+        );
       }
       if (e.type === 'max-wait') return overflow(s);
       if (e.type === 'dtmf' || e.type === 'playback-ended' || e.type === 'leg-failed' || e.type === 'leg-hangup') return ok(s);
       return reject(s, e);
     case 'ringing-agent':
-      if (e.type === 'leg-answered' && e.leg === s.leg?.channel) {
-        return ok({ ...s, state: 'connected' }, [{ kind: 'dequeue', result: 'answered' }, { kind: 'connect', leg: e.leg, agent: s.leg.agent }]);
+      if (e.type === 'leg-answered') {
+        const won = s.legs.find((l) => l.channel === e.leg);
+        if (!won) return ok(s, [{ kind: 'hangup-leg', leg: e.leg }]);
+        // First to answer takes the call; the other phones stop ringing.
+        const others: Effect[] = s.legs.filter((l) => l !== won).map((l) => ({ kind: 'hangup-leg', leg: l.channel }));
+        return ok({ ...s, state: 'connected', legs: [won] }, [...others, { kind: 'dequeue', result: 'answered' }, { kind: 'connect', leg: won.channel, agent: won.agent }]);
       }
-      if ((e.type === 'leg-failed' || e.type === 'leg-hangup') && e.leg === s.leg?.channel) {
+      if (e.type === 'leg-failed' || e.type === 'leg-hangup') {
+        const lost = s.legs.find((l) => l.channel === e.leg);
+        if (!lost) return ok(s);
         const reason: LegFailure = e.type === 'leg-failed' ? e.reason : 'failed';
-        return ok({ ...s, state: 'queued', leg: null }, [{ kind: 'leg-missed', agent: s.leg.agent, reason }]);
+        const legs = s.legs.filter((l) => l !== lost);
+        return ok({ ...s, state: legs.length > 0 ? 'ringing-agent' : 'queued', legs }, [{ kind: 'leg-missed', agent: lost.agent, reason }]);
       }
       if (e.type === 'max-wait') {
         // The agent is still ringing: give them the ring time; the overflow waits for the outcome.
@@ -242,8 +256,8 @@ export function transition(s: Session, e: SessionEvent): TransitionResult {
       if (e.type === 'dtmf' || e.type === 'playback-ended' || e.type === 'offer') return ok(s);
       return reject(s, e);
     case 'connected':
-      if (e.type === 'leg-hangup' && e.leg === s.leg?.channel) {
-        return ok({ ...s, state: 'ended', leg: null }, [{ kind: 'hangup-caller' }, { kind: 'end', outcome: 'answered' }]);
+      if (e.type === 'leg-hangup' && e.leg === s.legs[0]?.channel) {
+        return ok({ ...s, state: 'ended', legs: [] }, [{ kind: 'hangup-caller' }, { kind: 'end', outcome: 'answered' }]);
       }
       if (e.type === 'dtmf' || e.type === 'playback-ended' || e.type === 'max-wait' || e.type === 'leg-failed') return ok(s);
       return reject(s, e);

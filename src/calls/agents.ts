@@ -1,0 +1,129 @@
+/**
+ * Agent availability as the engine knows it from its own calls (offered, talking, wrap-up, missed
+ * calls, pauses), with a place for presence from the phones themselves (AMI, a later issue). It
+ * turns into the routing core's Snapshot.
+ */
+import type { AgentSnapshot, AgentState, Plan } from '../routing/types.js';
+import type { Clock } from './clock.js';
+
+export type PresenceState = 'reachable' | 'unreachable' | 'in-use';
+
+interface AgentRecord {
+  state: AgentState;
+  idleSince: number;
+  misses: number;
+  paused: boolean;
+  presence: PresenceState;
+  wrapTimer: unknown;
+}
+
+/** The agents' states; every change goes to `onChange` (the store, the logs). */
+export class AgentBook {
+  private readonly agents = new Map<string, AgentRecord>();
+  private cache: Record<string, AgentSnapshot> | null = null;
+
+  constructor(
+    private plan: Plan,
+    private readonly clock: Clock,
+    private readonly onChange: (agent: string, state: AgentState, reason: string) => void = () => {},
+  ) {
+    for (const id of plan.agents.keys()) this.agents.set(id, { state: 'available', idleSince: clock.now(), misses: 0, paused: false, presence: 'reachable', wrapTimer: null });
+  }
+
+  /** Uses a new plan (after a reload): new agents start available, removed ones are forgotten. */
+  setPlan(plan: Plan): void {
+    this.plan = plan;
+    for (const id of plan.agents.keys()) if (!this.agents.has(id)) this.agents.set(id, { state: 'available', idleSince: this.clock.now(), misses: 0, paused: false, presence: 'reachable', wrapTimer: null });
+    for (const id of [...this.agents.keys()]) if (!plan.agents.has(id)) this.agents.delete(id);
+    this.cache = null;
+  }
+
+  /** The state of one agent ('offline' for an unknown id). */
+  state(id: string): AgentState {
+    return this.agents.get(id)?.state ?? 'offline';
+  }
+
+  /** The agents as the routing core sees them. */
+  snapshot(): Readonly<Record<string, AgentSnapshot>> {
+    if (!this.cache) {
+      const out: Record<string, AgentSnapshot> = {};
+      for (const [id, a] of this.agents) out[id] = { state: a.state, idleSince: a.idleSince };
+      this.cache = out;
+    }
+    return this.cache;
+  }
+
+  private set(id: string, state: AgentState, reason: string): void {
+    const a = this.agents.get(id);
+    if (!a || a.state === state) return;
+    a.state = state;
+    if (state === 'available') a.idleSince = this.clock.now();
+    this.cache = null;
+    this.onChange(id, state, reason);
+  }
+
+  /** The state an agent returns to when nothing holds them: paused, offline, busy on the phone, or available. */
+  private resting(a: AgentRecord): AgentState {
+    if (a.presence === 'unreachable') return 'offline';
+    if (a.presence === 'in-use') return 'busy';
+    return a.paused ? 'paused' : 'available';
+  }
+
+  /** An offer rings the agent's phone. */
+  offered(id: string): void {
+    this.set(id, 'ringing', 'offered a call');
+  }
+
+  /** The agent answered. */
+  answered(id: string): void {
+    const a = this.agents.get(id);
+    if (a) a.misses = 0;
+    this.set(id, 'busy', 'answered a call');
+  }
+
+  /** The agent did not take an offered call; after `maxMisses` in a row they are set not ready. */
+  missed(id: string, reason: string, maxMisses: number): void {
+    const a = this.agents.get(id);
+    if (!a) return;
+    a.misses++;
+    if (reason !== 'busy' && a.misses >= maxMisses) {
+      a.paused = true;
+      this.set(id, 'paused', `not ready after ${a.misses} missed calls`);
+      return;
+    }
+    this.set(id, this.resting(a), `missed a call (${reason})`);
+  }
+
+  /** The call ended: wrap-up for the agent's configured time, then available again. */
+  finished(id: string): void {
+    const a = this.agents.get(id);
+    if (!a) return;
+    const wrap = this.plan.agents.get(id)?.wrapUp ?? 0;
+    if (wrap <= 0) return this.set(id, this.resting(a), 'call ended');
+    this.set(id, 'wrap-up', 'call ended');
+    this.clock.cancel(a.wrapTimer);
+    a.wrapTimer = this.clock.after(wrap * 1000, () => {
+      if (a.state === 'wrap-up') this.set(id, this.resting(a), 'wrap-up over');
+    });
+  }
+
+  /** Pauses or unpauses an agent (operator command). */
+  pause(id: string, paused: boolean): boolean {
+    const a = this.agents.get(id);
+    if (!a) return false;
+    a.paused = paused;
+    a.misses = 0;
+    if (a.state === 'available' || a.state === 'paused' || a.state === 'offline') this.set(id, this.resting(a), paused ? 'paused' : 'unpaused');
+    return true;
+  }
+
+  /** Presence from the phone itself (AMI): unreachable makes the agent offline, in use makes them busy. */
+  presence(id: string, presence: PresenceState): void {
+    const a = this.agents.get(id);
+    if (!a) return;
+    a.presence = presence;
+    if (a.state === 'ringing' || a.state === 'wrap-up') return;
+    if (a.state === 'busy' && presence !== 'in-use') return;
+    this.set(id, this.resting(a), `phone ${presence}`);
+  }
+}

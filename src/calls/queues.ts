@@ -1,0 +1,186 @@
+/**
+ * The engine's own queues: callers wait in one holding bridge per queue with music on hold, hear
+ * their position and an honest wait estimate at the configured interval, and are offered agents
+ * by priority, FIFO within a priority, skills and strategy. The maximum wait sends them on.
+ */
+import { assign, eligible, estimateWait, orderWaiting, requirementsAt, type WaitingCall } from '../routing/queue-selection.js';
+import type { CompiledQueue, Plan, QueueSnapshot } from '../routing/types.js';
+import type { CallStore } from '../store/call-store.js';
+import type { AgentBook } from './agents.js';
+import type { Clock } from './clock.js';
+import type { SessionEvent } from './session.js';
+import type { Telephony } from './telephony.js';
+
+interface Entry extends WaitingCall {
+  readonly channel: string;
+  readonly queue: string;
+  readonly entryId: number;
+  offering: boolean;
+  announceTimer: unknown;
+  maxWaitTimer: unknown;
+  announcing: string | null;
+}
+
+export interface QueueDeps {
+  readonly telephony: Telephony;
+  readonly store: CallStore;
+  readonly agents: AgentBook;
+  readonly clock: Clock;
+  /** Hands an event to a call's session. */
+  readonly deliver: (sessionId: string, event: SessionEvent) => void;
+  readonly log: (message: string) => void;
+}
+
+/** The bridge id of a queue's holding bridge (stable, so a restarted engine finds it). */
+export const holdingBridgeId = (queue: string) => `pbx-queue-${queue}`;
+
+export class QueueManager {
+  private readonly entries = new Map<string, Entry>();
+  private readonly bridges = new Map<string, Promise<void>>();
+
+  constructor(
+    private plan: Plan,
+    private readonly deps: QueueDeps,
+  ) {}
+
+  /** Uses a new plan for callers who join from now on. */
+  setPlan(plan: Plan): void {
+    this.plan = plan;
+  }
+
+  /** Waiting callers and the longest wait per queue, for routing conditions and site saturation. */
+  snapshot(): Record<string, QueueSnapshot> {
+    const now = this.deps.clock.now();
+    const out: Record<string, { waiting: number; longestWait: number }> = {};
+    for (const e of this.entries.values()) {
+      const q = (out[e.queue] ??= { waiting: 0, longestWait: 0 });
+      q.waiting++;
+      q.longestWait = Math.max(q.longestWait, Math.floor((now - e.enqueuedAt) / 1000));
+    }
+    return out;
+  }
+
+  /** How many callers wait in total. */
+  size(): number {
+    return this.entries.size;
+  }
+
+  /** Puts a caller into the queue's holding bridge and starts its announcements and maximum wait. */
+  async enqueue(sessionId: string, channel: string, queueId: string, priority: number, language: string, enqueuedAt = this.deps.clock.now()): Promise<void> {
+    const q = this.plan.queues.get(queueId)!;
+    const entryId = this.deps.store.enterQueue(sessionId, queueId, priority, language, enqueuedAt);
+    const entry: Entry = { id: sessionId, channel, queue: queueId, priority, language, enqueuedAt, entryId, offering: false, announceTimer: null, maxWaitTimer: null, announcing: null };
+    this.entries.set(sessionId, entry);
+    const waited = this.deps.clock.now() - enqueuedAt;
+    entry.maxWaitTimer = this.deps.clock.after(Math.max(0, q.maxWait * 1000 - waited), () => this.deps.deliver(sessionId, { type: 'max-wait' }));
+    if (q.announce.position || q.announce.estimatedWait) this.scheduleAnnouncement(entry, q, q.announce.first * 1000);
+    this.deps.store.recordPosition(entryId, this.deps.clock.now(), this.position(entry), null);
+    await this.ensureBridge(q);
+    await this.deps.telephony.addToBridge(holdingBridgeId(queueId), channel);
+    this.dispatch();
+  }
+
+  private ensureBridge(q: CompiledQueue): Promise<void> {
+    let p = this.bridges.get(q.id);
+    if (!p) {
+      const id = holdingBridgeId(q.id);
+      p = this.deps.telephony.createBridge(id, 'holding', `queue ${q.id}`).then(() => this.deps.telephony.startBridgeMoh(id, q.musicOnHold));
+      p.catch(() => this.bridges.delete(q.id));
+      this.bridges.set(q.id, p);
+    }
+    return p;
+  }
+
+  /** The caller leaves the queue (answered, abandoned or overflow); an empty queue's bridge is destroyed. */
+  dequeue(sessionId: string, result: 'answered' | 'abandoned' | 'overflow', agent: string | null = null): void {
+    const e = this.entries.get(sessionId);
+    if (!e) return;
+    this.entries.delete(sessionId);
+    this.deps.clock.cancel(e.announceTimer);
+    this.deps.clock.cancel(e.maxWaitTimer);
+    if (e.announcing) void this.deps.telephony.stopPlayback(e.announcing).catch(() => {});
+    this.deps.store.leaveQueue(e.entryId, this.deps.clock.now(), result, agent);
+    if (![...this.entries.values()].some((x) => x.queue === e.queue)) {
+      const bridge = this.bridges.get(e.queue);
+      this.bridges.delete(e.queue);
+      void bridge?.then(() => this.deps.telephony.destroyBridge(holdingBridgeId(e.queue))).catch((err: Error) => this.deps.log(`queue ${e.queue}: destroying the holding bridge failed: ${err.message}`));
+    }
+    this.dispatch();
+  }
+
+  /** An offer ended without an answer: the caller waits for the next agent. */
+  offerEnded(sessionId: string): void {
+    const e = this.entries.get(sessionId);
+    if (e) e.offering = false;
+    this.dispatch();
+  }
+
+  /** Makes every offer that can be made now, queues with the most urgent caller first. */
+  dispatch(): void {
+    const byQueue = new Map<string, Entry[]>();
+    for (const e of this.entries.values()) {
+      if (e.offering) continue;
+      const list = byQueue.get(e.queue) ?? [];
+      list.push(e);
+      byQueue.set(e.queue, list);
+    }
+    const queues = [...byQueue.entries()].map(([id, list]) => ({ id, list: orderWaiting(list) as Entry[] }));
+    queues.sort((a, b) => b.list[0]!.priority - a.list[0]!.priority || a.list[0]!.enqueuedAt - b.list[0]!.enqueuedAt);
+    const now = this.deps.clock.now();
+    for (const { id, list } of queues) {
+      const q = this.plan.queues.get(id);
+      if (!q) continue;
+      const offers = assign(q, [...this.plan.agents.values()], this.plan.clinic.languageSkills, list, { agents: this.deps.agents.snapshot() }, now);
+      for (const offer of offers) {
+        const e = this.entries.get(offer.callId)!;
+        e.offering = true;
+        for (const agent of offer.agents) this.deps.agents.offered(agent);
+        this.deps.deliver(offer.callId, {
+          type: 'offer',
+          agents: offer.agents.map((agent) => ({ agent, endpoint: this.plan.agents.get(agent)!.endpoint })),
+          ringTimeout: q.ringTimeout,
+        });
+      }
+    }
+  }
+
+  private position(e: Entry): number {
+    const same = [...this.entries.values()].filter((x) => x.queue === e.queue);
+    return orderWaiting(same).findIndex((x) => x.id === e.id) + 1;
+  }
+
+  private scheduleAnnouncement(e: Entry, q: CompiledQueue, delayMs: number): void {
+    e.announceTimer = this.deps.clock.after(delayMs, () => {
+      if (!this.entries.has(e.id)) return;
+      void this.announce(e, q);
+      this.scheduleAnnouncement(e, q, q.announce.interval * 1000);
+    });
+  }
+
+  /** Tells the caller their position and, when there is a basis for one, the estimated wait. */
+  private async announce(e: Entry, q: CompiledQueue): Promise<void> {
+    if (e.offering || e.announcing) return;
+    const position = this.position(e);
+    const req = requirementsAt(q, this.plan.clinic.languageSkills, e.language, 0);
+    const snap = this.deps.agents.snapshot();
+    const staffed = eligible(this.plan.agents, req, q.site).filter((a) => {
+      const st = snap[a.id]?.state ?? 'offline';
+      return st !== 'offline' && st !== 'paused';
+    }).length;
+    const estimate = q.announce.estimatedWait ? estimateWait(position, staffed, this.deps.store.recentHandleTimes(q.id)) : null;
+    this.deps.store.recordPosition(e.entryId, this.deps.clock.now(), position, estimate);
+    const media: string[] = [];
+    if (q.announce.position) media.push(...(position === 1 ? ['sound:queue-youarenext'] : ['sound:queue-thereare', `number:${position - 1}`, 'sound:queue-callswaiting']));
+    if (estimate !== null) media.push('sound:queue-holdtime', `number:${Math.round(estimate / 60)}`, 'sound:queue-minutes');
+    if (media.length === 0) return;
+    const id = `${e.id}-announce-${this.deps.clock.now()}`;
+    e.announcing = id;
+    try {
+      await this.deps.telephony.play(e.channel, id, media);
+    } catch (err) {
+      this.deps.log(`call ${e.id}: announcement failed: ${(err as Error).message}`);
+    } finally {
+      if (e.announcing === id) e.announcing = null;
+    }
+  }
+}

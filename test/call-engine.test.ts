@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import { DateTime } from 'luxon';
+import { CallEngine, type HandoffHandler } from '../src/calls/call-engine.js';
+import { loadPlan } from '../src/config/index.js';
+import { CallStore } from '../src/store/call-store.js';
+import { openDb } from '../src/store/db.js';
+import { FakeTelephony } from './fakes/fake-telephony.js';
+import { ManualClock } from './fakes/manual-clock.js';
+
+const plan = loadPlan('config/example-clinic.yaml').plan!;
+const MAIN = '+15125550100';
+
+function setup(at = '2026-11-23T10:00', handoff?: HandoffHandler) {
+  const clock = new ManualClock(DateTime.fromISO(at, { zone: 'America/Chicago' }).toMillis());
+  const pbx = new FakeTelephony(clock);
+  const store = new CallStore(openDb(':memory:'));
+  const logs: string[] = [];
+  const engine = new CallEngine({ plan, telephony: pbx, store, clock, log: (m) => logs.push(m), ...(handoff ? { handoff } : {}) });
+  pbx.handler = (e) => engine.handle(e);
+  for (const a of plan.agents.values()) pbx.agent(a.endpoint, 'noanswer');
+  return { clock, pbx, store, engine, logs };
+}
+const only = (engine: CallEngine, keep: string[]) => {
+  for (const id of plan.agents.keys()) if (!keep.includes(id)) engine.agents.pause(id, true);
+};
+
+describe('call engine on an in-memory PBX', () => {
+  it('business hours: menu 1 -> scheduling -> the longest-idle agent answers -> connected -> agent hangs up -> nothing left', async () => {
+    const { clock, pbx, store, engine } = setup();
+    only(engine, ['james']);
+    pbx.agent('PJSIP/1002', { answerAfter: 3000, talkFor: 60_000 });
+    const ch = pbx.call(MAIN, '+15125550123');
+    await clock.advance(1000);
+    pbx.press(ch, '1');
+    await clock.advance(5000);
+    expect(engine.agents.state('james')).toBe('busy');
+    const call = store.openCalls()[0]!;
+    expect(call).toMatchObject({ state: 'connected', agent: 'james', target: 'scheduling' });
+    expect([...pbx.bridges.values()].some((b) => b.has(ch) && b.size === 2)).toBe(true);
+    await clock.advance(60_000);
+    expect(store.call(call.id)).toMatchObject({ state: 'ended', outcome: 'answered' });
+    expect(engine.agents.state('james')).toBe('wrap-up');
+    await clock.advance(30_000);
+    expect(engine.agents.state('james')).toBe('available');
+    expect(pbx.channels.size).toBe(0);
+    expect(pbx.bridges.size).toBe(0);
+    expect(store.decisions(call.id).map((d) => d.status)).toEqual(['awaiting-input', 'done']);
+    expect(engine.active()).toBe(0);
+  });
+
+  it('all agents busy: the caller hears position announcements, then the first agent who frees up takes the call', async () => {
+    const { clock, pbx, store, engine } = setup();
+    only(engine, []);
+    pbx.agent('PJSIP/1001', { answerAfter: 2000 });
+    const ch = pbx.call(MAIN, '+15125550123');
+    await clock.advance(1000);
+    pbx.press(ch, '1');
+    await clock.advance(30_000);
+    expect(pbx.played.some((p) => p.channel === ch && p.media[0] === 'sound:queue-youarenext')).toBe(true);
+    expect(store.openCalls()[0]!.state).toBe('queued');
+    engine.agents.pause('maria', false);
+    engine.queues.dispatch();
+    await clock.advance(3000);
+    expect(store.openCalls()[0]).toMatchObject({ state: 'connected', agent: 'maria' });
+  });
+
+  it('a priority caller who arrives later overtakes an earlier normal caller', async () => {
+    const { clock, pbx, store, engine } = setup();
+    only(engine, []);
+    pbx.agent('PJSIP/1002', { answerAfter: 1000 });
+    const normal = pbx.call(MAIN, '+15125550123');
+    await clock.advance(1000);
+    pbx.press(normal, '1');
+    await clock.advance(10_000);
+    const partner = pbx.call(MAIN, '+15125550777');
+    await clock.advance(1000);
+    pbx.press(partner, '1');
+    await clock.advance(10_000);
+    engine.agents.pause('james', false);
+    engine.queues.dispatch();
+    await clock.advance(2000);
+    const connected = store.openCalls().find((c) => c.state === 'connected')!;
+    expect(connected).toMatchObject({ caller: '+15125550777', priority: 3, agent: 'james' });
+    expect(store.openCalls().find((c) => c.caller === '+15125550123')!.state).toBe('queued');
+  });
+
+  it('agent does not answer -> the next agent is offered the call; repeated misses set the agent not ready', async () => {
+    const { clock, pbx, store, engine } = setup();
+    only(engine, ['james', 'maria']);
+    pbx.agent('PJSIP/1002', 'noanswer');
+    pbx.agent('PJSIP/1001', { answerAfter: 2000 });
+    const ch = pbx.call(MAIN, '+15125550123');
+    await clock.advance(1000);
+    pbx.press(ch, '1');
+    // Both have been idle since the start: the tie goes by id, so james is offered first.
+    await clock.advance(20_000);
+    const call = store.openCalls()[0]!;
+    expect(store.events(call.id).filter((e) => e.type === 'offer-missed').map((e) => e.data)).toEqual([{ agent: 'james', reason: 'no-answer' }]);
+    expect(call).toMatchObject({ state: 'connected', agent: 'maria' });
+    expect(pbx.originated).toEqual(['PJSIP/1002', 'PJSIP/1001']);
+    expect(engine.agents.state('james')).toBe('available');
+    // A second caller while maria talks: james misses again and is set not ready (maxMisses 2).
+    const second = pbx.call(MAIN, '+15125550124');
+    await clock.advance(1000);
+    pbx.press(second, '1');
+    await clock.advance(20_000);
+    expect(engine.agents.state('james')).toBe('paused');
+    expect(store.lastAgentStates().find((a) => a.agent === 'james')).toMatchObject({ state: 'paused' });
+  });
+
+  it('an unregistered phone is skipped at once', async () => {
+    const { clock, pbx, store, engine } = setup();
+    only(engine, ['james', 'maria']);
+    pbx.agent('PJSIP/1001', 'unregistered');
+    pbx.agent('PJSIP/1002', { answerAfter: 1000 });
+    const ch = pbx.call(MAIN, '+15125550123');
+    await clock.advance(1000);
+    pbx.press(ch, '1');
+    await clock.advance(3000);
+    expect(store.openCalls()[0]).toMatchObject({ state: 'connected', agent: 'james' });
+  });
+
+  it('a caller who hangs up while waiting is recorded as abandoned and leaves no bridge behind', async () => {
+    const { clock, pbx, store, engine } = setup();
+    only(engine, []);
+    const ch = pbx.call(MAIN, '+15125550123');
+    await clock.advance(1000);
+    pbx.press(ch, '2');
+    await clock.advance(45_000);
+    const id = store.openCalls()[0]!.id;
+    pbx.hangupFrom(ch);
+    await clock.advance(100);
+    expect(store.call(id)).toMatchObject({ state: 'ended', outcome: 'abandoned' });
+    expect(pbx.bridges.size).toBe(0);
+    expect(engine.active()).toBe(0);
+  });
+
+  it('maximum wait: the overflow destination (voicemail front-desk) is handed over', async () => {
+    const seen: string[] = [];
+    const { clock, pbx, store, engine } = setup('2026-11-23T10:00', async ({ session, outcome }, eng) => {
+      seen.push(`${outcome.action} ${outcome.target}`);
+      eng.finish(session.id, outcome.action);
+    });
+    only(engine, []);
+    const ch = pbx.call(MAIN, '+15125550123');
+    await clock.advance(1000);
+    pbx.press(ch, '1');
+    await clock.advance(599_000);
+    expect(seen).toEqual([]);
+    await clock.advance(2_000);
+    expect(seen).toEqual(['voicemail front-desk']);
+    const call = store.call(store.callByChannel(ch)!.id)!;
+    expect(call.outcome).toBe('voicemail');
+    expect(pbx.bridges.size).toBe(0);
+  });
+
+  it('three invalid keys -> the front-desk ring group handoff', async () => {
+    const seen: string[] = [];
+    const { clock, pbx } = setup('2026-11-23T10:00', async ({ outcome }) => void seen.push(`${outcome.action} ${outcome.target}`));
+    const ch = pbx.call(MAIN, '+15125550123');
+    await clock.advance(500);
+    for (const k of ['7', '8', '0']) {
+      pbx.press(ch, k);
+      await clock.advance(500);
+    }
+    await clock.advance(5000);
+    expect(seen).toEqual(['ring-group front-desk']);
+  });
+
+  it('with no handler for a destination the call goes to the failsafe, never to silence', async () => {
+    const { clock, pbx, store, logs } = setup('2026-11-23T19:05');
+    const ch = pbx.call(MAIN, '+15125550123');
+    await clock.advance(500);
+    pbx.press(ch, '1');
+    await clock.advance(1000);
+    const call = store.call(store.callByChannel(ch)!.id)!;
+    expect(call.outcome).toBe('failsafe');
+    expect(store.events(call.id).map((e) => e.type)).toContain('failsafe');
+    expect(logs.join('\n')).toMatch(/no handler for forward on-call-nurse/);
+    expect(pbx.channels.has(ch)).toBe(false);
+  });
+});

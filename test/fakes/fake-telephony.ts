@@ -1,0 +1,134 @@
+/**
+ * An in-memory PBX behind the Telephony port, for fast engine tests: channels, bridges, playbacks
+ * that take their time on the manual clock, and scripted agent phones. The ARI-level fake
+ * (test/fake-asterisk) is the faithful one; this one checks engine logic and end state.
+ */
+import type { OriginateRequest, PlaybackEnd, Telephony, TelephonyEvent } from '../../src/calls/telephony.js';
+import { TelephonyError } from '../../src/calls/telephony.js';
+import type { ManualClock } from './manual-clock.js';
+
+export type AgentBehaviour = { answerAfter: number; talkFor?: number } | 'busy' | 'noanswer' | 'unregistered';
+
+export class FakeTelephony implements Telephony {
+  readonly channels = new Set<string>();
+  readonly bridges = new Map<string, Set<string>>();
+  readonly played: { channel: string; media: readonly string[] }[] = [];
+  readonly originated: string[] = [];
+  private readonly playing = new Map<string, { channel: string; done: (end: PlaybackEnd) => void; timer: unknown }>();
+  private readonly behaviours = new Map<string, AgentBehaviour>();
+  handler: (e: TelephonyEvent) => void = () => {};
+  private n = 0;
+
+  constructor(private readonly clock: ManualClock, private readonly soundMs = 2000) {}
+
+  /** How an agent's phone behaves when rung. */
+  agent(endpoint: string, b: AgentBehaviour): void {
+    this.behaviours.set(endpoint, b);
+  }
+
+  /** A caller dials in. */
+  call(did: string, caller: string): string {
+    const channel = `caller-${++this.n}`;
+    this.channels.add(channel);
+    this.handler({ type: 'call-arrived', channel, did, caller, callerName: '', at: this.clock.now() });
+    return channel;
+  }
+
+  /** The caller presses a key. */
+  press(channel: string, digit: string): void {
+    this.handler({ type: 'dtmf', channel, digit, at: this.clock.now() });
+  }
+
+  /** A channel hangs up by itself (caller or agent). */
+  hangupFrom(channel: string): void {
+    if (!this.channels.delete(channel)) return;
+    this.leaveBridges(channel);
+    for (const [id, p] of this.playing) if (p.channel === channel) this.endPlayback(id, 'hangup');
+    this.handler({ type: 'hangup', channel, at: this.clock.now() });
+  }
+
+  private leaveBridges(channel: string): void {
+    for (const members of this.bridges.values()) members.delete(channel);
+  }
+
+  private endPlayback(id: string, end: PlaybackEnd): void {
+    const p = this.playing.get(id);
+    if (!p) return;
+    this.playing.delete(id);
+    this.clock.cancel(p.timer);
+    p.done(end);
+  }
+
+  private need(channel: string): void {
+    if (!this.channels.has(channel)) throw new TelephonyError('not-found', 'Channel not found', 404);
+  }
+
+  async answer(channel: string): Promise<void> {
+    this.need(channel);
+  }
+
+  play(channel: string, playbackId: string, media: readonly string[]): Promise<PlaybackEnd> {
+    this.need(channel);
+    this.played.push({ channel, media });
+    return new Promise((done) => {
+      const timer = this.clock.after(this.soundMs * media.length, () => this.endPlayback(playbackId, 'done'));
+      this.playing.set(playbackId, { channel, done, timer });
+    });
+  }
+
+  async stopPlayback(playbackId: string): Promise<void> {
+    this.endPlayback(playbackId, 'stopped');
+  }
+
+  async createBridge(bridgeId: string): Promise<void> {
+    if (this.bridges.has(bridgeId)) throw new TelephonyError('conflict', `Bridge with id '${bridgeId}' already exists`, 409);
+    this.bridges.set(bridgeId, new Set());
+  }
+
+  async addToBridge(bridgeId: string, channel: string): Promise<void> {
+    const b = this.bridges.get(bridgeId);
+    if (!b) throw new TelephonyError('not-found', 'Bridge not found', 404);
+    this.need(channel);
+    this.leaveBridges(channel);
+    b.add(channel);
+  }
+
+  async startBridgeMoh(bridgeId: string): Promise<void> {
+    if (!this.bridges.has(bridgeId)) throw new TelephonyError('not-found', 'Bridge not found', 404);
+  }
+
+  async destroyBridge(bridgeId: string): Promise<void> {
+    this.bridges.delete(bridgeId);
+  }
+
+  async originate(req: OriginateRequest): Promise<void> {
+    const b = this.behaviours.get(req.endpoint) ?? 'noanswer';
+    if (b === 'unregistered') throw new TelephonyError('allocation-failed', 'Allocation failed', 500);
+    this.originated.push(req.endpoint);
+    this.channels.add(req.channelId);
+    const fail = (reason: 'busy' | 'no-answer') => {
+      if (!this.channels.delete(req.channelId)) return;
+      this.handler({ type: 'leg-failed', channel: req.channelId, reason, at: this.clock.now() });
+    };
+    if (b === 'busy') this.clock.after(100, () => fail('busy'));
+    else if (b === 'noanswer') this.clock.after(req.timeout * 1000, () => fail('no-answer'));
+    else {
+      this.clock.after(b.answerAfter, () => {
+        if (!this.channels.has(req.channelId)) return;
+        this.handler({ type: 'leg-answered', channel: req.channelId, at: this.clock.now() });
+        if (b.talkFor !== undefined) this.clock.after(b.talkFor, () => this.hangupFrom(req.channelId));
+      });
+    }
+  }
+
+  async hangup(channel: string): Promise<void> {
+    this.need(channel);
+    this.hangupFrom(channel);
+  }
+
+  async continueInDialplan(channel: string): Promise<void> {
+    this.need(channel);
+    this.channels.delete(channel);
+    this.leaveBridges(channel);
+  }
+}
