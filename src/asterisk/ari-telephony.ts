@@ -1,0 +1,400 @@
+/**
+ * The Telephony port on Asterisk 22 through ARI, made safe around ari-client 2.2: every REST call
+ * has a timeout and its error body becomes a typed TelephonyError; events are taken from
+ * client-level listeners only (per-instance listeners leak) and a malformed one is logged, not
+ * fatal; the socket is pinged to find a half-open connection, and a supervisor reconnects for ever
+ * with capped backoff (ari-client alone gives up after 10 tries).
+ *
+ * Facts from the Asterisk 22.10.1 transcripts this relies on: a dialplan channel ends with
+ * ChannelHangupRequest then StasisEnd and no ChannelDestroyed; a failed agent leg never gets
+ * StasisStart and its outcome is only in Dial's dialstatus and ChannelDestroyed's cause; events may
+ * come before the REST answer that caused them, so leg ids are chosen and registered before the
+ * originate; an unregistered PJSIP endpoint answers the originate with 500 {"error":"Allocation failed"}.
+ */
+import ari, { type AriClient } from 'ari-client';
+import type { LegFailure, OriginateRequest, PlaybackEnd, Telephony, TelephonyEvent } from '../calls/telephony.js';
+import { TelephonyError } from '../calls/telephony.js';
+import { toE164 } from './numbers.js';
+
+export interface AriSettings {
+  readonly url: string;
+  readonly user: string;
+  readonly password: string;
+  readonly app: string;
+  /** Why 5 s: Asterisk answers in about 1 ms; longer means it is stuck, and a caller must not wait on it. */
+  readonly requestTimeoutMs?: number;
+  readonly pingIntervalMs?: number;
+  readonly country?: string;
+}
+
+export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'stopped';
+
+interface LegTrack {
+  answered: boolean;
+  dialstatus: string;
+  done: boolean;
+}
+
+interface PendingPlayback {
+  readonly channel: string;
+  readonly resolve: (end: PlaybackEnd) => void;
+  readonly guard: ReturnType<typeof setTimeout>;
+}
+
+const MAX_BACKOFF_MS = 30_000;
+/** The longest prompt or announcement we play; past it the playback counts as failed (a `foo:bar` media never finishes). */
+const PLAYBACK_GUARD_MS = 10 * 60_000;
+
+type RawEvent = Record<string, unknown> & { type: string; channel?: { id: string; caller?: { number?: string; name?: string } }; args?: string[] };
+
+export class AriTelephony implements Telephony {
+  handler: (e: TelephonyEvent) => void = () => {};
+  /** Called after every connect and reconnect, before new calls are taken (reconcile here). */
+  onConnected: () => Promise<void> = async () => {};
+  onState: (s: ConnectionState) => void = () => {};
+  private client: AriClient | null = null;
+  private state: ConnectionState = 'disconnected';
+  private readonly callers = new Set<string>();
+  private readonly legs = new Map<string, LegTrack>();
+  private readonly ended = new Set<string>();
+  private readonly playbacks = new Map<string, PendingPlayback>();
+  private pingTimer: ReturnType<typeof setInterval> | null = null;
+  private awaitingPong = false;
+  private stopped = false;
+
+  constructor(
+    private readonly settings: AriSettings,
+    private readonly log: (m: string) => void = () => {},
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The connection state, for health and status. */
+  connection(): ConnectionState {
+    return this.state;
+  }
+
+  private setState(s: ConnectionState): void {
+    if (this.state === s) return;
+    this.state = s;
+    this.onState(s);
+  }
+
+  /** Connects and keeps connecting for ever (capped backoff) until stop(); resolves on the first success. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    let delay = 250;
+    for (;;) {
+      if (this.stopped) return;
+      this.setState('connecting');
+      try {
+        await this.connectOnce();
+        return;
+      } catch (e) {
+        this.log(`ARI: cannot connect to ${this.settings.url} as ${this.settings.user}: ${(e as Error).message}; retrying in ${Math.round(delay / 1000)} s`);
+        this.setState('disconnected');
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(MAX_BACKOFF_MS, delay * 2);
+      }
+    }
+  }
+
+  private async connectOnce(): Promise<void> {
+    const client = await withTimeout(ari.connect(this.settings.url, this.settings.user, this.settings.password), 15_000, 'loading the ARI description');
+    this.client = client;
+    client.on('*', (event: RawEvent) => this.safely(() => this.onEvent(event)));
+    client.on('WebSocketConnected', () => {
+      this.guardSocket(client);
+      this.setState('connected');
+      this.onConnected().catch((e: Error) => this.log(`ARI: reconcile after connect failed: ${e.message}`));
+    });
+    client.on('WebSocketReconnecting', (err?: Error) => {
+      this.setState('disconnected');
+      this.log(`ARI: event socket lost (${err?.message ?? 'closed'}); reconnecting`);
+    });
+    client.on('WebSocketMaxRetries', () => {
+      // ari-client has given up; the supervisor starts over with a fresh client.
+      this.client = null;
+      this.setState('disconnected');
+      if (!this.stopped) void this.start();
+    });
+    client.on('pong', () => (this.awaitingPong = false));
+    await withTimeout(client.start(this.settings.app), 15_000, 'opening the event socket');
+  }
+
+  /** Wraps ari-client's message handler (a malformed or unknown event must not crash the process) and pings. */
+  private guardSocket(client: AriClient): void {
+    const ws = client._ws;
+    if (ws) {
+      for (const listener of ws.listeners('message')) {
+        ws.removeListener('message', listener);
+        ws.on('message', (...args: unknown[]) => {
+          try {
+            listener(...args);
+          } catch (e) {
+            this.log(`ARI: ignored a malformed event (${(e as Error).message}): ${String(args[0]).slice(0, 200)}`);
+          }
+        });
+      }
+    }
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    this.awaitingPong = false;
+    this.pingTimer = setInterval(() => {
+      const sock = client._ws;
+      if (!sock || sock.readyState !== 1) return;
+      if (this.awaitingPong) {
+        // No pong since the last ping: the connection is half-open. Dropping it makes ari-client reconnect.
+        this.log('ARI: no pong from Asterisk; dropping the half-open event socket');
+        this.awaitingPong = false;
+        sock.terminate();
+        return;
+      }
+      this.awaitingPong = true;
+      sock.ping();
+    }, this.settings.pingIntervalMs ?? 10_000);
+    this.pingTimer.unref?.();
+  }
+
+  /** Closes the connection for good. */
+  stop(): void {
+    this.stopped = true;
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    this.client?.stop();
+    this.client = null;
+    this.setState('stopped');
+  }
+
+  private safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.log(`ARI: error while handling an event: ${(e as Error).message}`);
+    }
+  }
+
+  private emit(e: TelephonyEvent): void {
+    this.safely(() => this.handler(e));
+  }
+
+  private hungUp(channel: string): void {
+    if (this.ended.has(channel)) return;
+    this.ended.add(channel);
+    this.callers.delete(channel);
+    this.emit({ type: 'hangup', channel, at: this.now() });
+  }
+
+  private legFailed(channel: string, reason: LegFailure): void {
+    const leg = this.legs.get(channel);
+    if (!leg || leg.done || leg.answered) return;
+    leg.done = true;
+    this.legs.delete(channel);
+    this.emit({ type: 'leg-failed', channel, reason, at: this.now() });
+  }
+
+  private onEvent(e: RawEvent): void {
+    const id = e.channel?.id;
+    switch (e.type) {
+      case 'StasisStart': {
+        if (!id) return;
+        const leg = this.legs.get(id);
+        if (leg) {
+          leg.answered = true;
+          this.emit({ type: 'leg-answered', channel: id, at: this.now() });
+          return;
+        }
+        if (e.args?.[0] === 'agent') {
+          this.log(`ARI: agent leg ${id} entered the application unknown to the engine (an earlier run?); hanging it up`);
+          void this.hangup(id).catch(() => {});
+          return;
+        }
+        this.callers.add(id);
+        this.ended.delete(id);
+        const did = toE164(String(e.args?.[0] ?? ''), this.settings.country);
+        const caller = toE164(String(e.channel?.caller?.number ?? ''), this.settings.country);
+        this.emit({ type: 'call-arrived', channel: id, did, caller, callerName: String(e.channel?.caller?.name ?? ''), at: this.now() });
+        return;
+      }
+      case 'ChannelDtmfReceived':
+        if (id && this.callers.has(id)) this.emit({ type: 'dtmf', channel: id, digit: String(e.digit), at: this.now() });
+        return;
+      case 'ChannelHangupRequest':
+      case 'StasisEnd':
+        if (!id) return;
+        if (this.callers.has(id) || this.legs.get(id)?.answered) {
+          this.legs.delete(id);
+          this.hungUp(id);
+        }
+        return;
+      case 'Dial': {
+        const peer = (e.peer as { id?: string } | undefined)?.id;
+        const leg = peer ? this.legs.get(peer) : undefined;
+        if (!peer || !leg) return;
+        leg.dialstatus = String(e.dialstatus ?? '');
+        const failure: Record<string, LegFailure> = { BUSY: 'busy', CONGESTION: 'congestion', CHANUNAVAIL: 'unreachable', NOANSWER: 'no-answer' };
+        const reason = failure[leg.dialstatus];
+        if (reason) this.legFailed(peer, reason);
+        return;
+      }
+      case 'ChannelDestroyed': {
+        if (!id) return;
+        const leg = this.legs.get(id);
+        if (leg && !leg.answered) {
+          const cause = Number(e.cause);
+          const byCause: Record<number, LegFailure> = { 17: 'busy', 18: 'no-answer', 19: 'no-answer', 34: 'congestion', 20: 'unreachable', 27: 'unreachable' };
+          this.legFailed(id, byCause[cause] ?? (leg.dialstatus === 'RINGING' ? 'no-answer' : 'failed'));
+        } else if (leg) {
+          this.legs.delete(id);
+          this.hungUp(id);
+        } else if (this.callers.has(id)) this.hungUp(id);
+        return;
+      }
+      case 'PlaybackFinished': {
+        const pb = e.playback as { id?: string; state?: string; target_uri?: string } | undefined;
+        const pending = pb?.id ? this.playbacks.get(pb.id) : undefined;
+        if (!pending) return;
+        this.playbacks.delete(pb!.id!);
+        clearTimeout(pending.guard);
+        pending.resolve(this.ended.has(pending.channel) ? 'hangup' : pb!.state === 'done' ? 'done' : 'failed');
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** One REST operation with a timeout and Asterisk's error turned into a TelephonyError. */
+  private async rest<T>(resource: 'channels' | 'bridges' | 'playbacks' | 'recordings' | 'applications' | 'asterisk', op: string, params: Record<string, unknown>): Promise<T> {
+    const client = this.client;
+    if (!client) throw new TelephonyError('disconnected', `ARI is not connected (${resource}.${op})`);
+    const fn = client[resource][op];
+    if (!fn) throw new TelephonyError('pbx-error', `ARI has no operation ${resource}.${op}`);
+    try {
+      return (await withTimeout(fn(params), this.settings.requestTimeoutMs ?? 5000, `ARI ${resource}.${op}`)) as T;
+    } catch (e) {
+      throw toTelephonyError(e, `${resource}.${op}`);
+    }
+  }
+
+  async answer(channel: string): Promise<void> {
+    await this.rest('channels', 'answer', { channelId: channel });
+  }
+
+  async play(channel: string, playbackId: string, media: readonly string[]): Promise<PlaybackEnd> {
+    if (this.ended.has(channel)) return 'hangup';
+    const done = new Promise<PlaybackEnd>((resolve) => {
+      const guard = setTimeout(() => {
+        this.playbacks.delete(playbackId);
+        this.log(`ARI: playback ${playbackId} on ${channel} never finished; treating it as failed`);
+        resolve('failed');
+      }, PLAYBACK_GUARD_MS);
+      guard.unref?.();
+      this.playbacks.set(playbackId, { channel, resolve, guard });
+    });
+    try {
+      await this.rest('channels', 'play', { channelId: channel, playbackId, media: media.join(',') });
+    } catch (e) {
+      const p = this.playbacks.get(playbackId);
+      if (p) clearTimeout(p.guard);
+      this.playbacks.delete(playbackId);
+      if (e instanceof TelephonyError && e.code === 'not-found') return 'hangup';
+      throw e;
+    }
+    return done;
+  }
+
+  async stopPlayback(playbackId: string): Promise<void> {
+    await this.rest('playbacks', 'stop', { playbackId }).catch(ignoreGone);
+  }
+
+  async createBridge(bridgeId: string, kind: 'holding' | 'mixing', name: string): Promise<void> {
+    await this.rest('bridges', 'create', { bridgeId, type: kind, name });
+  }
+
+  async addToBridge(bridgeId: string, channel: string): Promise<void> {
+    await this.rest('bridges', 'addChannel', { bridgeId, channel });
+  }
+
+  async startBridgeMoh(bridgeId: string, mohClass: string): Promise<void> {
+    await this.rest('bridges', 'startMoh', { bridgeId, mohClass });
+  }
+
+  async destroyBridge(bridgeId: string): Promise<void> {
+    await this.rest('bridges', 'destroy', { bridgeId }).catch(ignoreGone);
+  }
+
+  async originate(req: OriginateRequest): Promise<void> {
+    // Registered before the request: the leg's events can arrive before the 200.
+    this.legs.set(req.channelId, { answered: false, dialstatus: '', done: false });
+    try {
+      await this.rest('channels', 'originate', {
+        endpoint: req.endpoint,
+        app: this.settings.app,
+        appArgs: req.appArgs,
+        callerId: req.callerId,
+        timeout: req.timeout,
+        channelId: req.channelId,
+      });
+    } catch (e) {
+      this.legs.delete(req.channelId);
+      throw e;
+    }
+  }
+
+  async hangup(channel: string, reason: 'normal' | 'busy' | 'no_answer' | 'congestion' = 'normal'): Promise<void> {
+    await this.rest('channels', 'hangup', { channelId: channel, reason }).catch(ignoreGone);
+  }
+
+  async continueInDialplan(channel: string, context: string, extension: string, priority: number): Promise<void> {
+    this.callers.delete(channel);
+    await this.rest('channels', 'continueInDialplan', { channelId: channel, context, extension, priority });
+  }
+
+  /** What Asterisk holds now, for reconciliation: the application's channels and bridges. */
+  async inventory(): Promise<{ channels: { id: string; state: string; args: string[] }[]; bridges: { id: string; channels: string[] }[] }> {
+    const app = await this.rest<{ channel_ids?: string[]; bridge_ids?: string[] }>('applications', 'get', { applicationName: this.settings.app });
+    const channels = await this.rest<{ id: string; state: string; dialplan?: { app_data?: string } }[]>('channels', 'list', {});
+    const bridges = await this.rest<{ id: string; channels: string[] }[]>('bridges', 'list', {});
+    const mine = new Set(app.channel_ids ?? []);
+    return {
+      channels: channels.filter((c) => mine.has(c.id)).map((c) => ({ id: c.id, state: c.state, args: String(c.dialplan?.app_data ?? '').split(',').slice(1) })),
+      bridges: bridges.filter((b) => b.id.startsWith('pbx-')).map((b) => ({ id: b.id, channels: [...b.channels] })),
+    };
+  }
+
+  /** Marks a channel as a known caller again after a restart (its StasisStart is not repeated). */
+  adoptCaller(channel: string): void {
+    this.callers.add(channel);
+    this.ended.delete(channel);
+  }
+}
+
+function ignoreGone(e: unknown): void {
+  if (e instanceof TelephonyError && e.code === 'not-found') return;
+  throw e;
+}
+
+/** Asterisk's error body (`{"message": ...}` or `{"error": ...}`) as a TelephonyError; ari-client drops the status. */
+export function toTelephonyError(e: unknown, op: string): TelephonyError {
+  if (e instanceof TelephonyError) return e;
+  const text = (e as Error)?.message ?? String(e);
+  let message = text;
+  try {
+    const body = JSON.parse(text) as { message?: string; error?: string };
+    message = body.message ?? body.error ?? text;
+  } catch {
+    // Not JSON: a transport error (ECONNREFUSED, socket hang up).
+    return new TelephonyError('disconnected', `ARI ${op}: ${text}`);
+  }
+  if (/not found/i.test(message)) return new TelephonyError('not-found', `ARI ${op}: ${message}`, 404);
+  if (/not in Stasis/i.test(message)) return new TelephonyError('not-in-stasis', `ARI ${op}: ${message}`, 409);
+  if (/Allocation failed/i.test(message)) return new TelephonyError('allocation-failed', `ARI ${op}: ${message}`, 500);
+  if (/already exists/i.test(message)) return new TelephonyError('conflict', `ARI ${op}: ${message}`, 409);
+  return new TelephonyError('pbx-error', `ARI ${op}: ${message}`);
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout>;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TelephonyError('timeout', `${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
