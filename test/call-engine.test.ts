@@ -154,7 +154,22 @@ describe('call engine on an in-memory PBX', () => {
     expect(pbx.bridges.size).toBe(0);
   });
 
-  it('three invalid keys -> the front-desk ring group handoff', async () => {
+  it('three invalid keys ring the front-desk group; the first to answer takes the call, the others stop ringing', async () => {
+    const { clock, pbx, store } = setup();
+    pbx.agent('PJSIP/1002', { answerAfter: 4000 });
+    const ch = pbx.call(MAIN, '+15125550123');
+    await clock.advance(500);
+    for (const k of ['7', '8', '0']) {
+      pbx.press(ch, k);
+      await clock.advance(500);
+    }
+    await clock.advance(8000);
+    expect(pbx.originated).toEqual(['PJSIP/1001', 'PJSIP/1002', 'PJSIP/1006']);
+    expect(store.call(store.callByChannel(ch)!.id)).toMatchObject({ state: 'connected', agent: 'james' });
+    expect(pbx.channels.size).toBe(2);
+  });
+
+  it('a ring group nobody answers goes on to its no-answer destination', async () => {
     const seen: string[] = [];
     const { clock, pbx } = setup('2026-11-23T10:00', async ({ outcome }) => void seen.push(`${outcome.action} ${outcome.target}`));
     const ch = pbx.call(MAIN, '+15125550123');
@@ -163,8 +178,8 @@ describe('call engine on an in-memory PBX', () => {
       pbx.press(ch, k);
       await clock.advance(500);
     }
-    await clock.advance(5000);
-    expect(seen).toEqual(['ring-group front-desk']);
+    await clock.advance(40_000);
+    expect(seen).toEqual(['voicemail front-desk']);
   });
 
   it('with no handler for a destination the call goes to the failsafe, never to silence', async () => {

@@ -197,6 +197,7 @@ export class CallEngine {
         return this.queues.dequeue(id, e.result, e.result === 'answered' ? (s.legs[0]?.agent ?? null) : null);
       case 'originate':
         this.byChannel.set(e.leg, id);
+        this.agents.offered(e.agent);
         store.addEvent(id, clock.now(), 'offer', { agent: e.agent, endpoint: e.endpoint });
         return void telephony
           .originate({ channelId: e.leg, endpoint: e.endpoint, callerId: s.caller, timeout: e.ringTimeout, appArgs: `agent,${s.channel}` })
@@ -208,7 +209,8 @@ export class CallEngine {
       case 'leg-missed': {
         const q = s.queue ? live.plan.queues.get(s.queue) : undefined;
         store.addEvent(id, clock.now(), 'offer-missed', { agent: e.agent, reason: e.reason });
-        this.agents.missed(e.agent, e.reason, q?.maxMisses ?? 2);
+        // Only queue offers count towards not-ready; a direct or group ring that nobody takes does not.
+        this.agents.missed(e.agent, e.reason, q?.maxMisses ?? Number.POSITIVE_INFINITY);
         if (live.session.state === 'queued') this.queues.offerEnded(id);
         return;
       }

@@ -114,12 +114,24 @@ describe('call session', () => {
     expect(log.at(-1)).toMatchObject({ kind: 'handoff', outcome: { action: 'voicemail', target: 'front-desk' } });
   });
 
-  it('three invalid keys go to the front-desk ring group', () => {
+  it('three invalid keys ring the front-desk group (ring-all); nobody answering leads to its voicemail', () => {
     const { session, log } = run(MONDAY_10, [{ type: 'answered' }, { type: 'dtmf', digit: '7' }, { type: 'dtmf', digit: '8' }, { type: 'dtmf', digit: '0' }]);
     expect(session.state).toBe('playing');
     expect(lastPlay(log).sounds).toEqual(['riverside/transfer-front-desk']);
     const r = transition(session, { type: 'playback-ended', playbackId: session.playbackId!, end: 'done' });
-    expect(r.ok && r.effects.at(-1)).toMatchObject({ kind: 'handoff', outcome: { action: 'ring-group', target: 'front-desk' } });
+    if (!r.ok) throw new Error(r.error);
+    expect(r.session.state).toBe('ringing-agent');
+    expect(r.effects.filter((e) => e.kind === 'originate').map((e) => (e.kind === 'originate' ? e.endpoint : ''))).toEqual(['PJSIP/1001', 'PJSIP/1002', 'PJSIP/1006']);
+    let s2 = r.session;
+    const effects: Effect[] = [];
+    for (const leg of r.session.legs) {
+      const x = transition(s2, { type: 'leg-failed', leg: leg.channel, reason: 'no-answer' });
+      if (!x.ok) throw new Error(x.error);
+      s2 = x.session;
+      effects.push(...x.effects);
+    }
+    expect(s2.state).toBe('routing');
+    expect(effects.at(-1)).toMatchObject({ kind: 'route', origin: { kind: 'actions', actions: [{ kind: 'voicemail', target: 'front-desk' }] } });
   });
 
   it('after hours, 1 reaches the on-call forward action at priority 9', () => {

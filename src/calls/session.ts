@@ -43,6 +43,9 @@ export interface Session {
   /** Counter for playback ids and timer tokens, so stale timers and playbacks are recognised. */
   readonly seq: number;
   readonly menuTimer: number | null;
+  /** Agents still to try one after another (hunt group), and how long each rings. */
+  readonly hunt: readonly { readonly agent: string; readonly endpoint: string }[];
+  readonly ringTimeout: number;
   /** Where routing starts: the entry rule set, or an action list (a queue's overflow). Inputs count from there. */
   readonly origin: RouteOrigin;
 }
@@ -108,6 +111,8 @@ export function newSession(id: string, channel: string, did: string, caller: str
     seq: 0,
     menuTimer: null,
     origin: { kind: 'entry' },
+    hunt: [],
+    ringTimeout: 0,
   };
   return { session, effects: [{ kind: 'answer' }] };
 }
@@ -163,10 +168,38 @@ function startOutcome(s: Session, o: Outcome, effects: Effect[]): TransitionResu
       return ok({ ...s, state: 'queued', queue: o.target }, [...effects, { kind: 'enqueue', queue: o.target!, priority: o.priority, language: o.language }]);
     case 'hangup':
       return ok({ ...s, state: 'ending' }, [...effects, { kind: 'hangup-caller' }, { kind: 'end', outcome: 'hangup' }]);
+    case 'agent': {
+      if (!o.agent || o.agent.state === 'offline') return ok({ ...s, state: 'ending' }, [...effects, { kind: 'failsafe', reason: `agent ${o.target} is offline` }]);
+      return ring({ ...s, hunt: [] }, [{ agent: o.target!, endpoint: o.agent.endpoint }], 20, effects);
+    }
+    case 'ring-group': {
+      const g = o.ringGroup!;
+      if (g.ring.length === 0) return noAnswer(s, effects);
+      return g.strategy === 'hunt' ? ring({ ...s, hunt: g.ring.slice(1) }, g.ring.slice(0, 1), g.ringTimeout, effects) : ring({ ...s, hunt: [] }, g.ring, g.ringTimeout, effects);
+    }
     default:
       // Direct agent, ring groups, voicemail, on-call forwarding and callbacks have their own handlers.
       return ok({ ...s, state: 'handoff' }, [...effects, { kind: 'handoff', outcome: o }]);
   }
+}
+
+/** Rings these phones for the caller (not from a queue). */
+function ring(s: Session, phones: readonly { agent: string; endpoint: string }[], ringTimeout: number, effects: Effect[]): TransitionResult {
+  const legs = phones.map((p, i) => ({ channel: `${s.id}-leg-${s.seq + 1 + i}`, agent: p.agent }));
+  return ok(
+    { ...s, state: 'ringing-agent', seq: s.seq + phones.length, legs, ringTimeout },
+    [...effects, ...phones.map((p, i) => ({ kind: 'originate', leg: legs[i]!.channel, agent: p.agent, endpoint: p.endpoint, ringTimeout }) as const)],
+  );
+}
+
+/** Nobody answered a direct or group ring: the group's no-answer actions, or the failsafe for a direct agent. */
+function noAnswer(s: Session, effects: Effect[]): TransitionResult {
+  const o = s.outcome;
+  if (o?.ringGroup) {
+    const origin: RouteOrigin = { kind: 'actions', actions: o.ringGroup.noAnswer };
+    return ok({ ...s, state: 'routing', legs: [], hunt: [], origin, inputs: [], resumeAt: -1 }, [...effects, { kind: 'route', origin, inputs: [] }]);
+  }
+  return ok({ ...s, state: 'ending', legs: [] }, [...effects, { kind: 'failsafe', reason: `${o?.action ?? 'call'} ${o?.target ?? ''}: nobody answered` }]);
 }
 
 function callerGone(s: Session): TransitionResult {
@@ -247,7 +280,11 @@ export function transition(s: Session, e: SessionEvent): TransitionResult {
         if (!lost) return ok(s);
         const reason: LegFailure = e.type === 'leg-failed' ? e.reason : 'failed';
         const legs = s.legs.filter((l) => l !== lost);
-        return ok({ ...s, state: legs.length > 0 ? 'ringing-agent' : 'queued', legs }, [{ kind: 'leg-missed', agent: lost.agent, reason }]);
+        const missed: Effect = { kind: 'leg-missed', agent: lost.agent, reason };
+        if (legs.length > 0) return ok({ ...s, legs }, [missed]);
+        if (s.queue) return ok({ ...s, state: 'queued', legs }, [missed]);
+        if (s.hunt.length > 0) return ring({ ...s, hunt: s.hunt.slice(1) }, s.hunt.slice(0, 1), s.ringTimeout, [missed]);
+        return noAnswer({ ...s, legs }, [missed]);
       }
       if (e.type === 'max-wait') {
         // The agent is still ringing: give them the ring time; the overflow waits for the outcome.

@@ -72,7 +72,7 @@ export function describeOutcome(o: Outcome, plan: Plan, zone: string): string[] 
     }
   }
   if (o.agent) lines.push(`  ring ${o.agent.endpoint} (agent is ${o.agent.state})`);
-  if (o.ringGroup) lines.push(`  ${o.ringGroup.strategy} ${o.ringGroup.agents.join(', ')} for ${o.ringGroup.ringTimeout}s, then ${o.ringGroup.noAnswer.map(describeAction).join(', ')}`);
+  if (o.ringGroup) lines.push(`  ${o.ringGroup.strategy} ${o.ringGroup.ring.map((r) => r.agent).join(', ') || 'nobody available'} (of ${o.ringGroup.agents.join(', ')}) for ${o.ringGroup.ringTimeout}s, then ${o.ringGroup.noAnswer.map(describeAction).join(', ')}`);
   if (o.forward) {
     lines.push(`  on call now: ${o.forward.onCall ?? 'nobody'}; caller id ${o.forward.callerId ?? 'none'}; press ${o.forward.confirm.digit} within ${o.forward.confirm.timeout}s to accept`);
     o.forward.attempts.forEach((a, i) => lines.push(`  ${i + 1}. ${a.name} ${a.number} via ${a.dial}, ${a.ringTime}s`));

@@ -272,7 +272,8 @@ function outcomeOf(env: EvalEnv, a: Action): Outcome {
     }
     case 'ring-group': {
       const g = plan.ringGroups.get(a.target)!;
-      return { ...base(env, 'ring-group', g.id), ringGroup: { strategy: g.strategy, agents: g.agents, ringTimeout: g.ringTimeout, noAnswer: g.noAnswer } };
+      const ring = g.agents.filter((id) => agentState(env.snapshot, id) === 'available').map((id) => ({ agent: id, endpoint: plan.agents.get(id)!.endpoint }));
+      return { ...base(env, 'ring-group', g.id), ringGroup: { strategy: g.strategy, agents: g.agents, ring, ringTimeout: g.ringTimeout, noAnswer: g.noAnswer } };
     }
     case 'forward': {
       const r = plan.rosters.get(a.target)!;

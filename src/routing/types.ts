@@ -369,7 +369,14 @@ export interface Outcome {
   readonly tags: readonly string[];
   readonly queue?: QueueDetail;
   readonly agent?: { readonly endpoint: string; readonly state: AgentState };
-  readonly ringGroup?: { readonly strategy: 'ring-all' | 'hunt'; readonly agents: readonly string[]; readonly ringTimeout: number; readonly noAnswer: readonly Action[] };
+  readonly ringGroup?: {
+    readonly strategy: 'ring-all' | 'hunt';
+    readonly agents: readonly string[];
+    /** The group's agents who are available now, in order, with their phones. */
+    readonly ring: readonly { readonly agent: string; readonly endpoint: string }[];
+    readonly ringTimeout: number;
+    readonly noAnswer: readonly Action[];
+  };
   readonly forward?: {
     readonly onCall: string | null;
     readonly attempts: readonly ForwardAttempt[];
