@@ -195,3 +195,66 @@ describe('call engine on an in-memory PBX', () => {
     expect(pbx.channels.has(ch)).toBe(false);
   });
 });
+
+describe('restart and reconnect', () => {
+  it('the engine restarted while 20 calls wait: all resumed in their order, none dropped, then served', async () => {
+    const { clock, pbx, store, engine } = setup();
+    only(engine, []);
+    const channels: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const ch = pbx.call(MAIN, `+1512555${String(1000 + i)}`);
+      channels.push(ch);
+      await clock.advance(200);
+      pbx.press(ch, '1');
+      await clock.advance(1000);
+    }
+    expect(store.waiting()).toHaveLength(20);
+    // A new engine on the same database and PBX, as after a crash.
+    const logs: string[] = [];
+    const fresh = new CallEngine({ plan, telephony: pbx, store, clock, log: (m) => logs.push(m) });
+    pbx.handler = (e) => fresh.handle(e);
+    for (const id of plan.agents.keys()) if (id !== 'james') fresh.agents.pause(id, true);
+    fresh.agents.pause('james', true);
+    const adopted: string[] = [];
+    const report = fresh.reconcile(pbx.inventory(), (ch) => adopted.push(ch));
+    expect(report).toMatchObject({ resumed: 20, ended: 0, orphanLegs: 0 });
+    expect(adopted.sort()).toEqual([...channels].sort());
+    await clock.advance(100);
+    expect(store.waiting().map((w) => w.callId)).toHaveLength(20);
+    pbx.agent('PJSIP/1002', { answerAfter: 500, talkFor: 1000 });
+    fresh.agents.pause('james', false);
+    fresh.queues.dispatch();
+    await clock.advance(2000);
+    const first = store.call(store.callByChannel(channels[0]!)!.id)!;
+    expect(first).toMatchObject({ agent: 'james', outcome: 'answered', state: 'ended' });
+    expect(fresh.active()).toBe(19);
+    expect(store.openCalls().map((c) => c.state)).toEqual(Array(19).fill('queued'));
+    expect([...pbx.bridges.keys()]).toContain('pbx-queue-scheduling');
+  });
+
+  it('calls that ended while the socket was down are closed, unknown channels go to the failsafe, orphan legs are hung up', async () => {
+    const { clock, pbx, store, engine } = setup();
+    only(engine, []);
+    const a = pbx.call(MAIN, '+15125550001');
+    await clock.advance(200);
+    pbx.press(a, '1');
+    await clock.advance(1000);
+    const b = pbx.call(MAIN, '+15125550002');
+    await clock.advance(200);
+    pbx.press(b, '2');
+    await clock.advance(1000);
+    // The socket drops: b hangs up unseen, and two channels appear that the engine never saw.
+    pbx.handler = () => {};
+    pbx.hangupFrom(b);
+    pbx.channels.add('stray-caller');
+    pbx.channels.add('old-call-leg-3');
+    pbx.handler = (e) => engine.handle(e);
+    const report = engine.reconcile(pbx.inventory(), () => {});
+    await clock.advance(100);
+    expect(report).toMatchObject({ ended: 1, failsafe: 1, orphanLegs: 1 });
+    expect(store.call(store.callByChannel(b)!.id)).toMatchObject({ state: 'ended', outcome: 'abandoned' });
+    expect(store.call(store.callByChannel(a)!.id)!.state).toBe('queued');
+    expect(pbx.channels.has('stray-caller')).toBe(false);
+    expect(pbx.channels.has('old-call-leg-3')).toBe(false);
+  });
+});

@@ -6,7 +6,7 @@
 import { describeReason } from '../routing/conditions.js';
 import { decide, decideActions } from '../routing/engine.js';
 import type { Decision, Outcome, Plan } from '../routing/types.js';
-import type { CallStore } from '../store/call-store.js';
+import type { CallRecord, CallStore, WaitingEntry } from '../store/call-store.js';
 import { AgentBook } from './agents.js';
 import type { Clock } from './clock.js';
 import { QueueManager } from './queues.js';
@@ -15,6 +15,20 @@ import { TelephonyError, type Telephony, type TelephonyEvent } from './telephony
 
 /** Carries out destinations that are not the engine's own queues (agents, ring groups, voicemail, forwarding, callbacks). */
 export type HandoffHandler = (call: { readonly session: Session; readonly outcome: Outcome }, engine: CallEngine) => Promise<void>;
+
+/** What Asterisk holds for the application (from the adapter's inventory()). */
+export interface Inventory {
+  readonly channels: readonly { readonly id: string; readonly state: string; readonly args: readonly string[] }[];
+  readonly bridges: readonly { readonly id: string; readonly channels: readonly string[] }[];
+}
+
+export interface ReconcileReport {
+  readonly resumed: number;
+  readonly ended: number;
+  readonly failsafe: number;
+  readonly orphanLegs: number;
+  readonly bridges: number;
+}
 
 export interface EngineDeps {
   readonly plan: Plan;
@@ -249,6 +263,104 @@ export class CallEngine {
       case 'end':
         return this.finish(id, e.outcome);
     }
+  }
+
+  /**
+   * After a reconnect or a restart: resume every call Asterisk still has (queued callers keep their
+   * place, connected calls stay connected, others start routing again), close the calls that ended
+   * meanwhile (their events were lost with the socket), hang up orphaned agent legs, send unknown
+   * callers to the failsafe and remove bridges nobody uses. Nothing waits for a StasisStart that
+   * Asterisk will not repeat.
+   */
+  reconcile(inv: Inventory, adopt: (channel: string) => void): ReconcileReport {
+    const report = { resumed: 0, ended: 0, failsafe: 0, orphanLegs: 0, bridges: 0 };
+    const present = new Set(inv.channels.map((c) => c.id));
+    const now = this.deps.clock.now();
+    // Calls this engine still holds in memory (a dropped socket): catch up on hangups it missed.
+    for (const [id, live] of [...this.calls]) {
+      for (const leg of live.session.legs) if (!present.has(leg.channel)) this.deliver(id, { type: 'leg-hangup', leg: leg.channel });
+      if (!present.has(live.session.channel)) {
+        this.deliver(id, { type: 'caller-hangup' });
+        report.ended++;
+      }
+    }
+    const known = new Set<string>();
+    for (const live of this.calls.values()) {
+      known.add(live.session.channel);
+      for (const l of live.session.legs) known.add(l.channel);
+    }
+    // Calls in the store from before a restart.
+    const waiting = new Map(this.deps.store.waiting().map((w) => [w.callId, w]));
+    for (const call of this.deps.store.openCalls()) {
+      if (this.calls.has(call.id)) continue;
+      if (!present.has(call.channelId)) {
+        this.deps.store.endCall(call.id, now, 'ended-while-disconnected');
+        const w = waiting.get(call.id);
+        if (w) this.deps.store.leaveQueue(w.id, now, 'abandoned');
+        report.ended++;
+        continue;
+      }
+      known.add(call.channelId);
+      adopt(call.channelId);
+      this.resumeCall(call, waiting.get(call.id), inv, known, adopt);
+      report.resumed++;
+    }
+    for (const c of inv.channels) {
+      if (known.has(c.id)) continue;
+      if (c.id.includes('-leg-') || c.args[0] === 'agent') {
+        report.orphanLegs++;
+        void this.deps.telephony.hangup(c.id).catch(() => {});
+      } else {
+        report.failsafe++;
+        const f = this.deps.failsafe ?? { context: 'pbx-router-failsafe', extension: 's', priority: 1 };
+        void this.deps.telephony.continueInDialplan(c.id, f.context, f.extension, f.priority).catch(() => this.deps.telephony.hangup(c.id).catch(() => {}));
+      }
+    }
+    const used = new Set<string>();
+    for (const live of this.calls.values()) {
+      if (live.bridge) used.add(live.bridge);
+      if (live.session.queue) used.add(`pbx-queue-${live.session.queue}`);
+    }
+    for (const b of inv.bridges) {
+      if (used.has(b.id)) continue;
+      report.bridges++;
+      void this.deps.telephony.destroyBridge(b.id).catch(() => {});
+    }
+    this.log(`reconciled with Asterisk: ${report.resumed} call(s) resumed, ${report.ended} ended meanwhile, ${report.orphanLegs} orphaned agent leg(s) hung up, ${report.failsafe} unknown call(s) to the failsafe, ${report.bridges} unused bridge(s) removed`);
+    return report;
+  }
+
+  private resumeCall(call: CallRecord, w: WaitingEntry | undefined, inv: Inventory, known: Set<string>, adopt: (channel: string) => void): void {
+    const plan = this.plan;
+    const created = newSession(call.id, call.channelId, call.did, call.caller, call.arrivedAt);
+    const ctx = { did: call.did, caller: call.caller, at: call.arrivedAt, site: call.site, language: call.language, priority: call.priority };
+    const leg = inv.channels.find((c) => c.id.startsWith(`${call.id}-leg-`));
+    if (call.state === 'connected' && call.agent && leg) {
+      known.add(leg.id);
+      adopt(leg.id);
+      const session: Session = { ...created.session, state: 'connected', legs: [{ channel: leg.id, agent: call.agent }] };
+      this.calls.set(call.id, { session, plan, menuTimer: null, bridge: `pbx-call-${call.id}`, agent: call.agent });
+      this.byChannel.set(call.channelId, call.id);
+      this.byChannel.set(leg.id, call.id);
+      this.agents.answered(call.agent);
+      return;
+    }
+    if (w && plan.queues.has(w.queue)) {
+      if (leg) void this.deps.telephony.hangup(leg.id).catch(() => {});
+      const d = decideActions(plan, { ...ctx, language: w.language, priority: w.priority }, [{ kind: 'queue', target: w.queue }]);
+      const outcome = d.status === 'done' ? d.outcome : null;
+      const session: Session = { ...created.session, state: 'queued', queue: w.queue, outcome };
+      this.calls.set(call.id, { session, plan, menuTimer: null, bridge: null, agent: null });
+      this.byChannel.set(call.channelId, call.id);
+      this.pbx(call.id, 'resume in queue', this.queues.enqueue(call.id, call.channelId, w.queue, w.priority, w.language, { entryId: w.id, enqueuedAt: w.enteredAt }));
+      return;
+    }
+    // Anywhere else (a menu, a ring, a destination being set up): start routing again, already answered.
+    if (leg) void this.deps.telephony.hangup(leg.id).catch(() => {});
+    this.calls.set(call.id, { session: created.session, plan, menuTimer: null, bridge: null, agent: null });
+    this.byChannel.set(call.channelId, call.id);
+    this.deps.store.addEvent(call.id, this.deps.clock.now(), 'resumed', { from: call.state });
+    this.deliver(call.id, { type: 'answered' });
   }
 
   /** Ends a call: its bridge goes, its agent wraps up, its row is closed. */

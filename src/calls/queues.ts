@@ -9,7 +9,7 @@ import type { CallStore } from '../store/call-store.js';
 import type { AgentBook } from './agents.js';
 import type { Clock } from './clock.js';
 import type { SessionEvent } from './session.js';
-import type { Telephony } from './telephony.js';
+import { TelephonyError, type Telephony } from './telephony.js';
 
 interface Entry extends WaitingCall {
   readonly channel: string;
@@ -66,9 +66,18 @@ export class QueueManager {
   }
 
   /** Puts a caller into the queue's holding bridge and starts its announcements and maximum wait. */
-  async enqueue(sessionId: string, channel: string, queueId: string, priority: number, language: string, enqueuedAt = this.deps.clock.now()): Promise<void> {
+  async enqueue(
+    sessionId: string,
+    channel: string,
+    queueId: string,
+    priority: number,
+    language: string,
+    restored?: { readonly entryId: number; readonly enqueuedAt: number },
+  ): Promise<void> {
     const q = this.plan.queues.get(queueId)!;
-    const entryId = this.deps.store.enterQueue(sessionId, queueId, priority, language, enqueuedAt);
+    // A caller resumed after a restart keeps their entry and arrival time, and so their place.
+    const enqueuedAt = restored?.enqueuedAt ?? this.deps.clock.now();
+    const entryId = restored?.entryId ?? this.deps.store.enterQueue(sessionId, queueId, priority, language, enqueuedAt);
     const entry: Entry = { id: sessionId, channel, queue: queueId, priority, language, enqueuedAt, entryId, offering: false, announceTimer: null, maxWaitTimer: null, announcing: null };
     this.entries.set(sessionId, entry);
     const waited = this.deps.clock.now() - enqueuedAt;
@@ -84,7 +93,13 @@ export class QueueManager {
     let p = this.bridges.get(q.id);
     if (!p) {
       const id = holdingBridgeId(q.id);
-      p = this.deps.telephony.createBridge(id, 'holding', `queue ${q.id}`).then(() => this.deps.telephony.startBridgeMoh(id, q.musicOnHold));
+      p = this.deps.telephony
+        .createBridge(id, 'holding', `queue ${q.id}`)
+        .catch((e: unknown) => {
+          // After a restart the holding bridge is still there: use it.
+          if (!(e instanceof TelephonyError && e.code === 'conflict')) throw e;
+        })
+        .then(() => this.deps.telephony.startBridgeMoh(id, q.musicOnHold));
       p.catch(() => this.bridges.delete(q.id));
       this.bridges.set(q.id, p);
     }

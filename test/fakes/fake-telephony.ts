@@ -121,6 +121,14 @@ export class FakeTelephony implements Telephony {
     }
   }
 
+  /** What the application holds now, like the ARI adapter's inventory(). */
+  inventory(): { channels: { id: string; state: string; args: string[] }[]; bridges: { id: string; channels: string[] }[] } {
+    return {
+      channels: [...this.channels].map((id) => ({ id, state: 'Up', args: [] })),
+      bridges: [...this.bridges].map(([id, m]) => ({ id, channels: [...m] })),
+    };
+  }
+
   async hangup(channel: string): Promise<void> {
     this.need(channel);
     this.hangupFrom(channel);
