@@ -73,6 +73,33 @@ describe('pbx-router simulate', () => {
   });
 });
 
+describe('pbx-router run', () => {
+  it('refuses to start without the ARI password in the environment, saying where it belongs', async () => {
+    const saved = { a: process.env.ASTERISK_ARI_PASSWORD, b: process.env.ARI_PASSWORD };
+    delete process.env.ASTERISK_ARI_PASSWORD;
+    delete process.env.ARI_PASSWORD;
+    try {
+      const r = await run('run', '-c', CLINIC);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/ASTERISK_ARI_PASSWORD.*never goes in the routing config/);
+    } finally {
+      if (saved.a !== undefined) process.env.ASTERISK_ARI_PASSWORD = saved.a;
+      if (saved.b !== undefined) process.env.ARI_PASSWORD = saved.b;
+    }
+  });
+
+  it('a broken config stops the start with its problems and exit 1', async () => {
+    process.env.ASTERISK_ARI_PASSWORD = 'test-only';
+    try {
+      const r = await run('run', '-c', 'test/fixtures/invalid-configs/09-unknown-queue.yaml', '--db', ':memory:');
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/problem\(s\):\n.*unknown queue/);
+    } finally {
+      delete process.env.ASTERISK_ARI_PASSWORD;
+    }
+  });
+});
+
 describe('pbx-router test', () => {
   it.each(['config/example-clinic.yaml', 'config/example-network.yaml'])('the scenarios of %s pass', async (config) => {
     const r = await run('test', config);

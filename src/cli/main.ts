@@ -11,6 +11,7 @@ import { decisionJson, formatDecision } from './format.js';
 import { InputError, mergeSnapshots, modesFrom, parseDigits, parseInstant, readSnapshot, zoneFor } from './inputs.js';
 import { runScenarioFile } from './scenarios.js';
 import { runDemo } from './demo.js';
+import { ariSettingsFromEnv, startEngine } from '../main.js';
 
 export interface Io {
   out(text: string): void;
@@ -143,6 +144,35 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       const plan = planOrReport(o.config, io);
       if (!plan) return void (code = 1);
       runDemo(plan, o, io);
+    });
+
+  program
+    .command('run')
+    .description('run the engine: answer and route calls on Asterisk through ARI')
+    .option('-c, --config <file>', 'config file or folder', process.env.PBX_ROUTER_CONFIG ?? 'config/example-clinic.yaml')
+    .option('--ari-url <url>', 'ARI base URL (env ASTERISK_ARI_URL)', ariSettingsFromEnv().url)
+    .option('--ari-user <user>', 'ARI user (env ASTERISK_ARI_USER)', ariSettingsFromEnv().user)
+    .option('--app <name>', 'ARI application name (env ARI_APP)', ariSettingsFromEnv().app)
+    .option('--db <file>', 'SQLite database (env PBX_ROUTER_DB)', process.env.PBX_ROUTER_DB ?? 'var/pbx-router.sqlite')
+    .action(async (o: { config: string; ariUrl: string; ariUser: string; app: string; db: string }) => {
+      const password = ariSettingsFromEnv().password;
+      if (!password) throw new InputError('set the ARI password in the environment (ASTERISK_ARI_PASSWORD); it never goes in the routing config');
+      let running;
+      try {
+        running = await startEngine({ config: o.config, ariUrl: o.ariUrl, ariUser: o.ariUser, ariPassword: password, app: o.app, database: o.db });
+      } catch (e) {
+        io.err(`error: ${(e as Error).message}`);
+        code = 1;
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          io.err('stopping: calls in Stasis stay in Asterisk and are resumed by the next start');
+          void running.stop().then(resolve);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
     });
 
   program

@@ -1,0 +1,74 @@
+/**
+ * The only place where adapters are built and wired: config -> plan, SQLite store, ARI telephony,
+ * call engine. `pbx-router run` calls startEngine(); tests and the demo call it with a fake Asterisk.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { AriTelephony, type ConnectionState } from './asterisk/ari-telephony.js';
+import { CallEngine, type HandoffHandler } from './calls/call-engine.js';
+import { systemClock, type Clock } from './calls/clock.js';
+import { loadPlan } from './config/index.js';
+import { formatProblem } from './config/load.js';
+import { CallStore } from './store/call-store.js';
+import { openDb } from './store/db.js';
+
+export interface EngineOptions {
+  readonly config: string;
+  readonly ariUrl: string;
+  readonly ariUser: string;
+  readonly ariPassword: string;
+  readonly app: string;
+  readonly database: string;
+  readonly clock?: Clock;
+  readonly log?: (m: string) => void;
+  readonly handoff?: HandoffHandler;
+}
+
+export interface RunningEngine {
+  readonly engine: CallEngine;
+  readonly store: CallStore;
+  readonly telephony: AriTelephony;
+  connection(): ConnectionState;
+  stop(): Promise<void>;
+}
+
+/** Settings from the environment; the password never comes from the routing config. */
+export function ariSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): { url: string; user: string; password: string | undefined; app: string } {
+  return {
+    url: env.ASTERISK_ARI_URL ?? env.ARI_URL ?? 'http://127.0.0.1:8088',
+    user: env.ASTERISK_ARI_USER ?? env.ARI_USER ?? 'router',
+    password: env.ASTERISK_ARI_PASSWORD ?? env.ARI_PASSWORD,
+    app: env.ARI_APP ?? 'pbx-router',
+  };
+}
+
+/** Loads the config, opens the store, connects to ARI and starts taking calls. */
+export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
+  const log = o.log ?? ((m: string) => process.stderr.write(`${new Date().toISOString()} ${m}\n`));
+  const { plan, problems } = loadPlan(o.config);
+  if (!plan) throw new Error(`the configuration has ${problems.length} problem(s):\n${problems.map(formatProblem).join('\n')}`);
+  if (o.database !== ':memory:') mkdirSync(dirname(o.database), { recursive: true, mode: 0o700 });
+  const db = openDb(o.database);
+  const store = new CallStore(db);
+  const clock = o.clock ?? systemClock();
+  const telephony = new AriTelephony({ url: o.ariUrl, user: o.ariUser, password: o.ariPassword, app: o.app }, log, () => clock.now());
+  const engine = new CallEngine({ plan, telephony, store, clock, log, ...(o.handoff ? { handoff: o.handoff } : {}) });
+  telephony.handler = (e) => engine.handle(e);
+  telephony.onConnected = async () => {
+    const inv = await telephony.inventory();
+    engine.reconcile(inv, (ch) => telephony.adoptCaller(ch));
+  };
+  telephony.onState = (s) => log(`ARI ${s}`);
+  log(`config ${plan.version} loaded from ${o.config}; database ${o.database}; connecting to ${o.ariUrl} as ${o.ariUser}, application ${o.app}`);
+  await telephony.start();
+  return {
+    engine,
+    store,
+    telephony,
+    connection: () => telephony.connection(),
+    stop: async () => {
+      telephony.stop();
+      db.close();
+    },
+  };
+}
