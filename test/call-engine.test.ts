@@ -196,6 +196,30 @@ describe('call engine on an in-memory PBX', () => {
   });
 });
 
+describe('callback while waiting', () => {
+  it('* in the queue stores a callback request that keeps the caller place, confirms it and ends the call', async () => {
+    const { clock, pbx, store, engine } = setup();
+    only(engine, []);
+    const ch = pbx.call(MAIN, '+15125550123');
+    await clock.advance(1000);
+    pbx.press(ch, '1');
+    await clock.advance(1000);
+    const joined = clock.now();
+    await clock.advance(90_000);
+    pbx.press(ch, '*');
+    await clock.advance(5000);
+    const id = store.callByChannel(ch)!.id;
+    expect(store.call(id)).toMatchObject({ state: 'ended', outcome: 'callback' });
+    const [cb] = store.callbacks(true);
+    expect(cb).toMatchObject({ callId: id, list: 'callbacks', number: '+15125550123', reason: 'queue-callback', site: 'riverside' });
+    expect(cb!.createdAt).toBeLessThanOrEqual(joined);
+    expect(clock.now() - cb!.createdAt).toBeGreaterThan(90_000);
+    expect(pbx.played.some((p) => p.channel === ch && p.media.includes('sound:pbx-router/callback-confirmed'))).toBe(true);
+    expect(pbx.channels.has(ch)).toBe(false);
+    expect(pbx.bridges.size).toBe(0);
+  });
+});
+
 describe('restart and reconnect', () => {
   it('the engine restarted while 20 calls wait: all resumed in their order, none dropped, then served', async () => {
     const { clock, pbx, store, engine } = setup();

@@ -5,6 +5,7 @@
  */
 import { describeReason } from '../routing/conditions.js';
 import { decide, decideActions } from '../routing/engine.js';
+import { nextOpening } from '../routing/schedule.js';
 import type { Decision, Outcome, Plan } from '../routing/types.js';
 import type { CallRecord, CallStore, WaitingEntry } from '../store/call-store.js';
 import { AgentBook } from './agents.js';
@@ -43,6 +44,8 @@ export interface EngineDeps {
 
 interface Live {
   session: Session;
+  /** When the caller joined the queue they just left (a callback request keeps that place). */
+  enteredQueueAt?: number | null;
   plan: Plan;
   menuTimer: unknown;
   bridge: string | null;
@@ -208,7 +211,16 @@ export class CallEngine {
         store.updateCall(id, { state: 'queued' });
         return this.pbx(id, 'enqueue', this.queues.enqueue(id, s.channel, e.queue, e.priority, e.language));
       case 'dequeue':
+        live.enteredQueueAt = this.queues.enteredAt(id);
         return this.queues.dequeue(id, e.result, e.result === 'answered' ? (s.legs[0]?.agent ?? null) : null);
+      case 'callback-request': {
+        const list = live.plan.callbacks.get(e.list);
+        const site = list ? live.plan.sites.get(list.site) : undefined;
+        const deadline = site ? nextOpening(site.schedule, site.timezone, clock.now()) : null;
+        const cb = store.createCallback({ callId: id, list: e.list, number: s.caller, reason: 'queue-callback', site: list?.site ?? null, createdAt: live.enteredQueueAt ?? clock.now(), deadline });
+        store.addEvent(id, clock.now(), 'callback-requested', { callback: cb, list: e.list });
+        return;
+      }
       case 'originate':
         this.byChannel.set(e.leg, id);
         this.agents.offered(e.agent);

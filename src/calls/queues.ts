@@ -107,7 +107,7 @@ export class QueueManager {
   }
 
   /** The caller leaves the queue (answered, abandoned or overflow); an empty queue's bridge is destroyed. */
-  dequeue(sessionId: string, result: 'answered' | 'abandoned' | 'overflow', agent: string | null = null): void {
+  dequeue(sessionId: string, result: 'answered' | 'abandoned' | 'overflow' | 'callback', agent: string | null = null): void {
     const e = this.entries.get(sessionId);
     if (!e) return;
     this.entries.delete(sessionId);
@@ -121,6 +121,11 @@ export class QueueManager {
       void bridge?.then(() => this.deps.telephony.destroyBridge(holdingBridgeId(e.queue))).catch((err: Error) => this.deps.log(`queue ${e.queue}: destroying the holding bridge failed: ${err.message}`));
     }
     this.dispatch();
+  }
+
+  /** When a waiting caller joined their queue (their place), or null. */
+  enteredAt(sessionId: string): number | null {
+    return this.entries.get(sessionId)?.enqueuedAt ?? null;
   }
 
   /** An offer ended without an answer: the caller waits for the next agent. */

@@ -46,6 +46,8 @@ export interface Session {
   /** Agents still to try one after another (hunt group), and how long each rings. */
   readonly hunt: readonly { readonly agent: string; readonly endpoint: string }[];
   readonly ringTimeout: number;
+  /** How the call is recorded when it ends by hanging up (e.g. 'callback' after a callback request). */
+  readonly endAs: string | null;
   /** Where routing starts: the entry rule set, or an action list (a queue's overflow). Inputs count from there. */
   readonly origin: RouteOrigin;
 }
@@ -80,7 +82,8 @@ export type Effect =
   | { readonly kind: 'start-menu-timer'; readonly token: number; readonly seconds: number }
   | { readonly kind: 'cancel-menu-timer' }
   | { readonly kind: 'enqueue'; readonly queue: string; readonly priority: number; readonly language: string }
-  | { readonly kind: 'dequeue'; readonly result: 'answered' | 'abandoned' | 'overflow' }
+  | { readonly kind: 'dequeue'; readonly result: 'answered' | 'abandoned' | 'overflow' | 'callback' }
+  | { readonly kind: 'callback-request'; readonly list: string }
   | { readonly kind: 'originate'; readonly leg: string; readonly agent: string; readonly endpoint: string; readonly ringTimeout: number }
   | { readonly kind: 'leg-missed'; readonly agent: string; readonly reason: LegFailure }
   | { readonly kind: 'hangup-leg'; readonly leg: string }
@@ -113,6 +116,7 @@ export function newSession(id: string, channel: string, did: string, caller: str
     origin: { kind: 'entry' },
     hunt: [],
     ringTimeout: 0,
+    endAs: null,
   };
   return { session, effects: [{ kind: 'answer' }] };
 }
@@ -167,7 +171,7 @@ function startOutcome(s: Session, o: Outcome, effects: Effect[]): TransitionResu
     case 'queue':
       return ok({ ...s, state: 'queued', queue: o.target }, [...effects, { kind: 'enqueue', queue: o.target!, priority: o.priority, language: o.language }]);
     case 'hangup':
-      return ok({ ...s, state: 'ending' }, [...effects, { kind: 'hangup-caller' }, { kind: 'end', outcome: 'hangup' }]);
+      return ok({ ...s, state: 'ending' }, [...effects, { kind: 'hangup-caller' }, { kind: 'end', outcome: s.endAs ?? 'hangup' }]);
     case 'agent': {
       if (!o.agent || o.agent.state === 'offline') return ok({ ...s, state: 'ending' }, [...effects, { kind: 'failsafe', reason: `agent ${o.target} is offline` }]);
       return ring({ ...s, hunt: [] }, [{ agent: o.target!, endpoint: o.agent.endpoint }], 20, effects);
@@ -203,13 +207,15 @@ function noAnswer(s: Session, effects: Effect[]): TransitionResult {
 }
 
 function callerGone(s: Session): TransitionResult {
+  // Already on its way out: the 'end' effect that put it there closes the call.
+  if (s.state === 'ending') return ok(s);
   const effects: Effect[] = [];
   if (s.playbackId) effects.push({ kind: 'stop-playback', playbackId: s.playbackId });
   if (s.menuTimer !== null) effects.push({ kind: 'cancel-menu-timer' });
   for (const leg of s.legs) effects.push({ kind: 'hangup-leg', leg: leg.channel });
   const wasQueued = s.state === 'queued' || s.state === 'ringing-agent';
   if (wasQueued) effects.push({ kind: 'dequeue', result: 'abandoned' });
-  const outcome = s.state === 'connected' ? 'answered' : wasQueued ? 'abandoned' : s.state === 'handoff' ? (s.outcome?.action ?? 'handoff') : 'hung-up-early';
+  const outcome = s.endAs ?? (s.state === 'connected' ? 'answered' : wasQueued ? 'abandoned' : s.state === 'handoff' ? (s.outcome?.action ?? 'handoff') : 'hung-up-early');
   return ok({ ...s, state: 'ended', playbackId: null, menuTimer: null }, [...effects, { kind: 'end', outcome }]);
 }
 
@@ -265,6 +271,7 @@ export function transition(s: Session, e: SessionEvent): TransitionResult {
         );
       }
       if (e.type === 'max-wait') return overflow(s);
+      if (e.type === 'dtmf' && e.digit === '*' && s.outcome?.queue?.callbackList) return queueCallback(s, s.outcome.queue.callbackList);
       if (e.type === 'dtmf' || e.type === 'playback-ended' || e.type === 'leg-failed' || e.type === 'leg-hangup') return ok(s);
       return reject(s, e);
     case 'ringing-agent':
@@ -302,6 +309,21 @@ export function transition(s: Session, e: SessionEvent): TransitionResult {
     case 'ending':
       return ok(s);
   }
+}
+
+/**
+ * * while waiting: a callback request that keeps the caller's place (it is stored with the time the
+ * caller joined the queue), a confirmation, and the call ends. The number is the caller id: stored
+ * for staff to call back, never dialled by the engine.
+ */
+function queueCallback(s: Session, list: string): TransitionResult {
+  const playbackId = `${s.id}-pb-${s.seq + 1}`;
+  const hangup: Outcome = { ...s.outcome!, action: 'hangup', target: null };
+  return ok({ ...s, state: 'playing', queue: null, seq: s.seq + 1, playbackId, afterPlay: { kind: 'outcome', outcome: hangup }, endAs: 'callback' }, [
+    { kind: 'dequeue', result: 'callback' },
+    { kind: 'callback-request', list },
+    { kind: 'play', playbackId, sounds: ['pbx-router/callback-confirmed'] },
+  ]);
 }
 
 function overflow(s: Session): TransitionResult {

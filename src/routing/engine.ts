@@ -263,6 +263,7 @@ function outcomeOf(env: EvalEnv, a: Action): Outcome {
           relax: q.relax,
           candidates: candidates(q, plan.agents, req, env.snapshot),
           overflow: q.overflow,
+          callbackList: q.callbackKey,
         },
       };
     }

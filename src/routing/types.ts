@@ -350,6 +350,8 @@ export interface QueueDetail {
   /** Agents who could take the call now, in the order they would be offered it. */
   readonly candidates: readonly string[];
   readonly overflow: readonly Action[];
+  /** The callback list offered when the caller presses * while waiting, if any. */
+  readonly callbackList: string | null;
 }
 
 export interface ForwardAttempt {
