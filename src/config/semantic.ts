@@ -237,37 +237,32 @@ function exits(m: MenuConfig, which: 'all' | 'timeout'): Set<string> {
 
 function menuTraps(cfg: Config, add: (path: ConfigPath, code: string, message: string, key?: boolean) => void) {
   const menus = cfg.menus ?? {};
-  const canLeave = (start: string, which: 'all' | 'timeout') => {
+  /** The menus reachable from `start` through these exits, and whether any exit leaves the menus. */
+  const reach = (start: string, which: 'all' | 'timeout') => {
     const seen = new Set<string>();
     const stack = [start];
+    let leaves = false;
     while (stack.length) {
       const id = stack.pop()!;
       if (seen.has(id)) continue;
-      seen.add(id);
       const m = menus[id];
-      if (!m) return true;
+      if (!m) {
+        leaves = true;
+        continue;
+      }
+      seen.add(id);
       for (const next of exits(m, which)) {
-        if (next === 'out') return true;
-        stack.push(next);
+        if (next === 'out') leaves = true;
+        else stack.push(next);
       }
     }
-    return false;
-  };
-  const trapped = (start: string) => {
-    const seen = new Set<string>();
-    const stack = [start];
-    while (stack.length) {
-      const id = stack.pop()!;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      for (const next of exits(menus[id]!, 'all')) stack.push(next);
-    }
-    return seen;
+    return { seen, leaves };
   };
   for (const id of Object.keys(menus)) {
-    if (!canLeave(id, 'all')) {
-      add(['menus', id], 'menu-loop', `menu ${id} loops with no way out: every option, invalid entry and timeout leads only to menus (${[...trapped(id)].join(', ')}), none of which lets the call leave`, true);
-    } else if (!canLeave(id, 'timeout')) {
+    const all = reach(id, 'all');
+    if (!all.leaves) {
+      add(['menus', id], 'menu-loop', `menu ${id} loops with no way out: every option, invalid entry and timeout leads only to menus (${[...all.seen].join(', ')}), none of which lets the call leave`, true);
+    } else if (!reach(id, 'timeout').leaves) {
       add(['menus', id, 'onTimeout'], 'menu-loop', `menu ${id}: a caller who presses nothing is sent from menu to menu for ever; let onTimeout end somewhere (e.g. a queue or voicemail)`);
     }
   }
