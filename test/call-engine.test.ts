@@ -48,6 +48,23 @@ describe('call engine on an in-memory PBX', () => {
     expect(engine.active()).toBe(0);
   });
 
+  it('the nurse hears the whisper ("nurse line call", Spanish) before the caller is connected', async () => {
+    const { clock, pbx, store, engine } = setup();
+    only(engine, ['carlos']);
+    pbx.agent('PJSIP/1005', { answerAfter: 1000 });
+    const ch = pbx.call(MAIN, '+15125550123');
+    await clock.advance(500);
+    pbx.press(ch, '9');
+    await clock.advance(500);
+    pbx.press(ch, '4');
+    await clock.advance(1500);
+    const whisper = pbx.played.find((p) => p.channel !== ch);
+    expect(whisper?.media).toEqual(['sound:riverside/whisper-nurse-line', 'sound:pbx-router/language-es']);
+    expect(store.openCalls()[0]!.state).toBe('queued');
+    await clock.advance(5000);
+    expect(store.openCalls()[0]).toMatchObject({ state: 'connected', agent: 'carlos', language: 'es', priority: 5 });
+  });
+
   it('all agents busy: the caller hears position announcements, then the first agent who frees up takes the call', async () => {
     const { clock, pbx, store, engine } = setup();
     only(engine, []);

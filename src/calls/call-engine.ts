@@ -197,7 +197,7 @@ export class CallEngine {
         return;
       }
       case 'play':
-        return this.pbx(id, 'play', telephony.play(s.channel, e.playbackId, e.sounds.map((x) => (x.includes(':') ? x : `sound:${x}`))).then((end) => this.deliver(id, { type: 'playback-ended', playbackId: e.playbackId, end })));
+        return this.pbx(id, 'play', telephony.play(e.channel ?? s.channel, e.playbackId, e.sounds.map((x) => (x.includes(':') ? x : `sound:${x}`))).then((end) => this.deliver(id, { type: 'playback-ended', playbackId: e.playbackId, end })));
       case 'stop-playback':
         return void telephony.stopPlayback(e.playbackId).catch(() => {});
       case 'start-menu-timer':

@@ -14,6 +14,7 @@ export type CallState =
   | 'awaiting-digit'
   | 'queued'
   | 'ringing-agent'
+  | 'whispering'
   | 'connected'
   | 'handoff'
   | 'ending'
@@ -77,7 +78,7 @@ export type Effect =
   | { readonly kind: 'answer' }
   | { readonly kind: 'route'; readonly origin: RouteOrigin; readonly inputs: readonly string[] }
   | { readonly kind: 'record-decision'; readonly decision: Decision }
-  | { readonly kind: 'play'; readonly playbackId: string; readonly sounds: readonly string[] }
+  | { readonly kind: 'play'; readonly playbackId: string; readonly sounds: readonly string[]; readonly channel?: string }
   | { readonly kind: 'stop-playback'; readonly playbackId: string }
   | { readonly kind: 'start-menu-timer'; readonly token: number; readonly seconds: number }
   | { readonly kind: 'cancel-menu-timer' }
@@ -213,7 +214,7 @@ function callerGone(s: Session): TransitionResult {
   if (s.playbackId) effects.push({ kind: 'stop-playback', playbackId: s.playbackId });
   if (s.menuTimer !== null) effects.push({ kind: 'cancel-menu-timer' });
   for (const leg of s.legs) effects.push({ kind: 'hangup-leg', leg: leg.channel });
-  const wasQueued = s.state === 'queued' || s.state === 'ringing-agent';
+  const wasQueued = s.state === 'queued' || s.state === 'ringing-agent' || s.state === 'whispering';
   if (wasQueued) effects.push({ kind: 'dequeue', result: 'abandoned' });
   const outcome = s.endAs ?? (s.state === 'connected' ? 'answered' : wasQueued ? 'abandoned' : s.state === 'handoff' ? (s.outcome?.action ?? 'handoff') : 'hung-up-early');
   return ok({ ...s, state: 'ended', playbackId: null, menuTimer: null }, [...effects, { kind: 'end', outcome }]);
@@ -280,6 +281,11 @@ export function transition(s: Session, e: SessionEvent): TransitionResult {
         if (!won) return ok(s, [{ kind: 'hangup-leg', leg: e.leg }]);
         // First to answer takes the call; the other phones stop ringing.
         const others: Effect[] = s.legs.filter((l) => l !== won).map((l) => ({ kind: 'hangup-leg', leg: l.channel }));
+        const whisper = s.queue ? s.outcome?.queue?.whisper : null;
+        if (whisper && whisper.length > 0) {
+          const playbackId = `${s.id}-pb-${s.seq + 1}`;
+          return ok({ ...s, state: 'whispering', legs: [won], seq: s.seq + 1, playbackId }, [...others, { kind: 'play', playbackId, sounds: whisper, channel: won.channel }]);
+        }
         return ok({ ...s, state: 'connected', legs: [won] }, [...others, { kind: 'dequeue', result: 'answered' }, { kind: 'connect', leg: won.channel, agent: won.agent }]);
       }
       if (e.type === 'leg-failed' || e.type === 'leg-hangup') {
@@ -299,6 +305,19 @@ export function transition(s: Session, e: SessionEvent): TransitionResult {
       }
       if (e.type === 'dtmf' || e.type === 'playback-ended' || e.type === 'offer') return ok(s);
       return reject(s, e);
+    case 'whispering': {
+      const leg = s.legs[0]!;
+      if (e.type === 'playback-ended' && e.playbackId === s.playbackId) {
+        return ok({ ...s, state: 'connected', playbackId: null }, [{ kind: 'dequeue', result: 'answered' }, { kind: 'connect', leg: leg.channel, agent: leg.agent }]);
+      }
+      if ((e.type === 'leg-hangup' || e.type === 'leg-failed') && e.leg === leg.channel) {
+        // The agent hung up during the whisper: a missed offer; the caller keeps waiting.
+        return ok({ ...s, state: 'queued', legs: [], playbackId: null }, [{ kind: 'leg-missed', agent: leg.agent, reason: 'failed' }]);
+      }
+      if (e.type === 'leg-answered') return ok(s, [{ kind: 'hangup-leg', leg: e.leg }]);
+      if (e.type === 'dtmf' || e.type === 'playback-ended' || e.type === 'max-wait' || e.type === 'offer' || e.type === 'leg-failed' || e.type === 'leg-hangup') return ok(s);
+      return reject(s, e);
+    }
     case 'connected':
       if (e.type === 'leg-hangup' && e.leg === s.legs[0]?.channel) {
         return ok({ ...s, state: 'ended', legs: [] }, [{ kind: 'hangup-caller' }, { kind: 'end', outcome: 'answered' }]);

@@ -68,6 +68,7 @@ export function compilePlan({ config, ical, texts }: CompileInput): Plan {
         ringTimeout: q.ringTimeout ?? 15,
         maxMisses: q.maxMisses ?? 2,
         callbackKey: q.callbackKey ?? null,
+        whisper: q.whisper !== undefined ? toPrompt(q.whisper) : null,
       }),
     ]),
   );

@@ -289,6 +289,7 @@ export const QueueSchema = Type.Object(
     ringTimeout: Type.Optional(Type.Integer({ minimum: 5, maximum: 300 })),
     maxMisses: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, description: 'Missed offers before an agent is set not ready' })),
     callbackKey: Type.Optional(doc(Id, 'Callback list offered when the caller presses * while waiting')),
+    whisper: Type.Optional(doc(PromptRef, 'Played to the agent who answers, before the caller is connected (e.g. "scheduling call"); the caller language follows when it is not the clinic default')),
   },
   { additionalProperties: false },
 );

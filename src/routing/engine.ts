@@ -264,6 +264,7 @@ function outcomeOf(env: EvalEnv, a: Action): Outcome {
           candidates: candidates(q, plan.agents, req, env.snapshot),
           overflow: q.overflow,
           callbackList: q.callbackKey,
+          whisper: q.whisper ? [sound(env, q.whisper), ...(env.language !== plan.clinic.language ? [`pbx-router/language-${env.language}`] : [])] : null,
         },
       };
     }

@@ -17,6 +17,7 @@ const queue = (over: Partial<CompiledQueue> = {}): CompiledQueue => ({
   ringTimeout: 15,
   maxMisses: 2,
   callbackKey: null,
+  whisper: null,
   ...over,
 });
 const agent = (id: string, skills: Record<string, number>, site = 'main'): CompiledAgent => ({ id, name: id, endpoint: `PJSIP/${id}`, site, skills, wrapUp: 0 });

@@ -103,6 +103,7 @@ export interface CompiledQueue {
   readonly ringTimeout: number;
   readonly maxMisses: number;
   readonly callbackKey: string | null;
+  readonly whisper: Prompt | null;
 }
 
 export interface CompiledMenu {
@@ -352,6 +353,8 @@ export interface QueueDetail {
   readonly overflow: readonly Action[];
   /** The callback list offered when the caller presses * while waiting, if any. */
   readonly callbackList: string | null;
+  /** Sounds played to the agent who answers before connecting, or null. */
+  readonly whisper: readonly string[] | null;
 }
 
 export interface ForwardAttempt {
