@@ -105,4 +105,41 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX callbacks_open ON callbacks (done_at);
     `,
   },
+  {
+    version: 2,
+    name: 'voicemails and the email outbox',
+    sql: `
+      CREATE TABLE voicemails (
+        id          INTEGER PRIMARY KEY,
+        call_id     TEXT REFERENCES calls (id),
+        mailbox     TEXT NOT NULL,
+        caller      TEXT NOT NULL,
+        did         TEXT NOT NULL,
+        site        TEXT,
+        reason      TEXT,
+        urgent      INTEGER NOT NULL DEFAULT 0,
+        recording   TEXT NOT NULL,
+        duration    INTEGER NOT NULL,
+        created_at  INTEGER NOT NULL,
+        purged_at   INTEGER
+      );
+      CREATE INDEX voicemails_created ON voicemails (created_at);
+
+      CREATE TABLE outbox (
+        id            INTEGER PRIMARY KEY,
+        voicemail_id  INTEGER REFERENCES voicemails (id),
+        recipients    TEXT NOT NULL,
+        subject       TEXT NOT NULL,
+        body          TEXT NOT NULL,
+        attach        TEXT,
+        created_at    INTEGER NOT NULL,
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        next_attempt  INTEGER NOT NULL,
+        last_error    TEXT,
+        sent_at       INTEGER,
+        message_id    TEXT
+      );
+      CREATE INDEX outbox_due ON outbox (sent_at, next_attempt);
+    `,
+  },
 ];
