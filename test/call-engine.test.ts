@@ -4,7 +4,12 @@ import { CallEngine, type HandoffHandler } from '../src/calls/call-engine.js';
 import { loadPlan } from '../src/config/index.js';
 import { CallStore } from '../src/store/call-store.js';
 import { openDb } from '../src/store/db.js';
+import { destinations } from '../src/calls/handoffs.js';
+import { smtpMailer } from '../src/notify/mailer.js';
+import { flushOutbox } from '../src/notify/outbox.js';
+import { VoicemailStore } from '../src/store/voicemail-store.js';
 import { FakeTelephony } from './fakes/fake-telephony.js';
+import { startSmtp } from './fakes/smtp.js';
 import { ManualClock } from './fakes/manual-clock.js';
 
 const plan = loadPlan('config/example-clinic.yaml').plan!;
@@ -297,5 +302,80 @@ describe('restart and reconnect', () => {
     expect(store.call(store.callByChannel(a)!.id)!.state).toBe('queued');
     expect(pbx.channels.has('stray-caller')).toBe(false);
     expect(pbx.channels.has('old-call-leg-3')).toBe(false);
+  });
+});
+
+describe('voicemail destination', () => {
+  async function withVoicemail(at: string) {
+    const smtp = await startSmtp();
+    const clock = new ManualClock(DateTime.fromISO(at, { zone: 'America/Chicago' }).toMillis());
+    const pbx = new FakeTelephony(clock);
+    const db = openDb(':memory:');
+    const store = new CallStore(db);
+    const voicemails = new VoicemailStore(db);
+    const mailer = smtpMailer({ host: '127.0.0.1', port: smtp.port, from: 'pbx@riverside-clinic.example', tls: 'required', allowSelfSigned: true });
+    const flushes: Promise<unknown>[] = [];
+    const deps = {
+      telephony: pbx,
+      voicemails,
+      now: () => clock.now(),
+      flush: () => {
+        const p = flushOutbox({ store: voicemails, mailer, now: () => clock.now(), fetchRecording: (n) => pbx.recordingFile(n) });
+        flushes.push(p);
+        return p;
+      },
+    };
+    const engine = new CallEngine({ plan, telephony: pbx, store, clock, handoff: destinations(deps) });
+    pbx.handler = (e) => engine.handle(e);
+    for (const a of plan.agents.values()) pbx.agent(a.endpoint, 'noanswer');
+    return { smtp, clock, pbx, store, voicemails, engine, flushes };
+  }
+
+  it('after hours, 2: greeting, beep, a 12-second message, stored with its facts and emailed (notification only)', async () => {
+    const { smtp, clock, pbx, store, voicemails, flushes } = await withVoicemail('2026-11-24T19:05');
+    try {
+      const ch = pbx.call(MAIN, '+15125550123');
+      pbx.talk.set(ch, 12);
+      await clock.advance(500);
+      pbx.press(ch, '2');
+      await clock.advance(60_000);
+      await Promise.all(flushes);
+      const [vm] = voicemails.list();
+      expect(vm).toMatchObject({ mailbox: 'front-desk', caller: '+15125550123', did: MAIN, site: 'riverside', duration: 12, urgent: false, reason: 'menu keys 2' });
+      expect(pbx.played.find((p) => p.channel === ch && p.media.includes('sound:beep'))?.media).toEqual(['sound:vm-intro', 'sound:beep']);
+      expect(store.call(store.callByChannel(ch)!.id)).toMatchObject({ state: 'ended', outcome: 'voicemail' });
+      expect(smtp.received).toHaveLength(1);
+      expect(smtp.received[0]!.subject).toBe(`Voicemail ${vm!.id} for Front desk from +15125550123 (12 s)`);
+      expect(smtp.received[0]!.text).toContain('Tue 24 Nov 2026 at 19:05 CST');
+      expect(smtp.received[0]!.attachments).toHaveLength(0);
+      expect(pbx.channels.size).toBe(0);
+    } finally {
+      await smtp.close();
+    }
+  });
+
+  it('a caller who hangs up while recording still leaves the message; one who says nothing leaves none', async () => {
+    const { smtp, clock, pbx, voicemails, flushes } = await withVoicemail('2026-11-24T19:05');
+    try {
+      const a = pbx.call(MAIN, '+15125550123');
+      pbx.talk.set(a, 30);
+      await clock.advance(500);
+      pbx.press(a, '2');
+      await clock.advance(4000 + 8000);
+      pbx.hangupFrom(a);
+      await clock.advance(1000);
+      const b = pbx.call(MAIN, '+15125550124');
+      pbx.talk.set(b, 0);
+      await clock.advance(500);
+      pbx.press(b, '2');
+      await clock.advance(30_000);
+      await Promise.all(flushes);
+      expect(voicemails.list().map((v) => v.caller)).toEqual(['+15125550123']);
+      expect(voicemails.list()[0]!.duration).toBeGreaterThanOrEqual(7);
+      expect(smtp.received).toHaveLength(1);
+      expect(pbx.recordings.size).toBe(1);
+    } finally {
+      await smtp.close();
+    }
   });
 });

@@ -1,36 +1,11 @@
-import { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { startSmtp as smtpServer } from './fakes/smtp.js';
 import { smtpMailer } from '../src/notify/mailer.js';
 import { flushOutbox, retryDelay } from '../src/notify/outbox.js';
 import { voicemailEmail } from '../src/notify/voicemail-email.js';
 import { openDb } from '../src/store/db.js';
 import { VoicemailStore } from '../src/store/voicemail-store.js';
-
-/** A real SMTP server on loopback that parses what it receives. */
-async function smtpServer(port = 0, options: Partial<SMTPServerOptions> = {}) {
-  const received: ParsedMail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    logger: false,
-    onData(stream, _session, done) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        simpleParser(Buffer.concat(chunks)).then((m) => {
-          received.push(m);
-          done();
-        }, done);
-      });
-    },
-    ...options,
-  });
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
-  const close = () => new Promise<void>((r) => server.close(() => r()));
-  return { server, received, port: (server.server.address() as AddressInfo).port, close };
-}
 
 /** A small real WAV: 8 kHz, 16-bit mono, a 440 Hz tone then silence. */
 function wav(seconds = 1): Buffer {
@@ -64,7 +39,7 @@ function storeWith(attach: boolean, urgent = false) {
   const facts = { clinic: 'Riverside Family Clinic', mailbox: 'front-desk', mailboxName: 'Front desk', caller: '+15125550123', did: '+15125550100', site: 'riverside', timezone: 'America/Chicago', at: AT, duration: 74, reason: 'after-hours menu: 2', urgent, attachAudio: attach };
   const id = store.add(
     { callId: null, mailbox: 'front-desk', caller: facts.caller, did: facts.did, site: 'riverside', reason: facts.reason, urgent, recording: 'vm-1', duration: 74, createdAt: AT },
-    { recipients: ['frontdesk@riverside-clinic.example', 'manager@riverside-clinic.example'], ...voicemailEmail({ ...facts, id: 1 }), attach },
+    { recipients: ['frontdesk@riverside-clinic.example', 'manager@riverside-clinic.example'], attach, compose: (vmId) => voicemailEmail({ ...facts, id: vmId }) },
   );
   return { store, id };
 }

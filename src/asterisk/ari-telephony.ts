@@ -12,7 +12,7 @@
  * originate; an unregistered PJSIP endpoint answers the originate with 500 {"error":"Allocation failed"}.
  */
 import ari, { type AriClient } from 'ari-client';
-import type { LegFailure, OriginateRequest, PlaybackEnd, Telephony, TelephonyEvent } from '../calls/telephony.js';
+import type { LegFailure, OriginateRequest, PlaybackEnd, RecordingResult, RecordOptions, Telephony, TelephonyEvent } from '../calls/telephony.js';
 import { TelephonyError } from '../calls/telephony.js';
 import { toE164 } from './numbers.js';
 
@@ -33,6 +33,11 @@ interface LegTrack {
   answered: boolean;
   dialstatus: string;
   done: boolean;
+}
+
+interface PendingRecording {
+  readonly channel: string;
+  readonly resolve: (r: RecordingResult) => void;
 }
 
 interface PendingPlayback {
@@ -58,6 +63,7 @@ export class AriTelephony implements Telephony {
   private readonly legs = new Map<string, LegTrack>();
   private readonly ended = new Set<string>();
   private readonly playbacks = new Map<string, PendingPlayback>();
+  private readonly recordings = new Map<string, PendingRecording>();
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private awaitingPong = false;
   private stopped = false;
@@ -256,6 +262,20 @@ export class AriTelephony implements Telephony {
         pending.resolve(this.ended.has(pending.channel) ? 'hangup' : pb!.state === 'done' ? 'done' : 'failed');
         return;
       }
+      case 'RecordingFinished':
+      case 'RecordingFailed': {
+        const rec = e.recording as { name?: string; duration?: number; talking_duration?: number; silence_duration?: number } | undefined;
+        const pending = rec?.name ? this.recordings.get(rec.name) : undefined;
+        if (!pending) return;
+        this.recordings.delete(rec!.name!);
+        pending.resolve({
+          end: e.type === 'RecordingFailed' ? 'failed' : this.ended.has(pending.channel) ? 'hangup' : 'done',
+          duration: Number(rec!.duration ?? 0),
+          talking: rec!.talking_duration ?? null,
+          silence: rec!.silence_duration ?? null,
+        });
+        return;
+      }
       default:
         return;
     }
@@ -341,6 +361,35 @@ export class AriTelephony implements Telephony {
 
   async hangup(channel: string, reason: 'normal' | 'busy' | 'no_answer' | 'congestion' = 'normal'): Promise<void> {
     await this.rest('channels', 'hangup', { channelId: channel, reason }).catch(ignoreGone);
+  }
+
+  async record(channel: string, name: string, o: RecordOptions): Promise<RecordingResult> {
+    const done = new Promise<RecordingResult>((resolve) => this.recordings.set(name, { channel, resolve }));
+    try {
+      await this.rest('channels', 'record', {
+        channelId: channel,
+        name,
+        format: 'wav',
+        maxDurationSeconds: o.maxDuration,
+        maxSilenceSeconds: o.maxSilence,
+        ifExists: 'fail',
+        beep: false,
+        terminateOn: o.terminateOn,
+      });
+    } catch (e) {
+      this.recordings.delete(name);
+      throw e;
+    }
+    return done;
+  }
+
+  async recordingFile(name: string): Promise<Buffer> {
+    const data = await this.rest<Buffer | string>('recordings', 'getStoredFile', { recordingName: name });
+    return Buffer.isBuffer(data) ? data : Buffer.from(data, 'binary');
+  }
+
+  async deleteRecording(name: string): Promise<void> {
+    await this.rest('recordings', 'deleteStored', { recordingName: name }).catch(ignoreGone);
   }
 
   async continueInDialplan(channel: string, context: string, extension: string, priority: number): Promise<void> {

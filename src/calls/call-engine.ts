@@ -78,6 +78,11 @@ export class CallEngine {
     return this.calls.get(id)?.session;
   }
 
+  /** The plan a call started with (calls finish on it even after a reload). */
+  planOf(id: string): Plan | undefined {
+    return this.calls.get(id)?.plan;
+  }
+
   /** Uses a new plan for new calls; calls in progress finish on the plan they started with. */
   setPlan(plan: Plan): void {
     this.plan = plan;

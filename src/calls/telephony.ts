@@ -22,6 +22,20 @@ export interface OriginateRequest {
   readonly appArgs: string;
 }
 
+/** How a recording ended and how long it is (seconds), from RecordingFinished. */
+export interface RecordingResult {
+  readonly end: 'done' | 'hangup' | 'failed';
+  readonly duration: number;
+  readonly talking: number | null;
+  readonly silence: number | null;
+}
+
+export interface RecordOptions {
+  readonly maxDuration: number;
+  readonly maxSilence: number;
+  readonly terminateOn: '#' | 'any' | 'none';
+}
+
 export interface Telephony {
   /** Answers a ringing inbound channel. */
   answer(channel: string): Promise<void>;
@@ -41,6 +55,12 @@ export interface Telephony {
   originate(req: OriginateRequest): Promise<void>;
   /** Hangs up a channel (no error when it is already gone). */
   hangup(channel: string, reason?: 'normal' | 'busy' | 'no_answer' | 'congestion'): Promise<void>;
+  /** Records the channel into a stored WAV recording; resolves when it ends (silence, #, maximum length or hangup). */
+  record(channel: string, name: string, options: RecordOptions): Promise<RecordingResult>;
+  /** The stored recording's WAV bytes. */
+  recordingFile(name: string): Promise<Buffer>;
+  /** Deletes a stored recording (no error when it is already gone). */
+  deleteRecording(name: string): Promise<void>;
   /** Sends a channel back to the dialplan (the failsafe context). */
   continueInDialplan(channel: string, context: string, extension: string, priority: number): Promise<void>;
 }

@@ -63,11 +63,15 @@ export class VoicemailStore {
     };
   }
 
-  /** Stores a voicemail and its email in one transaction; returns the voicemail id. */
-  add(v: Omit<VoicemailRecord, 'id' | 'purgedAt'>, mail: { recipients: readonly string[]; subject: string; body: string; attach: boolean }): number {
+  /** Stores a voicemail and its email in one transaction (the email may name the new id); returns the id. */
+  add(
+    v: Omit<VoicemailRecord, 'id' | 'purgedAt'>,
+    mail: { recipients: readonly string[]; attach: boolean; compose: (id: number) => { subject: string; body: string } },
+  ): number {
     return this.db.transaction(() => {
       const id = Number(this.stmt.insert.run({ ...v, urgent: v.urgent ? 1 : 0 }).lastInsertRowid);
-      this.stmt.queueMail.run(id, JSON.stringify(mail.recipients), mail.subject, mail.body, mail.attach ? v.recording : null, v.createdAt, v.createdAt);
+      const { subject, body } = mail.compose(id);
+      this.stmt.queueMail.run(id, JSON.stringify(mail.recipients), subject, body, mail.attach ? v.recording : null, v.createdAt, v.createdAt);
       return id;
     })();
   }

@@ -3,7 +3,7 @@
  * that take their time on the manual clock, and scripted agent phones. The ARI-level fake
  * (test/fake-asterisk) is the faithful one; this one checks engine logic and end state.
  */
-import type { OriginateRequest, PlaybackEnd, Telephony, TelephonyEvent } from '../../src/calls/telephony.js';
+import type { OriginateRequest, PlaybackEnd, RecordingResult, RecordOptions, Telephony, TelephonyEvent } from '../../src/calls/telephony.js';
 import { TelephonyError } from '../../src/calls/telephony.js';
 import type { ManualClock } from './manual-clock.js';
 
@@ -44,6 +44,9 @@ export class FakeTelephony implements Telephony {
     if (!this.channels.delete(channel)) return;
     this.leaveBridges(channel);
     for (const [id, p] of this.playing) if (p.channel === channel) this.endPlayback(id, 'hangup');
+    const watch = this.hangupWatch.get(channel);
+    this.hangupWatch.delete(channel);
+    watch?.();
     this.handler({ type: 'hangup', channel, at: this.clock.now() });
   }
 
@@ -127,6 +130,45 @@ export class FakeTelephony implements Telephony {
       channels: [...this.channels].map((id) => ({ id, state: 'Up', args: [] })),
       bridges: [...this.bridges].map(([id, m]) => ({ id, channels: [...m] })),
     };
+  }
+
+  /** Seconds each caller talks when recorded (then silence ends the recording), by channel. */
+  readonly talk = new Map<string, number>();
+  readonly recordings = new Map<string, Buffer>();
+
+  record(channel: string, name: string, o: RecordOptions): Promise<RecordingResult> {
+    this.need(channel);
+    if (this.recordings.has(name)) return Promise.reject(new TelephonyError('conflict', `Recording '${name}' already exists and can not be overwritten`, 409));
+    const talking = this.talk.get(channel) ?? 5;
+    const seconds = Math.min(o.maxDuration, talking + o.maxSilence);
+    return new Promise((resolve) => {
+      const finish = (end: RecordingResult['end'], duration: number) => {
+        this.recordings.set(name, Buffer.from(`RIFF-fake-${name}-${duration}`));
+        resolve({ end, duration, talking: Math.min(talking, duration), silence: Math.max(0, duration - talking) });
+      };
+      const timer = this.clock.after(seconds * 1000, () => {
+        this.hangupWatch.delete(channel);
+        // Trailing silence is trimmed, as Asterisk does after a silence stop.
+        finish('done', Math.min(talking, seconds));
+      });
+      const started = this.clock.now();
+      this.hangupWatch.set(channel, () => {
+        this.clock.cancel(timer);
+        finish('hangup', Math.round((this.clock.now() - started) / 1000));
+      });
+    });
+  }
+
+  private readonly hangupWatch = new Map<string, () => void>();
+
+  async recordingFile(name: string): Promise<Buffer> {
+    const b = this.recordings.get(name);
+    if (!b) throw new TelephonyError('not-found', 'Recording not found', 404);
+    return b;
+  }
+
+  async deleteRecording(name: string): Promise<void> {
+    this.recordings.delete(name);
   }
 
   async hangup(channel: string): Promise<void> {

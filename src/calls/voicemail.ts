@@ -1,0 +1,66 @@
+/**
+ * The voicemail destination: greeting (the mailbox's or a default), beep, a recording of at most
+ * the mailbox's length that ends on silence or #, then the message and its email are stored in
+ * one transaction and the outbox is flushed. A caller who hangs up while recording still leaves
+ * the message; an empty recording (nothing said) is deleted and not emailed.
+ */
+import type { Outcome, Plan } from '../routing/types.js';
+import type { VoicemailStore } from '../store/voicemail-store.js';
+import { voicemailEmail } from '../notify/voicemail-email.js';
+import type { Session } from './session.js';
+import type { Telephony } from './telephony.js';
+
+export interface VoicemailDeps {
+  readonly telephony: Telephony;
+  readonly voicemails: VoicemailStore;
+  readonly now: () => number;
+  /** Sends due emails (the outbox); errors are kept in the outbox, not thrown. */
+  readonly flush: () => Promise<unknown>;
+  readonly log?: (m: string) => void;
+}
+
+/** Seconds of silence that end a message: long enough for a pause to think, short enough not to record a hung-up line. */
+const SILENCE_ENDS_AFTER = 5;
+
+/** Records a voicemail for a call whose outcome is a mailbox; resolves with the voicemail id, or null when nothing was left. */
+export async function takeVoicemail(plan: Plan, session: Session, outcome: Outcome, d: VoicemailDeps): Promise<number | null> {
+  const mailbox = plan.mailboxes.get(outcome.target ?? '');
+  if (!mailbox || !outcome.voicemail) throw new Error(`unknown mailbox ${outcome.target ?? ''}`);
+  const greeting = outcome.voicemail.greeting ?? 'vm-intro';
+  const heard = await d.telephony.play(session.channel, `${session.id}-greeting`, [`sound:${greeting}`, 'sound:beep']);
+  if (heard === 'hangup') return null;
+  const name = `pbx-vm-${session.id}`;
+  const result = await d.telephony.record(session.channel, name, { maxDuration: mailbox.maxLength, maxSilence: SILENCE_ENDS_AFTER, terminateOn: '#' });
+  const said = result.talking ?? result.duration;
+  if (result.end === 'failed' || said < 1) {
+    d.log?.(`call ${session.id}: voicemail for ${mailbox.id} was empty (${result.end}); not kept`);
+    await d.telephony.deleteRecording(name);
+    return null;
+  }
+  const site = outcome.site ? plan.sites.get(outcome.site) : undefined;
+  const reason = outcome.tags.includes('urgent') ? 'urgent' : session.inputs.length ? `menu keys ${session.inputs.join(',')}` : null;
+  const facts = {
+    clinic: plan.clinic.name,
+    mailbox: mailbox.id,
+    mailboxName: mailbox.name,
+    caller: session.caller,
+    did: session.did,
+    site: outcome.site,
+    timezone: site?.timezone ?? 'UTC',
+    at: d.now(),
+    duration: result.duration,
+    reason,
+    urgent: outcome.tags.includes('urgent'),
+    attachAudio: mailbox.attachAudio,
+  };
+  const id = d.voicemails.add(
+    { callId: session.id, mailbox: mailbox.id, caller: session.caller, did: session.did, site: outcome.site, reason, urgent: facts.urgent, recording: name, duration: result.duration, createdAt: facts.at },
+    { recipients: mailbox.email, attach: mailbox.attachAudio, compose: (vmId) => voicemailEmail({ ...facts, id: vmId }) },
+  );
+  void d.flush().catch((e: Error) => d.log?.(`voicemail ${id}: email flush failed: ${e.message}`));
+  if (result.end === 'done') {
+    await d.telephony.play(session.channel, `${session.id}-goodbye`, ['sound:vm-goodbye']);
+    await d.telephony.hangup(session.channel);
+  }
+  return id;
+}
