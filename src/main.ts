@@ -9,8 +9,12 @@ import { CallEngine, type HandoffHandler } from './calls/call-engine.js';
 import { systemClock, type Clock } from './calls/clock.js';
 import { loadPlan } from './config/index.js';
 import { formatProblem } from './config/load.js';
+import { destinations } from './calls/handoffs.js';
+import { smtpMailer, smtpSettingsFromEnv, type Mailer } from './notify/mailer.js';
+import { flushOutbox } from './notify/outbox.js';
 import { CallStore } from './store/call-store.js';
 import { openDb } from './store/db.js';
+import { VoicemailStore } from './store/voicemail-store.js';
 
 export interface EngineOptions {
   readonly config: string;
@@ -22,6 +26,7 @@ export interface EngineOptions {
   readonly clock?: Clock;
   readonly log?: (m: string) => void;
   readonly handoff?: HandoffHandler;
+  readonly mailer?: Mailer;
 }
 
 export interface RunningEngine {
@@ -52,7 +57,24 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   const store = new CallStore(db);
   const clock = o.clock ?? systemClock();
   const telephony = new AriTelephony({ url: o.ariUrl, user: o.ariUser, password: o.ariPassword, app: o.app }, log, () => clock.now());
-  const engine = new CallEngine({ plan, telephony, store, clock, log, ...(o.handoff ? { handoff: o.handoff } : {}) });
+  const voicemails = new VoicemailStore(db);
+  const smtp = smtpSettingsFromEnv();
+  const mailer: Mailer =
+    o.mailer ??
+    (smtp
+      ? smtpMailer(smtp)
+      : {
+          send: async () => {
+            throw new Error('SMTP is not configured (set SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD); the email waits in the outbox');
+          },
+        });
+  let flushing: Promise<unknown> = Promise.resolve();
+  const flush = () => (flushing = flushing.then(() => flushOutbox({ store: voicemails, mailer, now: () => clock.now(), fetchRecording: (n) => telephony.recordingFile(n), log })));
+  const handoff = o.handoff ?? destinations({ telephony, voicemails, now: () => clock.now(), flush, log });
+  const engine = new CallEngine({ plan, telephony, store, clock, log, handoff });
+  // Emails that could not be sent are retried with backoff; the outbox decides what is due.
+  const outboxTimer = setInterval(() => void flush().catch((e: Error) => log(`outbox: ${e.message}`)), 30_000);
+  outboxTimer.unref();
   telephony.handler = (e) => engine.handle(e);
   telephony.onConnected = async () => {
     const inv = await telephony.inventory();
@@ -67,6 +89,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     telephony,
     connection: () => telephony.connection(),
     stop: async () => {
+      clearInterval(outboxTimer);
       telephony.stop();
       db.close();
     },
