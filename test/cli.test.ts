@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main, type Io } from '../src/cli/main.js';
+import { CallStore } from '../src/store/call-store.js';
+import { openDb } from '../src/store/db.js';
+import { VoicemailStore } from '../src/store/voicemail-store.js';
 
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -97,6 +100,33 @@ describe('pbx-router run', () => {
     } finally {
       delete process.env.ASTERISK_ARI_PASSWORD;
     }
+  });
+});
+
+describe('pbx-router voicemail and callbacks', () => {
+  it('lists voicemails (and pending emails) and callback requests, and marks a callback done once', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'pbx-rec-')), 'calls.sqlite');
+    const handle = openDb(db);
+    const vms = new VoicemailStore(handle);
+    const at = Date.parse('2026-11-24T01:05:00Z');
+    vms.add({ callId: null, mailbox: 'front-desk', caller: '+15125550123', did: '+15125550100', site: 'riverside', reason: null, urgent: true, recording: 'pbx-vm-x', duration: 42, createdAt: at }, { recipients: ['a@b.example'], attach: false, compose: () => ({ subject: 's', body: 'b' }) });
+    const calls = new CallStore(handle);
+    const cb = calls.createCallback({ callId: null, list: 'callbacks', number: '+15125550124', reason: 'prescription-refill', site: 'riverside', createdAt: at, deadline: at + 3600_000 });
+    handle.close();
+    const list = await run('voicemail', 'list', '--db', db);
+    expect(list.out).toMatch(/^1 {2}2026-11-23 19:05 CST {2}front-desk {2}from \+15125550123 {2}42s {2}URGENT {2}\(email pending\)$/m);
+    const pending = await run('voicemail', 'list', '--pending', '--db', db);
+    expect(pending.out).toContain('1 email(s) waiting');
+    const open = await run('callbacks', 'list', '--open', '--db', db);
+    expect(open.out).toContain(`${cb}  +15125550124  prescription-refill  list callbacks  due 2026-11-23 20:05 CST  open`);
+    expect((await run('callbacks', 'done', String(cb), '--db', db, '--by', 'maria')).code).toBe(0);
+    const again = await run('callbacks', 'done', String(cb), '--db', db);
+    expect(again.code).toBe(1);
+    expect(again.err).toContain('already done');
+    expect((await run('callbacks', 'list', '--open', '--db', db)).out).toContain('0 callback request(s)');
+    const missing = await run('voicemail', 'get', '99', '--db', db);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('no voicemail 99');
   });
 });
 

@@ -11,6 +11,7 @@ import { decisionJson, formatDecision } from './format.js';
 import { InputError, mergeSnapshots, modesFrom, parseDigits, parseInstant, readSnapshot, zoneFor } from './inputs.js';
 import { runScenarioFile } from './scenarios.js';
 import { runDemo } from './demo.js';
+import { addRecordCommands } from './records.js';
 import { ariSettingsFromEnv, startEngine } from '../main.js';
 
 export interface Io {
@@ -174,6 +175,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         process.once('SIGTERM', stop);
       });
     });
+
+  addRecordCommands(program, io, (c) => (code = c));
 
   program
     .command('schema')

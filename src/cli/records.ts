@@ -1,0 +1,90 @@
+/**
+ * Commands on the records in the database: voicemails (list, fetch a recording through ARI) and
+ * callback requests (list, mark done). They open the database read-write only for `done`.
+ */
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { DateTime } from 'luxon';
+import { AriTelephony } from '../asterisk/ari-telephony.js';
+import { ariSettingsFromEnv } from '../main.js';
+import { CallStore } from '../store/call-store.js';
+import { openDb } from '../store/db.js';
+import { VoicemailStore } from '../store/voicemail-store.js';
+import { InputError } from './inputs.js';
+import type { Io } from './main.js';
+
+const DB = process.env.PBX_ROUTER_DB ?? 'var/pbx-router.sqlite';
+const when = (ms: number | null, zone: string) => (ms === null ? '-' : DateTime.fromMillis(ms, { zone }).toFormat('yyyy-LL-dd HH:mm ZZZZ'));
+
+/** Adds `voicemail` and `callbacks` to the program. */
+export function addRecordCommands(program: Command, io: Io, setCode: (c: number) => void): void {
+  const vm = program.command('voicemail').description('voicemails: list them, fetch a recording');
+  vm.command('list')
+    .description('voicemails, newest first; --pending: those whose email is not delivered yet')
+    .option('--db <file>', 'SQLite database', DB)
+    .option('--pending', 'only messages whose email is still waiting')
+    .option('--tz <zone>', 'time zone for times', 'America/Chicago')
+    .action((o: { db: string; pending?: boolean; tz: string }) => {
+      const store = new VoicemailStore(openDb(o.db));
+      const pending = store.pending();
+      if (o.pending) {
+        for (const m of pending) io.out(`email ${m.id} for voicemail ${m.voicemailId ?? '-'}: ${m.attempts} attempt(s), next ${when(m.nextAttempt, o.tz)}, last error: ${m.lastError ?? 'none'}`);
+        io.out(`${pending.length} email(s) waiting`);
+        return;
+      }
+      const waiting = new Set(pending.map((m) => m.voicemailId));
+      for (const v of store.list()) {
+        io.out(`${v.id}  ${when(v.createdAt, o.tz)}  ${v.mailbox}  from ${v.caller}  ${v.duration}s${v.urgent ? '  URGENT' : ''}${waiting.has(v.id) ? '  (email pending)' : ''}`);
+      }
+    });
+  vm.command('get')
+    .description('fetch a recording from Asterisk (ARI GET /recordings/stored/{name}/file) into a WAV file')
+    .argument('<id>', 'voicemail id')
+    .option('--db <file>', 'SQLite database', DB)
+    .option('-o, --out <file>', 'where to write the WAV (default voicemail-<id>.wav)')
+    .action(async (id: string, o: { db: string; out?: string }) => {
+      const v = new VoicemailStore(openDb(o.db)).get(Number(id));
+      if (!v) throw new InputError(`no voicemail ${id} (see pbx-router voicemail list)`);
+      if (v.purgedAt !== null) throw new InputError(`voicemail ${id} was purged by the retention policy`);
+      const s = ariSettingsFromEnv();
+      if (!s.password) throw new InputError('set ASTERISK_ARI_PASSWORD to fetch recordings from Asterisk');
+      const ari = new AriTelephony({ url: s.url, user: s.user, password: s.password, app: `${s.app}-cli` });
+      try {
+        await ari.start();
+        const wav = await ari.recordingFile(v.recording);
+        const out = o.out ?? `voicemail-${id}.wav`;
+        writeFileSync(out, wav, { mode: 0o600 });
+        io.out(`wrote ${out} (${wav.length} bytes)`);
+      } finally {
+        ari.stop();
+      }
+    });
+
+  const cb = program.command('callbacks').description('callback requests: list them, mark one done');
+  cb.command('list')
+    .description('callback requests, soonest deadline first')
+    .option('--db <file>', 'SQLite database', DB)
+    .option('--open', 'only those not done')
+    .option('--tz <zone>', 'time zone for times', 'America/Chicago')
+    .action((o: { db: string; open?: boolean; tz: string }) => {
+      const list = new CallStore(openDb(o.db)).callbacks(Boolean(o.open));
+      for (const c of list) {
+        io.out(`${c.id}  ${c.number}  ${c.reason ?? '-'}  list ${c.list}  due ${when(c.deadline, o.tz)}  ${c.doneAt !== null ? `done ${when(c.doneAt, o.tz)}${c.doneBy ? ` by ${c.doneBy}` : ''}` : 'open'}`);
+      }
+      io.out(`${list.length} callback request(s)`);
+    });
+  cb.command('done')
+    .description('mark a callback request done')
+    .argument('<id>', 'callback id')
+    .option('--db <file>', 'SQLite database', DB)
+    .option('--by <name>', 'who called back')
+    .action((id: string, o: { db: string; by?: string }) => {
+      const ok = new CallStore(openDb(o.db)).callbackDone(Number(id), Date.now(), o.by ?? null);
+      if (!ok) {
+        io.err(`callback ${id} does not exist or is already done`);
+        setCode(1);
+        return;
+      }
+      io.out(`callback ${id} done`);
+    });
+}
