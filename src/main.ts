@@ -9,7 +9,9 @@ import { CallEngine, type HandoffHandler } from './calls/call-engine.js';
 import { systemClock, type Clock } from './calls/clock.js';
 import { loadPlan } from './config/index.js';
 import { formatProblem } from './config/load.js';
+import cron from 'node-cron';
 import { destinations } from './calls/handoffs.js';
+import { purgeVoicemails } from './scheduler/retention.js';
 import { smtpMailer, smtpSettingsFromEnv, type Mailer } from './notify/mailer.js';
 import { flushOutbox } from './notify/outbox.js';
 import { CallStore } from './store/call-store.js';
@@ -75,6 +77,10 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   // Emails that could not be sent are retried with backoff; the outbox decides what is due.
   const outboxTimer = setInterval(() => void flush().catch((e: Error) => log(`outbox: ${e.message}`)), 30_000);
   outboxTimer.unref();
+  // Retention every night at 03:15 (server time): recordings past the configured days are purged.
+  const retention = cron.schedule('15 3 * * *', () => {
+    void purgeVoicemails(voicemails, telephony, clock.now(), plan.retention.voicemailDays, log);
+  });
   telephony.handler = (e) => engine.handle(e);
   telephony.onConnected = async () => {
     const inv = await telephony.inventory();
@@ -90,6 +96,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     connection: () => telephony.connection(),
     stop: async () => {
       clearInterval(outboxTimer);
+      void retention.stop();
       telephony.stop();
       db.close();
     },

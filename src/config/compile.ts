@@ -167,6 +167,7 @@ export function compilePlan({ config, ical, texts }: CompileInput): Plan {
     }),
     version,
     outbound,
+    retention: Object.freeze({ voicemailDays: config.retention?.voicemailDays ?? 30 }),
     sites,
     didToSite,
     schedules,

@@ -426,6 +426,14 @@ export const ConfigSchema = Type.Object(
       ),
     ),
     outbound: Type.Optional(OutboundSchema),
+    retention: Type.Optional(
+      Type.Object(
+        {
+          voicemailDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: 'Days a voicemail recording is kept before it is purged (default 30)' })),
+        },
+        { additionalProperties: false, description: 'How long patient data is kept' },
+      ),
+    ),
     sites: Type.Optional(Named(SiteSchema)),
     schedules: Type.Optional(Named(ScheduleSchema)),
     agents: Type.Optional(Named(AgentSchema)),

@@ -234,6 +234,7 @@ export interface Plan {
   /** A short hash of the configuration text, recorded with every decision. */
   readonly version: string;
   readonly outbound: Outbound | null;
+  readonly retention: { readonly voicemailDays: number };
   readonly sites: ReadonlyMap<string, CompiledSite>;
   readonly didToSite: ReadonlyMap<string, string>;
   readonly schedules: ReadonlyMap<string, CompiledSchedule>;

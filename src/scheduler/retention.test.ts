@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { TelephonyError } from '../calls/telephony.js';
+import { openDb } from '../store/db.js';
+import { VoicemailStore } from '../store/voicemail-store.js';
+import { purgeVoicemails } from './retention.js';
+
+const DAY = 86_400_000;
+
+describe('voicemail retention', () => {
+  it('deletes recordings older than the limit from Asterisk, marks them purged, keeps the rest and logs what it did', async () => {
+    const store = new VoicemailStore(openDb(':memory:'));
+    const now = Date.parse('2026-11-23T03:15:00Z');
+    const add = (name: string, ageDays: number) =>
+      store.add({ callId: null, mailbox: 'm', caller: '+15125550123', did: '+15125550100', site: null, reason: null, urgent: false, recording: name, duration: 5, createdAt: now - ageDays * DAY }, { recipients: ['a@b.example'], attach: false, compose: () => ({ subject: 's', body: 'b' }) });
+    const old = add('old', 31);
+    const gone = add('gone-already', 40);
+    const stuck = add('stuck', 35);
+    const fresh = add('fresh', 29);
+    const deleted: string[] = [];
+    const telephony = {
+      deleteRecording: async (name: string) => {
+        if (name === 'stuck') throw new TelephonyError('timeout', 'ARI recordings.deleteStored did not answer within 5000 ms');
+        deleted.push(name);
+      },
+    };
+    const logs: string[] = [];
+    const purged = await purgeVoicemails(store, telephony, now, 30, (m) => logs.push(m));
+    expect(purged.sort()).toEqual([old, gone].sort());
+    expect(deleted.sort()).toEqual(['gone-already', 'old']);
+    expect(store.list().map((v) => v.id).sort()).toEqual([stuck, fresh].sort());
+    expect(logs.join('\n')).toContain(`voicemail ${stuck} kept for now`);
+    expect(logs.at(-1)).toMatch(/purged 2 voicemail\(s\) older than 30 days/);
+    expect(logs.join('\n')).not.toContain('+1512');
+  });
+});

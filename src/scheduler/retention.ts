@@ -1,0 +1,24 @@
+/**
+ * Retention: voicemail recordings older than the configured number of days are deleted from
+ * Asterisk (through ARI) and their rows marked purged; what was removed is logged (ids and counts,
+ * no caller numbers: the log is not patient data).
+ */
+import type { Telephony } from '../calls/telephony.js';
+import type { VoicemailStore } from '../store/voicemail-store.js';
+
+/** Purges voicemails older than `days`; returns the ids purged. A recording Asterisk no longer has still counts as purged. */
+export async function purgeVoicemails(store: VoicemailStore, telephony: Pick<Telephony, 'deleteRecording'>, now: number, days: number, log: (m: string) => void): Promise<number[]> {
+  const cutoff = now - days * 86_400_000;
+  const purged: number[] = [];
+  for (const v of store.olderThan(cutoff)) {
+    try {
+      await telephony.deleteRecording(v.recording);
+      store.purged(v.id, now);
+      purged.push(v.id);
+    } catch (e) {
+      log(`retention: voicemail ${v.id} kept for now, deleting its recording failed: ${(e as Error).message}`);
+    }
+  }
+  log(`retention: purged ${purged.length} voicemail(s) older than ${days} days${purged.length ? ` (ids ${purged.join(', ')})` : ''}`);
+  return purged;
+}
