@@ -208,12 +208,12 @@ describe('call engine on an in-memory PBX', () => {
     const { clock, pbx, store, logs } = setup('2026-11-23T19:05');
     const ch = pbx.call(MAIN, '+15125550123');
     await clock.advance(500);
-    pbx.press(ch, '1');
+    pbx.press(ch, '3');
     await clock.advance(1000);
     const call = store.call(store.callByChannel(ch)!.id)!;
     expect(call.outcome).toBe('failsafe');
     expect(store.events(call.id).map((e) => e.type)).toContain('failsafe');
-    expect(logs.join('\n')).toMatch(/no handler for forward on-call-nurse/);
+    expect(logs.join('\n')).toMatch(/no handler for callback callbacks/);
     expect(pbx.channels.has(ch)).toBe(false);
   });
 });
@@ -377,5 +377,94 @@ describe('voicemail destination', () => {
     } finally {
       await smtp.close();
     }
+  });
+});
+
+describe('on-call forwarding', () => {
+  const roster = plan.rosters.get('on-call-nurse')!;
+  // Tuesday 2026-11-24 19:05: the week of 2026-11-23 (46 weeks after the start) is nurse-patel's.
+  const AT = '2026-11-24T19:05';
+  const dial = (n: string) => `PJSIP/${n}@carrier`;
+  const member = (id: string) => roster.members.get(id)!;
+
+  async function urgentCall(setupPbx: (pbx: FakeTelephony) => void) {
+    const seen: string[] = [];
+    const env = setup(AT, async ({ session, outcome }, eng) => {
+      seen.push(`${outcome.action} ${outcome.target}`);
+      eng.finish(session.id, outcome.action);
+    });
+    setupPbx(env.pbx);
+    const ch = env.pbx.call(MAIN, '+15125550123');
+    await env.clock.advance(500);
+    env.pbx.press(ch, '1');
+    await env.clock.advance(100);
+    return { ...env, ch, seen, id: env.store.callByChannel(ch)!.id };
+  }
+  const attempts = (store: CallStore, id: string) => store.events(id).filter((e) => e.type === 'oncall-attempt').map((e) => e.data);
+
+  it('the first clinician does not answer, the second presses 1: bridged, caller id is the clinic, attempts stored', async () => {
+    const patel = member('nurse-patel');
+    const okafor = member('dr-okafor');
+    const { clock, pbx, store, id, ch } = await urgentCall((p) => {
+      p.agent(dial(patel.number), 'noanswer');
+      p.agent(dial(okafor.number), { answerAfter: 3000 });
+    });
+    expect(pbx.moh.has(ch) || pbx.played.some((p) => p.media.includes('sound:pbx-router/oncall-please-hold'))).toBe(true);
+    await clock.advance(patel.ringTime * 1000 + 3500);
+    const leg = pbx.legOf.get(dial(okafor.number))!;
+    expect(pbx.played.find((p) => p.channel === leg)?.media).toEqual(['sound:pbx-router/oncall-urgent-call', 'digits:1']);
+    pbx.press(leg, '1');
+    await clock.advance(100);
+    expect(store.call(id)).toMatchObject({ state: 'connected', outcome: 'forward', priority: 9 });
+    expect([...pbx.bridges.values()].some((b) => b.has(ch) && b.has(leg))).toBe(true);
+    expect(attempts(store, id)).toEqual([
+      { member: 'nurse-patel', number: patel.number, result: 'no-answer' },
+      { member: 'dr-okafor', number: okafor.number, result: 'accepted' },
+    ]);
+    expect(pbx.originated).toEqual([dial(patel.number), dial(okafor.number)]);
+    pbx.hangupFrom(leg);
+    await clock.advance(100);
+    expect(store.call(id)).toMatchObject({ state: 'ended', outcome: 'forwarded' });
+    expect(pbx.channels.size).toBe(0);
+  });
+
+  it('a clinician who answers but does not press 1 (their voicemail) is hung up and the next is tried', async () => {
+    const patel = member('nurse-patel');
+    const okafor = member('dr-okafor');
+    const { clock, pbx, store, id } = await urgentCall((p) => {
+      p.agent(dial(patel.number), { answerAfter: 2000 });
+      p.agent(dial(okafor.number), { answerAfter: 2000 });
+    });
+    await clock.advance(2000 + 10_000 + 500);
+    const first = pbx.legOf.get(dial(patel.number))!;
+    expect(pbx.channels.has(first)).toBe(false);
+    expect(attempts(store, id)[0]).toEqual({ member: 'nurse-patel', number: patel.number, result: 'no-confirmation' });
+    await clock.advance(2500);
+    pbx.press(pbx.legOf.get(dial(okafor.number))!, '7');
+    await clock.advance(100);
+    expect(store.call(id)!.state).not.toBe('connected');
+    pbx.press(pbx.legOf.get(dial(okafor.number))!, '1');
+    await clock.advance(100);
+    expect(store.call(id)!.state).toBe('connected');
+  });
+
+  it('everyone fails: the final destination (urgent voicemail) takes over', async () => {
+    const { clock, store, id, seen } = await urgentCall((p) => {
+      for (const m of roster.members.values()) p.agent(dial(m.number), 'busy');
+    });
+    await clock.advance(5000);
+    expect(attempts(store, id).map((a) => (a as { result: string }).result)).toEqual(['busy', 'busy']);
+    expect(seen).toEqual(['voicemail urgent']);
+  });
+
+  it('the toll-fraud guard refuses dial strings not in the config, premium numbers and too many forwards per hour', async () => {
+    const { DialGuard } = await import('../src/calls/dial-guard.js');
+    const g = new DialGuard();
+    const now = Date.parse('2026-11-24T01:00:00Z');
+    expect(g.check(plan, 'PJSIP/+15125559999@carrier', '+15125559999', now)).toMatch(/not a dial target written in the configuration/);
+    const okafor = member('dr-okafor');
+    for (let i = 0; i < 6; i++) expect(g.check(plan, dial(okafor.number), okafor.number, now + i)).toBeNull();
+    expect(g.check(plan, dial(okafor.number), okafor.number, now + 10)).toMatch(/already dialled 6 times in the last hour \(limit 6\)/);
+    expect(g.check(plan, dial(okafor.number), okafor.number, now + 3600_001)).toBeNull();
   });
 });

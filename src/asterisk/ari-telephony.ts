@@ -220,7 +220,8 @@ export class AriTelephony implements Telephony {
         return;
       }
       case 'ChannelDtmfReceived':
-        if (id && this.callers.has(id)) this.emit({ type: 'dtmf', channel: id, digit: String(e.digit), at: this.now() });
+        // Callers press menu keys; an answered outbound leg presses 1 to accept an on-call forward.
+        if (id && (this.callers.has(id) || this.legs.get(id)?.answered)) this.emit({ type: 'dtmf', channel: id, digit: String(e.digit), at: this.now() });
         return;
       case 'ChannelHangupRequest':
       case 'StasisEnd':
@@ -335,6 +336,14 @@ export class AriTelephony implements Telephony {
 
   async startBridgeMoh(bridgeId: string, mohClass: string): Promise<void> {
     await this.rest('bridges', 'startMoh', { bridgeId, mohClass });
+  }
+
+  async startMoh(channel: string, mohClass: string): Promise<void> {
+    await this.rest('channels', 'startMoh', { channelId: channel, mohClass });
+  }
+
+  async stopMoh(channel: string): Promise<void> {
+    await this.rest('channels', 'stopMoh', { channelId: channel }).catch(ignoreGone);
   }
 
   async destroyBridge(bridgeId: string): Promise<void> {

@@ -13,6 +13,7 @@ import type { Clock } from './clock.js';
 import { QueueManager } from './queues.js';
 import { newSession, transition, type Effect, type Session, type SessionEvent } from './session.js';
 import { TelephonyError, type Telephony, type TelephonyEvent } from './telephony.js';
+import { DialGuard } from './dial-guard.js';
 
 /** Carries out destinations that are not the engine's own queues (agents, ring groups, voicemail, forwarding, callbacks). */
 export type HandoffHandler = (call: { readonly session: Session; readonly outcome: Outcome }, engine: CallEngine) => Promise<void>;
@@ -44,6 +45,7 @@ export interface EngineDeps {
 
 interface Live {
   session: Session;
+  confirmTimer?: unknown;
   /** When the caller joined the queue they just left (a callback request keeps that place). */
   enteredQueueAt?: number | null;
   plan: Plan;
@@ -60,6 +62,7 @@ export class CallEngine {
   private readonly byChannel = new Map<string, string>();
   private readonly log: (m: string) => void;
   private seq = 0;
+  private readonly guard = new DialGuard();
 
   constructor(private readonly deps: EngineDeps) {
     this.plan = deps.plan;
@@ -100,7 +103,7 @@ export class CallEngine {
     const isCaller = live.session.channel === ev.channel;
     switch (ev.type) {
       case 'dtmf':
-        if (isCaller) this.deliver(id, { type: 'dtmf', digit: ev.digit });
+        this.deliver(id, isCaller ? { type: 'dtmf', digit: ev.digit } : { type: 'leg-dtmf', leg: ev.channel, digit: ev.digit });
         return;
       case 'hangup':
         this.byChannel.delete(ev.channel);
@@ -226,17 +229,42 @@ export class CallEngine {
         store.addEvent(id, clock.now(), 'callback-requested', { callback: cb, list: e.list });
         return;
       }
-      case 'originate':
+      case 'originate': {
+        if (e.external) {
+          const refused = this.guard.check(live.plan, e.endpoint, e.external.number, clock.now());
+          if (refused) {
+            this.log(`call ${id}: refused to dial ${e.external.number} for ${e.agent}: ${refused}`);
+            store.addEvent(id, clock.now(), 'dial-refused', { member: e.agent, number: e.external.number, reason: refused });
+            queueMicrotask(() => this.deliver(id, { type: 'leg-failed', leg: e.leg, reason: 'refused' }));
+            return;
+          }
+        } else this.agents.offered(e.agent);
         this.byChannel.set(e.leg, id);
-        this.agents.offered(e.agent);
         store.addEvent(id, clock.now(), 'offer', { agent: e.agent, endpoint: e.endpoint });
         return void telephony
-          .originate({ channelId: e.leg, endpoint: e.endpoint, callerId: s.caller, timeout: e.ringTimeout, appArgs: `agent,${s.channel}` })
+          .originate({ channelId: e.leg, endpoint: e.endpoint, callerId: e.external?.callerId ?? s.caller, timeout: e.ringTimeout, appArgs: `${e.external ? 'oncall' : 'agent'},${s.channel}` })
           .catch((err: unknown) => {
             // An unregistered phone answers the originate with 500 "Allocation failed": a missed offer, not a failed call.
             this.byChannel.delete(e.leg);
             this.deliver(id, { type: 'leg-failed', leg: e.leg, reason: err instanceof TelephonyError && err.code === 'allocation-failed' ? 'unreachable' : 'failed' });
           });
+      }
+      case 'hold':
+        return this.pbx(id, 'hold', telephony.play(s.channel, `${id}-hold`, e.sounds.map((x) => `sound:${x}`)).then((end) => {
+          if (end !== 'hangup' && this.calls.get(id)?.session.state === 'forwarding') return telephony.startMoh(s.channel, 'default');
+        }));
+      case 'unhold':
+        void telephony.stopPlayback(`${id}-hold`).catch(() => {});
+        return void telephony.stopMoh(s.channel).catch(() => {});
+      case 'start-confirm-timer':
+        live.confirmTimer = clock.after(e.seconds * 1000, () => this.deliver(id, { type: 'confirm-timeout', token: e.token }));
+        return;
+      case 'cancel-confirm-timer':
+        clock.cancel(live.confirmTimer);
+        return;
+      case 'record-attempt':
+        store.addEvent(id, clock.now(), 'oncall-attempt', { member: e.member, number: e.number, result: e.result });
+        return;
       case 'leg-missed': {
         const q = s.queue ? live.plan.queues.get(s.queue) : undefined;
         store.addEvent(id, clock.now(), 'offer-missed', { agent: e.agent, reason: e.reason });
@@ -251,8 +279,10 @@ export class CallEngine {
       case 'connect': {
         const bridge = `pbx-call-${id}`;
         live.bridge = bridge;
-        live.agent = e.agent;
-        this.agents.answered(e.agent);
+        if (!e.external) {
+          live.agent = e.agent;
+          this.agents.answered(e.agent);
+        }
         store.updateCall(id, { state: 'connected', agent: e.agent });
         store.addEvent(id, clock.now(), 'connected', { agent: e.agent });
         return this.pbx(
@@ -387,6 +417,7 @@ export class CallEngine {
     this.calls.delete(id);
     for (const [ch, owner] of this.byChannel) if (owner === id) this.byChannel.delete(ch);
     this.deps.clock.cancel(live.menuTimer);
+    this.deps.clock.cancel(live.confirmTimer);
     this.queues.dequeue(id, 'abandoned');
     if (live.bridge) void this.deps.telephony.destroyBridge(live.bridge).catch(() => {});
     if (live.agent) this.agents.finished(live.agent);

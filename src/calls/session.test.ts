@@ -134,10 +134,15 @@ describe('call session', () => {
     expect(effects.at(-1)).toMatchObject({ kind: 'route', origin: { kind: 'actions', actions: [{ kind: 'voicemail', target: 'front-desk' }] } });
   });
 
-  it('after hours, 1 reaches the on-call forward action at priority 9', () => {
-    const { log } = run(EVENING, [{ type: 'answered' }, { type: 'dtmf', digit: '1' }]);
-    expect(log.at(-1)).toMatchObject({ kind: 'handoff', outcome: { action: 'forward', target: 'on-call-nurse', priority: 9 } });
+  it('after hours, 1 starts on-call forwarding at priority 9: hold the caller, call the on-call member through the trunk', () => {
+    const { session, log } = run(EVENING, [{ type: 'answered' }, { type: 'dtmf', digit: '1' }]);
+    expect(session.state).toBe('forwarding');
+    expect(session.outcome).toMatchObject({ action: 'forward', target: 'on-call-nurse', priority: 9 });
+    expect(log).toContainEqual({ kind: 'hold', sounds: ['pbx-router/oncall-please-hold'] });
+    const first = session.outcome!.forward!.attempts[0]!;
+    expect(log.at(-1)).toMatchObject({ kind: 'originate', endpoint: first.dial, external: { number: first.number, callerId: '+15125550100' } });
   });
+
 
   it('every decision is handed to the store', () => {
     const { log } = run(MONDAY_10, [{ type: 'answered' }, { type: 'dtmf', digit: '1' }]);

@@ -6,6 +6,7 @@
  */
 import type { Action, Decision, Outcome, Step } from '../routing/types.js';
 import type { LegFailure, PlaybackEnd } from './telephony.js';
+import { forwardTransition, startForward, type ForwardState } from './forward-session.js';
 
 export type CallState =
   | 'answering'
@@ -16,6 +17,7 @@ export type CallState =
   | 'ringing-agent'
   | 'whispering'
   | 'connected'
+  | 'forwarding'
   | 'handoff'
   | 'ending'
   | 'ended';
@@ -47,6 +49,8 @@ export interface Session {
   /** Agents still to try one after another (hunt group), and how long each rings. */
   readonly hunt: readonly { readonly agent: string; readonly endpoint: string }[];
   readonly ringTimeout: number;
+  /** On-call forwarding in progress, or null. */
+  readonly forward: ForwardState | null;
   /** How the call is recorded when it ends by hanging up (e.g. 'callback' after a callback request). */
   readonly endAs: string | null;
   /** Where routing starts: the entry rule set, or an action list (a queue's overflow). Inputs count from there. */
@@ -72,6 +76,8 @@ export type SessionEvent =
   | { readonly type: 'leg-failed'; readonly leg: string; readonly reason: LegFailure }
   | { readonly type: 'leg-hangup'; readonly leg: string }
   | { readonly type: 'max-wait' }
+  | { readonly type: 'leg-dtmf'; readonly leg: string; readonly digit: string }
+  | { readonly type: 'confirm-timeout'; readonly token: number }
   | { readonly type: 'failed'; readonly message: string };
 
 export type Effect =
@@ -85,10 +91,23 @@ export type Effect =
   | { readonly kind: 'enqueue'; readonly queue: string; readonly priority: number; readonly language: string }
   | { readonly kind: 'dequeue'; readonly result: 'answered' | 'abandoned' | 'overflow' | 'callback' }
   | { readonly kind: 'callback-request'; readonly list: string }
-  | { readonly kind: 'originate'; readonly leg: string; readonly agent: string; readonly endpoint: string; readonly ringTimeout: number }
+  | {
+      readonly kind: 'originate';
+      readonly leg: string;
+      readonly agent: string;
+      readonly endpoint: string;
+      readonly ringTimeout: number;
+      /** An outside number (on-call forwarding): checked by the toll-fraud guard before dialling. */
+      readonly external?: { readonly number: string; readonly callerId: string | null };
+    }
+  | { readonly kind: 'hold'; readonly sounds: readonly string[] }
+  | { readonly kind: 'unhold' }
+  | { readonly kind: 'start-confirm-timer'; readonly token: number; readonly seconds: number }
+  | { readonly kind: 'cancel-confirm-timer' }
+  | { readonly kind: 'record-attempt'; readonly member: string; readonly number: string; readonly result: string }
   | { readonly kind: 'leg-missed'; readonly agent: string; readonly reason: LegFailure }
   | { readonly kind: 'hangup-leg'; readonly leg: string }
-  | { readonly kind: 'connect'; readonly leg: string; readonly agent: string }
+  | { readonly kind: 'connect'; readonly leg: string; readonly agent: string; readonly external?: boolean }
   | { readonly kind: 'handoff'; readonly outcome: Outcome }
   | { readonly kind: 'failsafe'; readonly reason: string }
   | { readonly kind: 'hangup-caller' }
@@ -118,6 +137,7 @@ export function newSession(id: string, channel: string, did: string, caller: str
     hunt: [],
     ringTimeout: 0,
     endAs: null,
+    forward: null,
   };
   return { session, effects: [{ kind: 'answer' }] };
 }
@@ -177,6 +197,9 @@ function startOutcome(s: Session, o: Outcome, effects: Effect[]): TransitionResu
       if (!o.agent || o.agent.state === 'offline') return ok({ ...s, state: 'ending' }, [...effects, { kind: 'failsafe', reason: `agent ${o.target} is offline` }]);
       return ring({ ...s, hunt: [] }, [{ agent: o.target!, endpoint: o.agent.endpoint }], 20, effects);
     }
+    case 'forward':
+      if (!o.forward || o.forward.attempts.length === 0) return ok({ ...s, state: 'ending' }, [...effects, { kind: 'failsafe', reason: `roster ${o.target} has nobody to call` }]);
+      return startForward(s, o, effects);
     case 'ring-group': {
       const g = o.ringGroup!;
       if (g.ring.length === 0) return noAnswer(s, effects);
@@ -214,9 +237,10 @@ function callerGone(s: Session): TransitionResult {
   if (s.playbackId) effects.push({ kind: 'stop-playback', playbackId: s.playbackId });
   if (s.menuTimer !== null) effects.push({ kind: 'cancel-menu-timer' });
   for (const leg of s.legs) effects.push({ kind: 'hangup-leg', leg: leg.channel });
+  if (s.state === 'forwarding') effects.push({ kind: 'cancel-confirm-timer' });
   const wasQueued = s.state === 'queued' || s.state === 'ringing-agent' || s.state === 'whispering';
   if (wasQueued) effects.push({ kind: 'dequeue', result: 'abandoned' });
-  const outcome = s.endAs ?? (s.state === 'connected' ? 'answered' : wasQueued ? 'abandoned' : s.state === 'handoff' ? (s.outcome?.action ?? 'handoff') : 'hung-up-early');
+  const outcome = s.state === 'forwarding' ? 'forward-abandoned' : s.endAs ?? (s.state === 'connected' ? 'answered' : wasQueued ? 'abandoned' : s.state === 'handoff' ? (s.outcome?.action ?? 'handoff') : 'hung-up-early');
   return ok({ ...s, state: 'ended', playbackId: null, menuTimer: null }, [...effects, { kind: 'end', outcome }]);
 }
 
@@ -229,6 +253,7 @@ export function transition(s: Session, e: SessionEvent): TransitionResult {
   if (e.type === 'menu-timeout' && e.token !== s.menuTimer) return ok(s);
   if (e.type === 'caller-hangup') return callerGone(s);
   if (e.type === 'failed') return ok({ ...s, state: 'ending' }, [{ kind: 'failsafe', reason: e.message }]);
+  if (s.state === 'forwarding') return forwardTransition(s, e) ?? reject(s, e);
   switch (s.state) {
     case 'answering':
       if (e.type === 'answered') return ok({ ...s, state: 'routing' }, [{ kind: 'route', origin: s.origin, inputs: s.inputs }]);
@@ -320,7 +345,7 @@ export function transition(s: Session, e: SessionEvent): TransitionResult {
     }
     case 'connected':
       if (e.type === 'leg-hangup' && e.leg === s.legs[0]?.channel) {
-        return ok({ ...s, state: 'ended', legs: [] }, [{ kind: 'hangup-caller' }, { kind: 'end', outcome: 'answered' }]);
+        return ok({ ...s, state: 'ended', legs: [] }, [{ kind: 'hangup-caller' }, { kind: 'end', outcome: s.endAs ?? 'answered' }]);
       }
       if (e.type === 'dtmf' || e.type === 'playback-ended' || e.type === 'max-wait' || e.type === 'leg-failed') return ok(s);
       return reject(s, e);

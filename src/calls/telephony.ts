@@ -8,7 +8,7 @@
 export type PlaybackEnd = 'done' | 'failed' | 'stopped' | 'hangup';
 
 /** Why an agent leg did not answer (from Dial's dialstatus and ChannelDestroyed's cause). */
-export type LegFailure = 'busy' | 'no-answer' | 'congestion' | 'unreachable' | 'failed';
+export type LegFailure = 'busy' | 'no-answer' | 'congestion' | 'unreachable' | 'failed' | 'refused';
 
 /** Options for an outbound leg to an agent's phone or an outside number. */
 export interface OriginateRequest {
@@ -49,6 +49,10 @@ export interface Telephony {
   addToBridge(bridgeId: string, channel: string): Promise<void>;
   /** Starts music on hold for everyone in a bridge. */
   startBridgeMoh(bridgeId: string, mohClass: string): Promise<void>;
+  /** Starts music on hold on one channel. */
+  startMoh(channel: string, mohClass: string): Promise<void>;
+  /** Stops music on hold on one channel (no error when the channel is gone). */
+  stopMoh(channel: string): Promise<void>;
   /** Destroys a bridge (no error when it is already gone). */
   destroyBridge(bridgeId: string): Promise<void>;
   /** Originates a leg into the application; failures to even start it reject with a TelephonyError. */

@@ -14,6 +14,8 @@ export class FakeTelephony implements Telephony {
   readonly bridges = new Map<string, Set<string>>();
   readonly played: { channel: string; media: readonly string[] }[] = [];
   readonly originated: string[] = [];
+  /** The last leg channel originated to each endpoint. */
+  readonly legOf = new Map<string, string>();
   private readonly playing = new Map<string, { channel: string; done: (end: PlaybackEnd) => void; timer: unknown }>();
   private readonly behaviours = new Map<string, AgentBehaviour>();
   handler: (e: TelephonyEvent) => void = () => {};
@@ -42,6 +44,7 @@ export class FakeTelephony implements Telephony {
   /** A channel hangs up by itself (caller or agent). */
   hangupFrom(channel: string): void {
     if (!this.channels.delete(channel)) return;
+    this.moh.delete(channel);
     this.leaveBridges(channel);
     for (const [id, p] of this.playing) if (p.channel === channel) this.endPlayback(id, 'hangup');
     const watch = this.hangupWatch.get(channel);
@@ -100,6 +103,17 @@ export class FakeTelephony implements Telephony {
     if (!this.bridges.has(bridgeId)) throw new TelephonyError('not-found', 'Bridge not found', 404);
   }
 
+  readonly moh = new Set<string>();
+
+  async startMoh(channel: string): Promise<void> {
+    this.need(channel);
+    this.moh.add(channel);
+  }
+
+  async stopMoh(channel: string): Promise<void> {
+    this.moh.delete(channel);
+  }
+
   async destroyBridge(bridgeId: string): Promise<void> {
     this.bridges.delete(bridgeId);
   }
@@ -108,6 +122,7 @@ export class FakeTelephony implements Telephony {
     const b = this.behaviours.get(req.endpoint) ?? 'noanswer';
     if (b === 'unregistered') throw new TelephonyError('allocation-failed', 'Allocation failed', 500);
     this.originated.push(req.endpoint);
+    this.legOf.set(req.endpoint, req.channelId);
     this.channels.add(req.channelId);
     const fail = (reason: 'busy' | 'no-answer') => {
       if (!this.channels.delete(req.channelId)) return;

@@ -1,0 +1,105 @@
+/**
+ * On-call forwarding, as transitions of the call session: the caller holds (a short message, then
+ * music) while the roster's members are called in escalation order through the trunk with the
+ * clinic's number as caller id. When a member answers they hear "urgent call from the clinic, press
+ * 1 to accept"; only that key connects the caller, so a cell phone's own voicemail can never take
+ * the call. No answer, or no key in time: that leg is hung up and the next member is tried; when
+ * everyone has been tried, the roster's final destination takes over.
+ */
+import type { ForwardAttempt, Outcome } from '../routing/types.js';
+import type { Effect, RouteOrigin, Session, SessionEvent, TransitionResult } from './session.js';
+import type { LegFailure } from './telephony.js';
+
+export interface ForwardState {
+  readonly index: number;
+  readonly leg: string | null;
+  readonly answered: boolean;
+  readonly confirmToken: number | null;
+}
+
+/** The attempt's result as stored: what happened to this member's call. */
+export type AttemptResult = 'accepted' | 'no-confirmation' | 'refused' | LegFailure | 'hung-up';
+
+const ok = (session: Session, effects: Effect[] = []): TransitionResult => ({ ok: true, session, effects });
+
+function attempts(s: Session): readonly ForwardAttempt[] {
+  return s.outcome?.forward?.attempts ?? [];
+}
+
+/** Starts forwarding: hold the caller, call the first member. */
+export function startForward(s: Session, o: Outcome, effects: Effect[]): TransitionResult {
+  const base: Session = { ...s, state: 'forwarding', outcome: o, forward: { index: -1, leg: null, answered: false, confirmToken: null }, endAs: 'forwarded' };
+  return dialNext(base, [...effects, { kind: 'hold', sounds: ['pbx-router/oncall-please-hold'] }]);
+}
+
+function dialNext(s: Session, effects: Effect[]): TransitionResult {
+  const list = attempts(s);
+  const index = (s.forward?.index ?? -1) + 1;
+  if (index >= list.length) {
+    // Everyone was tried: the roster's final destination (e.g. urgent voicemail to the whole roster).
+    const origin: RouteOrigin = { kind: 'actions', actions: s.outcome?.forward?.final ?? [] };
+    return ok({ ...s, state: 'routing', forward: null, legs: [], origin, inputs: [], resumeAt: -1, endAs: null }, [...effects, { kind: 'unhold' }, { kind: 'route', origin, inputs: [] }]);
+  }
+  const a = list[index]!;
+  const leg = `${s.id}-leg-${s.seq + 1}`;
+  return ok({ ...s, seq: s.seq + 1, forward: { index, leg, answered: false, confirmToken: null }, legs: [{ channel: leg, agent: a.member }] }, [
+    ...effects,
+    { kind: 'originate', leg, agent: a.member, endpoint: a.dial, ringTimeout: a.ringTime, external: { number: a.number, callerId: s.outcome?.forward?.callerId ?? null } },
+  ]);
+}
+
+function result(s: Session, r: AttemptResult): Effect {
+  const a = attempts(s)[s.forward?.index ?? 0]!;
+  return { kind: 'record-attempt', member: a.member, number: a.number, result: r };
+}
+
+/** The session's answer to an event while forwarding. */
+export function forwardTransition(s: Session, e: SessionEvent): TransitionResult | null {
+  const f = s.forward;
+  if (!f) return null;
+  const current = f.leg !== null && 'leg' in e && e.leg === f.leg;
+  switch (e.type) {
+    case 'leg-answered': {
+      if (!current) return ok(s, [{ kind: 'hangup-leg', leg: e.leg }]);
+      const confirm = s.outcome!.forward!.confirm;
+      if (!confirm.required) return connect(s);
+      const token = s.seq + 1;
+      return ok({ ...s, seq: token, forward: { ...f, answered: true, confirmToken: token } }, [
+        { kind: 'play', playbackId: `${s.id}-pb-${token}`, sounds: ['pbx-router/oncall-urgent-call', `digits:${confirm.digit}`], channel: e.leg },
+        { kind: 'start-confirm-timer', token, seconds: confirm.timeout },
+      ]);
+    }
+    case 'leg-dtmf':
+      if (!current || !f.answered) return ok(s);
+      if (e.digit !== s.outcome!.forward!.confirm.digit) return ok(s);
+      return connect(s);
+    case 'confirm-timeout':
+      if (e.token !== f.confirmToken) return ok(s);
+      return dialNext(s, [{ kind: 'hangup-leg', leg: f.leg! }, result(s, 'no-confirmation')]);
+    case 'leg-failed':
+      if (!current) return ok(s);
+      return dialNext(s, [result(s, e.reason)]);
+    case 'leg-hangup':
+      if (!current) return ok(s);
+      return dialNext(s, [result(s, f.answered ? 'no-confirmation' : 'hung-up')]);
+    case 'dtmf':
+    case 'playback-ended':
+    case 'menu-timeout':
+    case 'max-wait':
+    case 'offer':
+      return ok(s);
+    default:
+      return null;
+  }
+}
+
+function connect(s: Session): TransitionResult {
+  const f = s.forward!;
+  const a = attempts(s)[f.index]!;
+  return ok({ ...s, state: 'connected', forward: null, legs: [{ channel: f.leg!, agent: a.member }] }, [
+    { kind: 'cancel-confirm-timer' },
+    result(s, 'accepted'),
+    { kind: 'unhold' },
+    { kind: 'connect', leg: f.leg!, agent: a.member, external: true },
+  ]);
+}
