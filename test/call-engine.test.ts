@@ -208,12 +208,12 @@ describe('call engine on an in-memory PBX', () => {
     const { clock, pbx, store, logs } = setup('2026-11-23T19:05');
     const ch = pbx.call(MAIN, '+15125550123');
     await clock.advance(500);
-    pbx.press(ch, '3');
+    pbx.press(ch, '2');
     await clock.advance(1000);
     const call = store.call(store.callByChannel(ch)!.id)!;
     expect(call.outcome).toBe('failsafe');
     expect(store.events(call.id).map((e) => e.type)).toContain('failsafe');
-    expect(logs.join('\n')).toMatch(/no handler for callback callbacks/);
+    expect(logs.join('\n')).toMatch(/no handler for voicemail front-desk/);
     expect(pbx.channels.has(ch)).toBe(false);
   });
 });
@@ -466,5 +466,43 @@ describe('on-call forwarding', () => {
     for (let i = 0; i < 6; i++) expect(g.check(plan, dial(okafor.number), okafor.number, now + i)).toBeNull();
     expect(g.check(plan, dial(okafor.number), okafor.number, now + 10)).toMatch(/already dialled 6 times in the last hour \(limit 6\)/);
     expect(g.check(plan, dial(okafor.number), okafor.number, now + 3600_001)).toBeNull();
+  });
+});
+
+describe('callback capture', () => {
+  const local = (ms: number | null) => (ms === null ? null : DateTime.fromMillis(ms, { zone: 'America/Chicago' }).toFormat('ccc yyyy-LL-dd HH:mm'));
+  async function capture(at: string, caller: string, keys: string[]) {
+    const env = setup(at);
+    const ch = env.pbx.call(MAIN, caller);
+    await env.clock.advance(500);
+    for (const k of keys) {
+      env.pbx.press(ch, k);
+      await env.clock.advance(300);
+    }
+    await env.clock.advance(10_000);
+    return { ...env, ch };
+  }
+
+  it('Friday 18:00: caller id confirmed, reason chosen, request due at the next opening (Saturday 09:00)', async () => {
+    const { store, pbx, ch } = await capture('2026-11-27T18:00', '+15125550123', ['3', '1', '2']);
+    const [cb] = store.callbacks(true);
+    expect(cb).toMatchObject({ number: '+15125550123', reason: 'records-request', list: 'callbacks', site: 'riverside' });
+    expect(local(cb!.deadline)).toBe('Sat 2026-11-28 09:00');
+    expect(store.call(store.callByChannel(ch)!.id)).toMatchObject({ state: 'ended', outcome: 'callback' });
+    expect(pbx.played.some((p) => p.media.includes('digits:5125550123'))).toBe(true);
+    expect(pbx.channels.size).toBe(0);
+  });
+
+  it('the evening before Thanksgiving: the deadline skips the holiday', async () => {
+    const { store } = await capture('2026-11-25T18:00', '+15125550123', ['3', '1', '3']);
+    expect(local(store.callbacks(true)[0]!.deadline)).toBe('Fri 2026-11-27 08:00');
+  });
+
+  it('another number typed with # is confirmed and stored (never dialled); a withheld caller is asked for one', async () => {
+    const typed = await capture('2026-11-27T18:00', '+15125550123', ['3', '2', ...'5125550188', '#', '1', '1']);
+    expect(typed.store.callbacks(true)[0]).toMatchObject({ number: '+15125550188', reason: 'prescription-refill' });
+    expect(typed.pbx.originated).toEqual([]);
+    const anonymous = await capture('2026-11-27T18:00', 'anonymous', ['3', ...'7375550199', '#', '1', '3']);
+    expect(anonymous.store.callbacks(true)[0]).toMatchObject({ number: '+17375550199', reason: 'nurse-callback' });
   });
 });

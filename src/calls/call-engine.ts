@@ -41,6 +41,8 @@ export interface EngineDeps {
   /** Where a call goes when the engine cannot carry it on: a dialplan context that rings the fallback and then voicemail. */
   readonly failsafe?: { readonly context: string; readonly extension: string; readonly priority: number };
   readonly handoff?: HandoffHandler;
+  /** Told about every new callback request (the webhook). */
+  readonly onCallback?: (id: number) => void;
 }
 
 interface Live {
@@ -221,6 +223,15 @@ export class CallEngine {
       case 'dequeue':
         live.enteredQueueAt = this.queues.enteredAt(id);
         return this.queues.dequeue(id, e.result, e.result === 'answered' ? (s.legs[0]?.agent ?? null) : null);
+      case 'create-callback': {
+        const list = live.plan.callbacks.get(e.list);
+        const site = list ? live.plan.sites.get(list.site) : undefined;
+        const deadline = site ? nextOpening(site.schedule, site.timezone, clock.now()) : null;
+        const cb = store.createCallback({ callId: id, list: e.list, number: e.number, reason: e.reason, site: list?.site ?? null, createdAt: clock.now(), deadline });
+        store.addEvent(id, clock.now(), 'callback-requested', { callback: cb, list: e.list, reason: e.reason });
+        this.deps.onCallback?.(cb);
+        return;
+      }
       case 'callback-request': {
         const list = live.plan.callbacks.get(e.list);
         const site = list ? live.plan.sites.get(list.site) : undefined;

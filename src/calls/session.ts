@@ -7,6 +7,7 @@
 import type { Action, Decision, Outcome, Step } from '../routing/types.js';
 import type { LegFailure, PlaybackEnd } from './telephony.js';
 import { forwardTransition, startForward, type ForwardState } from './forward-session.js';
+import { callbackTransition, startCallback, type CallbackState } from './callback-session.js';
 
 export type CallState =
   | 'answering'
@@ -18,6 +19,7 @@ export type CallState =
   | 'whispering'
   | 'connected'
   | 'forwarding'
+  | 'callback'
   | 'handoff'
   | 'ending'
   | 'ended';
@@ -49,6 +51,8 @@ export interface Session {
   /** Agents still to try one after another (hunt group), and how long each rings. */
   readonly hunt: readonly { readonly agent: string; readonly endpoint: string }[];
   readonly ringTimeout: number;
+  /** Callback capture in progress, or null. */
+  readonly callback: CallbackState | null;
   /** On-call forwarding in progress, or null. */
   readonly forward: ForwardState | null;
   /** How the call is recorded when it ends by hanging up (e.g. 'callback' after a callback request). */
@@ -104,6 +108,7 @@ export type Effect =
   | { readonly kind: 'unhold' }
   | { readonly kind: 'start-confirm-timer'; readonly token: number; readonly seconds: number }
   | { readonly kind: 'cancel-confirm-timer' }
+  | { readonly kind: 'create-callback'; readonly list: string; readonly number: string; readonly reason: string | null }
   | { readonly kind: 'record-attempt'; readonly member: string; readonly number: string; readonly result: string }
   | { readonly kind: 'leg-missed'; readonly agent: string; readonly reason: LegFailure }
   | { readonly kind: 'hangup-leg'; readonly leg: string }
@@ -138,6 +143,7 @@ export function newSession(id: string, channel: string, did: string, caller: str
     ringTimeout: 0,
     endAs: null,
     forward: null,
+    callback: null,
   };
   return { session, effects: [{ kind: 'answer' }] };
 }
@@ -197,6 +203,8 @@ function startOutcome(s: Session, o: Outcome, effects: Effect[]): TransitionResu
       if (!o.agent || o.agent.state === 'offline') return ok({ ...s, state: 'ending' }, [...effects, { kind: 'failsafe', reason: `agent ${o.target} is offline` }]);
       return ring({ ...s, hunt: [] }, [{ agent: o.target!, endpoint: o.agent.endpoint }], 20, effects);
     }
+    case 'callback':
+      return startCallback(s, o, effects);
     case 'forward':
       if (!o.forward || o.forward.attempts.length === 0) return ok({ ...s, state: 'ending' }, [...effects, { kind: 'failsafe', reason: `roster ${o.target} has nobody to call` }]);
       return startForward(s, o, effects);
@@ -238,9 +246,11 @@ function callerGone(s: Session): TransitionResult {
   if (s.menuTimer !== null) effects.push({ kind: 'cancel-menu-timer' });
   for (const leg of s.legs) effects.push({ kind: 'hangup-leg', leg: leg.channel });
   if (s.state === 'forwarding') effects.push({ kind: 'cancel-confirm-timer' });
+  if (s.state === 'callback' && s.callback?.playbackId) effects.push({ kind: 'stop-playback', playbackId: s.callback.playbackId });
+  if (s.state === 'callback' && s.callback?.timer !== null && s.callback?.timer !== undefined) effects.push({ kind: 'cancel-menu-timer' });
   const wasQueued = s.state === 'queued' || s.state === 'ringing-agent' || s.state === 'whispering';
   if (wasQueued) effects.push({ kind: 'dequeue', result: 'abandoned' });
-  const outcome = s.state === 'forwarding' ? 'forward-abandoned' : s.endAs ?? (s.state === 'connected' ? 'answered' : wasQueued ? 'abandoned' : s.state === 'handoff' ? (s.outcome?.action ?? 'handoff') : 'hung-up-early');
+  const outcome = s.state === 'forwarding' ? 'forward-abandoned' : s.state === 'callback' ? 'callback-abandoned' : s.endAs ?? (s.state === 'connected' ? 'answered' : wasQueued ? 'abandoned' : s.state === 'handoff' ? (s.outcome?.action ?? 'handoff') : 'hung-up-early');
   return ok({ ...s, state: 'ended', playbackId: null, menuTimer: null }, [...effects, { kind: 'end', outcome }]);
 }
 
@@ -254,6 +264,7 @@ export function transition(s: Session, e: SessionEvent): TransitionResult {
   if (e.type === 'caller-hangup') return callerGone(s);
   if (e.type === 'failed') return ok({ ...s, state: 'ending' }, [{ kind: 'failsafe', reason: e.message }]);
   if (s.state === 'forwarding') return forwardTransition(s, e) ?? reject(s, e);
+  if (s.state === 'callback') return callbackTransition(s, e) ?? reject(s, e);
   switch (s.state) {
     case 'answering':
       if (e.type === 'answered') return ok({ ...s, state: 'routing' }, [{ kind: 'route', origin: s.origin, inputs: s.inputs }]);

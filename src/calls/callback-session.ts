@@ -1,0 +1,124 @@
+/**
+ * Callback capture, as transitions of the call session: the caller confirms the number to call
+ * back (their caller id, or one they type, ended by #), picks a reason from the list's menu, and a
+ * callback request is created; a typed number is stored for staff, never dialled by the engine.
+ */
+import { toE164 } from '../asterisk/numbers.js';
+import type { Outcome } from '../routing/types.js';
+import type { Effect, Session, SessionEvent, TransitionResult } from './session.js';
+
+export interface CallbackState {
+  readonly step: 'confirm' | 'number' | 'reason';
+  readonly number: string | null;
+  readonly typed: string;
+  readonly tries: number;
+  /** The prompt being played; the key timer starts when it ends. */
+  readonly playbackId: string | null;
+  readonly timer: number | null;
+}
+
+/** Seconds to wait for a key after a prompt. */
+const KEY_TIMEOUT = 8;
+const MAX_TRIES = 3;
+
+const ok = (session: Session, effects: Effect[] = []): TransitionResult => ({ ok: true, session, effects });
+
+function prompt(s: Session, cb: CallbackState, sounds: string[], effects: Effect[] = []): TransitionResult {
+  const playbackId = `${s.id}-pb-${s.seq + 1}`;
+  return ok({ ...s, seq: s.seq + 1, callback: { ...cb, playbackId, timer: null } }, [...effects, { kind: 'play', playbackId, sounds }]);
+}
+
+const spoken = (n: string) => `digits:${n.replace(/^\+1/, '').replace(/^\+/, '')}`;
+
+function ask(s: Session, cb: CallbackState, effects: Effect[] = []): TransitionResult {
+  switch (cb.step) {
+    case 'confirm':
+      return prompt(s, cb, ['pbx-router/callback-we-will-call', spoken(cb.number!), 'pbx-router/callback-press-1-or-2'], effects);
+    case 'number':
+      return prompt(s, { ...cb, typed: '' }, ['pbx-router/callback-enter-number'], effects);
+    case 'reason': {
+      const reasons = s.outcome?.callback?.reasons ?? {};
+      return prompt(s, cb, ['pbx-router/callback-choose-reason', ...Object.entries(reasons).flatMap(([d, r]) => [`pbx-router/reason-${r}`, `digits:${d}`])], effects);
+    }
+  }
+}
+
+/** Starts capture: confirm the caller id, or ask for a number when it is withheld. */
+export function startCallback(s: Session, o: Outcome, effects: Effect[]): TransitionResult {
+  const number = s.caller.startsWith('+') ? s.caller : null;
+  const cb: CallbackState = { step: number ? 'confirm' : 'number', number, typed: '', tries: 0, playbackId: null, timer: null };
+  return ask({ ...s, state: 'callback', outcome: o, endAs: 'callback' }, cb, effects);
+}
+
+function create(s: Session, cb: CallbackState, reason: string | null): TransitionResult {
+  const playbackId = `${s.id}-pb-${s.seq + 1}`;
+  const hangup: Outcome = { ...s.outcome!, action: 'hangup', target: null };
+  return ok({ ...s, state: 'playing', callback: null, seq: s.seq + 1, playbackId, afterPlay: { kind: 'outcome', outcome: hangup } }, [
+    { kind: 'create-callback', list: s.outcome!.target!, number: cb.number!, reason },
+    { kind: 'play', playbackId, sounds: ['pbx-router/callback-thank-you'] },
+  ]);
+}
+
+function again(s: Session, cb: CallbackState): TransitionResult {
+  const tries = cb.tries + 1;
+  if (tries < MAX_TRIES) return ask(s, { ...cb, tries });
+  // Out of tries: a known number still gets its callback (reason unknown); without one, the failsafe.
+  if (cb.number) return create(s, cb, null);
+  return ok({ ...s, state: 'ending', callback: null }, [{ kind: 'failsafe', reason: 'callback capture: no number given' }]);
+}
+
+/** The session's answer to an event while capturing a callback. */
+export function callbackTransition(s: Session, e: SessionEvent): TransitionResult | null {
+  const cb = s.callback;
+  if (!cb) return null;
+  switch (e.type) {
+    case 'playback-ended': {
+      if (e.playbackId !== cb.playbackId) return ok(s);
+      const token = s.seq + 1;
+      return ok({ ...s, seq: token, callback: { ...cb, playbackId: null, timer: token } }, [{ kind: 'start-menu-timer', token, seconds: KEY_TIMEOUT }]);
+    }
+    case 'menu-timeout':
+      if (e.token !== cb.timer) return ok(s);
+      if (cb.step === 'number' && cb.typed.length > 0) return typedNumber(s, cb);
+      return again(s, cb);
+    case 'dtmf': {
+      const stop: Effect[] = [];
+      if (cb.playbackId) stop.push({ kind: 'stop-playback', playbackId: cb.playbackId });
+      if (cb.timer !== null) stop.push({ kind: 'cancel-menu-timer' });
+      if (cb.step === 'number') {
+        if (e.digit === '#') return typedNumber(s, cb, stop);
+        if (!/^[0-9]$/.test(e.digit)) return ok(s);
+        // Keys while typing a number restart the key timer; the prompt stops at the first key.
+        const token = s.seq + 1;
+        return ok({ ...s, seq: token, callback: { ...cb, typed: cb.typed + e.digit, playbackId: null, timer: token } }, [...stop, { kind: 'start-menu-timer', token, seconds: KEY_TIMEOUT }]);
+      }
+      if (cb.step === 'confirm') {
+        if (e.digit === '1') return ask(s, { ...cb, step: 'reason', tries: 0 }, stop);
+        if (e.digit === '2') return ask(s, { ...cb, step: 'number', tries: 0 }, stop);
+        return ask(s, { ...cb, tries: cb.tries + 1 }, stop);
+      }
+      const reason = s.outcome?.callback?.reasons[e.digit];
+      if (reason) return withEffects(create(s, cb, reason), stop);
+      return ask(s, { ...cb, tries: cb.tries + 1 }, stop);
+    }
+    case 'leg-answered':
+    case 'leg-failed':
+    case 'leg-hangup':
+    case 'max-wait':
+    case 'offer':
+      return ok(s);
+    default:
+      return null;
+  }
+}
+
+function withEffects(r: TransitionResult, before: Effect[]): TransitionResult {
+  return r.ok ? { ...r, effects: [...before, ...r.effects] } : r;
+}
+
+function typedNumber(s: Session, cb: CallbackState, stop: Effect[] = []): TransitionResult {
+  const digits = cb.typed;
+  const number = toE164(digits);
+  if (!/^\+[1-9][0-9]{6,14}$/.test(number)) return ask(s, { ...cb, typed: '', tries: cb.tries + 1 }, [...stop, { kind: 'play', playbackId: `${s.id}-bad-number`, sounds: ['pbx-router/callback-number-not-valid'] }]);
+  return ask(s, { ...cb, step: 'confirm', number, typed: '', tries: 0 }, stop);
+}
