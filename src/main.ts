@@ -14,6 +14,7 @@ import { destinations } from './calls/handoffs.js';
 import { purgeVoicemails } from './scheduler/retention.js';
 import { smtpMailer, smtpSettingsFromEnv, type Mailer } from './notify/mailer.js';
 import { flushOutbox } from './notify/outbox.js';
+import { flushWebhooks } from './notify/webhook.js';
 import { CallStore } from './store/call-store.js';
 import { openDb } from './store/db.js';
 import { VoicemailStore } from './store/voicemail-store.js';
@@ -73,9 +74,14 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   let flushing: Promise<unknown> = Promise.resolve();
   const flush = () => (flushing = flushing.then(() => flushOutbox({ store: voicemails, mailer, now: () => clock.now(), fetchRecording: (n) => telephony.recordingFile(n), log })));
   const handoff = o.handoff ?? destinations({ telephony, voicemails, now: () => clock.now(), flush, log });
-  const engine = new CallEngine({ plan, telephony, store, clock, log, handoff });
+  let webhooks: Promise<unknown> = Promise.resolve();
+  const flushHooks = () => (webhooks = webhooks.then(() => flushWebhooks(store, plan, () => clock.now(), log)));
+  const engine = new CallEngine({ plan, telephony, store, clock, log, handoff, onCallback: () => void flushHooks().catch(() => {}) });
   // Emails that could not be sent are retried with backoff; the outbox decides what is due.
-  const outboxTimer = setInterval(() => void flush().catch((e: Error) => log(`outbox: ${e.message}`)), 30_000);
+  const outboxTimer = setInterval(() => {
+    void flush().catch((e: Error) => log(`outbox: ${e.message}`));
+    void flushHooks().catch((e: Error) => log(`webhooks: ${e.message}`));
+  }, 30_000);
   outboxTimer.unref();
   // Retention every night at 03:15 (server time): recordings past the configured days are purged.
   const retention = cron.schedule('15 3 * * *', () => {

@@ -229,6 +229,7 @@ export class CallEngine {
         const deadline = site ? nextOpening(site.schedule, site.timezone, clock.now()) : null;
         const cb = store.createCallback({ callId: id, list: e.list, number: e.number, reason: e.reason, site: list?.site ?? null, createdAt: clock.now(), deadline });
         store.addEvent(id, clock.now(), 'callback-requested', { callback: cb, list: e.list, reason: e.reason });
+        if (list?.webhook) store.queueWebhook(cb, clock.now());
         this.deps.onCallback?.(cb);
         return;
       }

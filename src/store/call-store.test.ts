@@ -22,7 +22,7 @@ describe('opening the database', () => {
   it('migrates an older database forward and keeps its data', () => {
     const path = tempDb();
     const v1 = openDb(path, MIGRATIONS.slice(0, 1));
-    new CallStore(v1).createCall(newCall('c1'));
+    v1.prepare(`INSERT INTO calls (id, channel_id, did, caller, language, priority, state, arrived_at, config_version) VALUES ('c1', 'ch-c1', '+15125550100', '+15125550123', 'en', 0, 'routing', 1000, 'abc123')`).run();
     v1.close();
     const extra = [...MIGRATIONS, { version: 99, name: 'test column', sql: 'ALTER TABLE calls ADD COLUMN note TEXT;' }];
     const db = openDb(path, extra);

@@ -109,6 +109,12 @@ export class CallStore {
       callback: db.prepare(`INSERT INTO callbacks (call_id, list, number, reason, site, created_at, deadline) VALUES (?, ?, ?, ?, ?, ?, ?)`),
       callbacks: db.prepare(`SELECT id, call_id AS callId, list, number, reason, site, created_at AS createdAt, deadline, done_at AS doneAt, done_by AS doneBy
         FROM callbacks WHERE (? = 0 OR done_at IS NULL) ORDER BY COALESCE(deadline, created_at), id`),
+      webhookDue: db.prepare(`SELECT id, call_id AS callId, list, number, reason, site, created_at AS createdAt, deadline, done_at AS doneAt, done_by AS doneBy
+        FROM callbacks WHERE webhook_next IS NOT NULL AND webhook_sent_at IS NULL AND webhook_next <= ? ORDER BY webhook_next, id`),
+      webhookQueue: db.prepare(`UPDATE callbacks SET webhook_next = ? WHERE id = ?`),
+      webhookSent: db.prepare(`UPDATE callbacks SET webhook_sent_at = ?, webhook_attempts = webhook_attempts + 1, webhook_error = NULL WHERE id = ?`),
+      webhookFailed: db.prepare(`UPDATE callbacks SET webhook_attempts = webhook_attempts + 1, webhook_error = ?, webhook_next = ? WHERE id = ?`),
+      webhookState: db.prepare(`SELECT webhook_attempts AS attempts, webhook_next AS next, webhook_error AS error, webhook_sent_at AS sentAt FROM callbacks WHERE id = ?`),
       callbackDone: db.prepare(`UPDATE callbacks SET done_at = ?, done_by = ? WHERE id = ? AND done_at IS NULL`),
     };
   }
@@ -219,6 +225,31 @@ export class CallStore {
   /** Callback requests, soonest deadline first; only open ones when asked. */
   callbacks(openOnly = false): CallbackRecord[] {
     return this.stmt.callbacks.all(openOnly ? 1 : 0) as CallbackRecord[];
+  }
+
+  /** Queues a callback request for its webhook, due now. */
+  queueWebhook(id: number, at: number): void {
+    this.stmt.webhookQueue.run(at, id);
+  }
+
+  /** Callback requests whose webhook is due. */
+  webhookDue(now: number): CallbackRecord[] {
+    return this.stmt.webhookDue.all(now) as CallbackRecord[];
+  }
+
+  /** Records a webhook delivery. */
+  webhookSent(id: number, at: number): void {
+    this.stmt.webhookSent.run(at, id);
+  }
+
+  /** Records a failed webhook attempt and when to retry. */
+  webhookFailed(id: number, error: string, next: number): void {
+    this.stmt.webhookFailed.run(error.slice(0, 500), next, id);
+  }
+
+  /** Where a callback's webhook delivery stands. */
+  webhookState(id: number): { attempts: number; next: number | null; error: string | null; sentAt: number | null } | undefined {
+    return this.stmt.webhookState.get(id) as { attempts: number; next: number | null; error: string | null; sentAt: number | null } | undefined;
   }
 
   /** Marks a callback done (once). */

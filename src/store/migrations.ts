@@ -142,4 +142,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX outbox_due ON outbox (sent_at, next_attempt);
     `,
   },
+  {
+    version: 3,
+    name: 'callback webhook delivery',
+    sql: `
+      ALTER TABLE callbacks ADD COLUMN webhook_attempts INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE callbacks ADD COLUMN webhook_next INTEGER;
+      ALTER TABLE callbacks ADD COLUMN webhook_error TEXT;
+      ALTER TABLE callbacks ADD COLUMN webhook_sent_at INTEGER;
+    `,
+  },
 ];
