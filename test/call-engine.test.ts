@@ -506,3 +506,15 @@ describe('callback capture', () => {
     expect(anonymous.store.callbacks(true)[0]).toMatchObject({ number: '+17375550199', reason: 'nurse-callback' });
   });
 });
+
+describe('run-time on-call override', () => {
+  it('an override in the database is used by the next forward', async () => {
+    const { clock, pbx, store } = setup('2026-11-24T19:05');
+    store.addOncallOverride('on-call-nurse', 'dr-chen', clock.now() - 3600_000, clock.now() + 3600_000, clock.now());
+    const ch = pbx.call(MAIN, '+15125550123');
+    await clock.advance(500);
+    pbx.press(ch, '1');
+    await clock.advance(100);
+    expect(pbx.originated[0]).toBe('PJSIP/+15125550199@carrier');
+  });
+});

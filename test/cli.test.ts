@@ -130,6 +130,22 @@ describe('pbx-router voicemail and callbacks', () => {
   });
 });
 
+describe('pbx-router oncall', () => {
+  it('shows who is on call at a time, and an override written to the database changes it', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'pbx-oncall-')), 'calls.sqlite');
+    const before = await run('oncall', 'show', '-c', CLINIC, '--at', '2026-11-24T19:05', '--db', db);
+    expect(before.out).toContain('on-call-nurse at Tue 2026-11-24 19:05 CST: Priya Patel, RN (+15125550198) by rotation, Mon 2026-11-23 08:00 CST to Mon 2026-11-30 08:00 CST');
+    expect(before.out).toContain('escalation: Priya Patel, RN +15125550198 25s -> Dr. Ada Okafor +15125550197 30s');
+    const set = await run('oncall', 'override', 'on-call-nurse', 'dr-chen', '--from', '2026-11-24T18:00', '--to', '2026-11-25T08:00', '-c', CLINIC, '--db', db);
+    expect(set.code).toBe(0);
+    const after = await run('oncall', 'show', '-c', CLINIC, '--at', '2026-11-24T19:05', '--db', db);
+    expect(after.out).toContain('Dr. Wei Chen (+15125550199) by override');
+    const bad = await run('oncall', 'override', 'on-call-nurse', 'dr-who', '--from', '2026-11-24T18:00', '--to', '2026-11-25T08:00', '-c', CLINIC, '--db', db);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("'dr-who' is not a member of on-call-nurse");
+  });
+});
+
 describe('pbx-router test', () => {
   it.each(['config/example-clinic.yaml', 'config/example-network.yaml'])('the scenarios of %s pass', async (config) => {
     const r = await run('test', config);

@@ -180,7 +180,7 @@ export class CallEngine {
           this.deliver(id, { type: 'answered' });
         });
       case 'route': {
-        const snapshot = { agents: this.agents.snapshot(), queues: this.queues.snapshot() };
+        const snapshot = { agents: this.agents.snapshot(), queues: this.queues.snapshot(), rosterOverrides: store.oncallOverrides(clock.now()) };
         const ctx = { did: s.did, caller: s.caller, at: s.arrivedAt, inputs: e.inputs, whenInputsEnd: 'await' as const };
         const d: Decision =
           e.origin.kind === 'entry'

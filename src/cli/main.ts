@@ -12,6 +12,7 @@ import { InputError, mergeSnapshots, modesFrom, parseDigits, parseInstant, readS
 import { runScenarioFile } from './scenarios.js';
 import { runDemo } from './demo.js';
 import { addRecordCommands } from './records.js';
+import { addOncallCommands } from './oncall.js';
 import { ariSettingsFromEnv, startEngine } from '../main.js';
 
 export interface Io {
@@ -177,6 +178,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     });
 
   addRecordCommands(program, io, (c) => (code = c));
+  addOncallCommands(program, io, (config) => planOrReport(config, io), (c) => (code = c));
 
   program
     .command('schema')

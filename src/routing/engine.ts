@@ -279,8 +279,9 @@ function outcomeOf(env: EvalEnv, a: Action): Outcome {
     }
     case 'forward': {
       const r = plan.rosters.get(a.target)!;
-      const onCall = r.members.size > 0 ? onCallAt(r, env.at).member : null;
-      const attempts = escalationOrder(r, env.at).map((m) => ({
+      const extra = env.snapshot.rosterOverrides?.[r.id] ?? [];
+      const onCall = r.members.size > 0 ? onCallAt(r, env.at, extra).member : null;
+      const attempts = escalationOrder(r, env.at, extra).map((m) => ({
         member: m.id,
         name: m.name,
         number: m.number,

@@ -40,8 +40,19 @@ function memberAt(r: CompiledRoster, index: number): string {
   return r.rotation.order[((index % n) + n) % n]!;
 }
 
-/** Who is on call at this instant: an active override wins over the rotation. */
-export function onCallAt(r: CompiledRoster, atMs: number): OnCall {
+/** An override set at run time (`pbx-router oncall override`), on top of the config's. */
+export interface RosterOverride {
+  readonly member: string;
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
+/** Who is on call at this instant: an active override wins over the rotation (run-time overrides first, newest first). */
+export function onCallAt(r: CompiledRoster, atMs: number, extra: readonly RosterOverride[] = []): OnCall {
+  for (let i = extra.length - 1; i >= 0; i--) {
+    const o = extra[i]!;
+    if (r.members.has(o.member) && atMs >= o.fromMs && atMs < o.toMs) return { member: o.member, via: 'override', since: o.fromMs, until: o.toMs };
+  }
   for (const o of r.overrides) {
     if (atMs >= o.fromMs && atMs < o.toMs) return { member: o.member, via: 'override', since: o.fromMs, until: o.toMs };
   }
@@ -50,8 +61,8 @@ export function onCallAt(r: CompiledRoster, atMs: number): OnCall {
 }
 
 /** The members to try, in order, at this instant ('on-call', 'next' and ids resolved; no repeats). */
-export function escalationOrder(r: CompiledRoster, atMs: number): RosterMember[] {
-  const current = onCallAt(r, atMs).member;
+export function escalationOrder(r: CompiledRoster, atMs: number, extra: readonly RosterOverride[] = []): RosterMember[] {
+  const current = onCallAt(r, atMs, extra).member;
   const order = r.rotation.order;
   const pos = order.indexOf(current);
   const next = order[(pos + 1) % order.length]!;
@@ -69,21 +80,21 @@ export function escalationOrder(r: CompiledRoster, atMs: number): RosterMember[]
 }
 
 /** Every change of who is on call in (fromMs, toMs], for the handoff log. */
-export function handoffsBetween(r: CompiledRoster, fromMs: number, toMs: number): { at: number; member: string }[] {
+export function handoffsBetween(r: CompiledRoster, fromMs: number, toMs: number, extra: readonly RosterOverride[] = []): { at: number; member: string }[] {
   const marks = new Set<number>();
   let p = period(r, fromMs);
   while (p.until <= toMs) {
     marks.add(p.until);
     p = period(r, p.until);
   }
-  for (const o of r.overrides) {
+  for (const o of [...r.overrides, ...extra]) {
     if (o.fromMs > fromMs && o.fromMs <= toMs) marks.add(o.fromMs);
     if (o.toMs > fromMs && o.toMs <= toMs) marks.add(o.toMs);
   }
   const out: { at: number; member: string }[] = [];
-  let previous = onCallAt(r, fromMs).member;
+  let previous = onCallAt(r, fromMs, extra).member;
   for (const at of [...marks].sort((a, b) => a - b)) {
-    const member = onCallAt(r, at).member;
+    const member = onCallAt(r, at, extra).member;
     if (member !== previous) out.push({ at, member });
     previous = member;
   }

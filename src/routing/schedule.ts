@@ -3,7 +3,7 @@
  * clock (luxon), so DST change days, overnight ranges and local-date holidays come out right.
  */
 import { DateTime } from 'luxon';
-import { localParts, type LocalParts } from './local-time.js';
+import { localParts, offsetMinutes, type LocalParts } from './local-time.js';
 import type { CompiledSchedule, Mode, ScheduleReason, ScheduleStatus } from './types.js';
 
 const FORMAT = 'ccc yyyy-LL-dd HH:mm ZZZZ';
@@ -26,6 +26,11 @@ class Status implements ScheduleStatus {
 
   get local(): string {
     return DateTime.fromMillis(this.at, { zone: this.zone }).toFormat(FORMAT);
+  }
+
+  /** The plain status (for logs and JSON), with `local` formatted. */
+  toJSON(): ScheduleStatus {
+    return { open: this.open, reason: this.reason, ...(this.name !== undefined ? { name: this.name } : {}), local: this.local, holiday: this.holiday };
   }
 }
 
@@ -65,6 +70,41 @@ export function scheduleStatus(schedule: CompiledSchedule, timezone: string, atM
 }
 
 /**
+ * The instants on this local day at which the wall clock first reads `minute`: normally one; two
+ * when that time happens twice (fall back); in a spring-forward gap (02:30 that never happens) the
+ * end of the gap, the first instant whose local time is past it.
+ */
+function instantsAtLocal(day: DateTime, date: string, minute: number, zone: string): number[] {
+  const t = day.set({ hour: Math.floor(minute / 60), minute: minute % 60, second: 0, millisecond: 0 });
+  const ms = t.toMillis();
+  const reads = (x: number): LocalParts => local(x, zone);
+  const atOrPast = (x: number): boolean => {
+    const l = reads(x);
+    return l.date > date || (l.date === date && l.minute >= minute);
+  };
+  const first = reads(ms);
+  if (first.date !== date || first.minute !== minute) {
+    // luxon moved a time in a gap forward by the gap's length; search back for the gap's end.
+    let lo = ms - 3 * 3600_000;
+    let hi = ms;
+    if (atOrPast(lo)) return [ms];
+    while (hi - lo > 60_000) {
+      const mid = lo + Math.floor((hi - lo) / 120_000) * 60_000;
+      if (atOrPast(mid)) hi = mid;
+      else lo = mid;
+    }
+    return [hi];
+  }
+  // luxon picks the earlier of a repeated time; the later one is one offset change further on.
+  const shift = (offsetMinutes(zone, ms) - offsetMinutes(zone, ms + 3 * 3600_000)) * 60_000;
+  if (shift > 0) {
+    const again = reads(ms + shift);
+    if (again.date === date && again.minute === minute) return [ms, ms + shift];
+  }
+  return [ms];
+}
+
+/**
  * The first instant at or after `atMs` when the schedule is open (manual mode ignored), looking
  * `horizonDays` ahead; null when it never opens in that time.
  */
@@ -75,18 +115,16 @@ export function nextOpening(schedule: CompiledSchedule, timezone: string, atMs: 
     const day = startDay.plus({ days: d });
     const date = day.toISODate()!;
     const weekday = day.weekday - 1;
-    // Candidate moments: range starts, and the ends of closures and instant closures on this day.
-    const marks = new Set<number>();
+    // Openings can only begin at midnight, a range start, or the end of a closure.
+    const marks = new Set<number>([0]);
     for (const [s] of schedule.weekly[weekday]!) marks.add(s);
     for (const c of schedule.closuresByDate.get(date) ?? []) if (c.end < 1440) marks.add(c.end);
     const candidates: number[] = [];
-    for (const m of marks) {
-      // A start inside a DST gap (02:30 on spring-forward day) maps to the first real minute after it.
-      const t = day.set({ hour: Math.floor(m / 60), minute: m % 60 });
-      candidates.push(t.toMillis());
-    }
+    for (const m of marks) candidates.push(...instantsAtLocal(day, date, m, timezone));
+    const dayEnd = day.plus({ days: 1 }).toMillis();
     for (const c of schedule.instantClosures) {
-      if (c.endMs >= day.toMillis() && c.endMs < day.plus({ days: 1 }).toMillis()) candidates.push(c.endMs);
+      if (c.startMs >= dayEnd) break;
+      if (c.endMs >= atMs && c.endMs < dayEnd) candidates.push(c.endMs);
     }
     candidates.sort((a, b) => a - b);
     for (const t of candidates) {

@@ -290,6 +290,8 @@ export interface Snapshot {
   readonly queues?: Readonly<Record<string, QueueSnapshot>>;
   /** Manual override per site id, or '*' for all sites. */
   readonly modes?: Readonly<Record<string, Mode>>;
+  /** On-call overrides set at run time, per roster. */
+  readonly rosterOverrides?: Readonly<Record<string, readonly { readonly member: string; readonly fromMs: number; readonly toMs: number }[]>>;
   /** The agent that took the last call per queue, for round-robin. */
   readonly lastAgent?: Readonly<Record<string, string>>;
 }

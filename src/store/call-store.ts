@@ -115,6 +115,8 @@ export class CallStore {
       webhookSent: db.prepare(`UPDATE callbacks SET webhook_sent_at = ?, webhook_attempts = webhook_attempts + 1, webhook_error = NULL WHERE id = ?`),
       webhookFailed: db.prepare(`UPDATE callbacks SET webhook_attempts = webhook_attempts + 1, webhook_error = ?, webhook_next = ? WHERE id = ?`),
       webhookState: db.prepare(`SELECT webhook_attempts AS attempts, webhook_next AS next, webhook_error AS error, webhook_sent_at AS sentAt FROM callbacks WHERE id = ?`),
+      addOverride: db.prepare(`INSERT INTO oncall_overrides (roster, member, from_ms, to_ms, created_at) VALUES (?, ?, ?, ?, ?)`),
+      overrides: db.prepare(`SELECT roster, member, from_ms AS fromMs, to_ms AS toMs FROM oncall_overrides WHERE to_ms > ? ORDER BY id`),
       callbackDone: db.prepare(`UPDATE callbacks SET done_at = ?, done_by = ? WHERE id = ? AND done_at IS NULL`),
     };
   }
@@ -250,6 +252,20 @@ export class CallStore {
   /** Where a callback's webhook delivery stands. */
   webhookState(id: number): { attempts: number; next: number | null; error: string | null; sentAt: number | null } | undefined {
     return this.stmt.webhookState.get(id) as { attempts: number; next: number | null; error: string | null; sentAt: number | null } | undefined;
+  }
+
+  /** Adds an on-call override; returns its id. */
+  addOncallOverride(roster: string, member: string, fromMs: number, toMs: number, at: number): number {
+    return Number(this.stmt.addOverride.run(roster, member, fromMs, toMs, at).lastInsertRowid);
+  }
+
+  /** On-call overrides not yet over, per roster, oldest first. */
+  oncallOverrides(now: number): Record<string, { member: string; fromMs: number; toMs: number }[]> {
+    const out: Record<string, { member: string; fromMs: number; toMs: number }[]> = {};
+    for (const o of this.stmt.overrides.all(now) as { roster: string; member: string; fromMs: number; toMs: number }[]) {
+      (out[o.roster] ??= []).push({ member: o.member, fromMs: o.fromMs, toMs: o.toMs });
+    }
+    return out;
   }
 
   /** Marks a callback done (once). */

@@ -152,4 +152,19 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE callbacks ADD COLUMN webhook_sent_at INTEGER;
     `,
   },
+  {
+    version: 4,
+    name: 'on-call overrides set at run time',
+    sql: `
+      CREATE TABLE oncall_overrides (
+        id         INTEGER PRIMARY KEY,
+        roster     TEXT NOT NULL,
+        member     TEXT NOT NULL,
+        from_ms    INTEGER NOT NULL,
+        to_ms      INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX oncall_overrides_roster ON oncall_overrides (roster, to_ms);
+    `,
+  },
 ];

@@ -1,0 +1,68 @@
+/** `pbx-router oncall show [--at]` and `pbx-router oncall override <roster> <member> --from --to`. */
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { DateTime } from 'luxon';
+import { escalationOrder, handoffsBetween, onCallAt } from '../routing/roster.js';
+import type { Plan } from '../routing/types.js';
+import { CallStore } from '../store/call-store.js';
+import { openDb } from '../store/db.js';
+import { InputError, parseInstant } from './inputs.js';
+import type { Io } from './main.js';
+
+const DB = process.env.PBX_ROUTER_DB ?? 'var/pbx-router.sqlite';
+const fmt = (ms: number, zone: string) => DateTime.fromMillis(ms, { zone }).toFormat('ccc yyyy-LL-dd HH:mm ZZZZ');
+
+/** Adds the oncall commands; `planFor` loads a config or reports its problems (null). */
+export function addOncallCommands(program: Command, io: Io, planFor: (config: string) => Plan | null, setCode: (c: number) => void): void {
+  const oncall = program.command('oncall').description('on-call rosters: who is on call, and overrides');
+  oncall
+    .command('show')
+    .description('who is on call for each roster, the escalation order and the next handoffs')
+    .option('-c, --config <file>', 'config file or folder', 'config/example-clinic.yaml')
+    .option('--at <time>', 'the moment to show (ISO-8601; default now)')
+    .option('--db <file>', 'SQLite database with run-time overrides (read if it exists)', DB)
+    .action((o: { config: string; at?: string; db: string }) => {
+      const plan = planFor(o.config);
+      if (!plan) return setCode(1);
+      const overrides = readOverrides(o.db);
+      for (const r of plan.rosters.values()) {
+        const at = o.at ? parseInstant(o.at, r.timezone) : Date.now();
+        const extra = overrides[r.id] ?? [];
+        const now = onCallAt(r, at, extra);
+        const m = r.members.get(now.member);
+        io.out(`${r.id} at ${fmt(at, r.timezone)}: ${m?.name ?? now.member} (${m?.number ?? '?'}) by ${now.via}, ${fmt(now.since, r.timezone)} to ${fmt(now.until, r.timezone)}`);
+        io.out(`  escalation: ${escalationOrder(r, at, extra).map((x) => `${x.name} ${x.number} ${x.ringTime}s`).join(' -> ')}; then ${r.final.length} final action(s)`);
+        for (const h of handoffsBetween(r, at, at + 14 * 86_400_000, extra).slice(0, 4)) io.out(`  from ${fmt(h.at, r.timezone)}: ${r.members.get(h.member)?.name ?? h.member}`);
+      }
+    });
+  oncall
+    .command('override')
+    .description('put a member on call for a period (stored in the database; the running engine uses it at once)')
+    .argument('<roster>')
+    .argument('<member>')
+    .requiredOption('--from <time>', 'start, ISO-8601 (without offset: the roster site time zone)')
+    .requiredOption('--to <time>', 'end')
+    .option('-c, --config <file>', 'config file or folder', 'config/example-clinic.yaml')
+    .option('--db <file>', 'SQLite database', DB)
+    .action((roster: string, member: string, o: { from: string; to: string; config: string; db: string }) => {
+      const plan = planFor(o.config);
+      if (!plan) return setCode(1);
+      const r = plan.rosters.get(roster);
+      if (!r) throw new InputError(`unknown roster '${roster}' (rosters: ${[...plan.rosters.keys()].join(', ') || 'none'})`);
+      if (!r.members.has(member)) throw new InputError(`'${member}' is not a member of ${roster} (members: ${[...r.members.keys()].join(', ')})`);
+      const from = parseInstant(o.from, r.timezone, '--from');
+      const to = parseInstant(o.to, r.timezone, '--to');
+      if (to <= from) throw new InputError(`--to (${o.to}) must be after --from (${o.from})`);
+      const id = new CallStore(openDb(o.db)).addOncallOverride(roster, member, from, to, Date.now());
+      io.out(`override ${id}: ${r.members.get(member)!.name} on call for ${roster} from ${fmt(from, r.timezone)} to ${fmt(to, r.timezone)}`);
+    });
+}
+
+function readOverrides(db: string) {
+  if (!existsSync(db)) return {};
+  try {
+    return new CallStore(openDb(db)).oncallOverrides(0);
+  } catch {
+    return {};
+  }
+}
