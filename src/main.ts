@@ -12,6 +12,7 @@ import { formatProblem } from './config/load.js';
 import cron from 'node-cron';
 import { destinations } from './calls/handoffs.js';
 import { purgeVoicemails } from './scheduler/retention.js';
+import { logHandoffs } from './scheduler/handoffs.js';
 import { smtpMailer, smtpSettingsFromEnv, type Mailer } from './notify/mailer.js';
 import { flushOutbox } from './notify/outbox.js';
 import { flushWebhooks } from './notify/webhook.js';
@@ -83,6 +84,13 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     void flushHooks().catch((e: Error) => log(`webhooks: ${e.message}`));
   }, 30_000);
   outboxTimer.unref();
+  // Every minute: log on-call handoffs that happened since the last look.
+  let lastHandoffCheck = clock.now();
+  const handoffLog = cron.schedule('* * * * *', () => {
+    const now = clock.now();
+    logHandoffs(plan, lastHandoffCheck, now, store.oncallOverrides(lastHandoffCheck), log);
+    lastHandoffCheck = now;
+  });
   // Retention every night at 03:15 (server time): recordings past the configured days are purged.
   const retention = cron.schedule('15 3 * * *', () => {
     void purgeVoicemails(voicemails, telephony, clock.now(), plan.retention.voicemailDays, log);
@@ -103,6 +111,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     stop: async () => {
       clearInterval(outboxTimer);
       void retention.stop();
+      void handoffLog.stop();
       telephony.stop();
       db.close();
     },
