@@ -4,6 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { AmiPresence } from './asterisk/ami-presence.js';
 import { AriTelephony, type ConnectionState } from './asterisk/ari-telephony.js';
 import { CallEngine, type HandoffHandler } from './calls/call-engine.js';
 import { systemClock, type Clock } from './calls/clock.js';
@@ -101,6 +102,17 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     engine.reconcile(inv, (ch) => telephony.adoptCaller(ch));
   };
   telephony.onState = (s) => log(`ARI ${s}`);
+  // Presence from the phones (AMI), when AMI credentials are in the environment.
+  const amiPassword = process.env.ASTERISK_AMI_PASSWORD;
+  const ami = amiPassword
+    ? new AmiPresence(
+        { host: process.env.ASTERISK_AMI_HOST ?? '127.0.0.1', port: Number(process.env.ASTERISK_AMI_PORT ?? 5038), user: process.env.ASTERISK_AMI_USER ?? 'router', password: amiPassword },
+        new Map([...plan.agents.values()].map((a) => [a.endpoint, a.id])),
+        (agent, presence) => engine.agents.presence(agent, presence),
+        log,
+      )
+    : null;
+  ami?.start();
   log(`config ${plan.version} loaded from ${o.config}; database ${o.database}; connecting to ${o.ariUrl} as ${o.ariUser}, application ${o.app}`);
   await telephony.start();
   return {
@@ -110,6 +122,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     connection: () => telephony.connection(),
     stop: async () => {
       clearInterval(outboxTimer);
+      ami?.stop();
       void retention.stop();
       void handoffLog.stop();
       telephony.stop();

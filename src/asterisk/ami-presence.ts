@@ -1,0 +1,135 @@
+/**
+ * Presence of the desk phones from AMI (asterisk-manager): DeviceStateList at every connect, then
+ * DeviceStateChange and ContactStatus events. An unregistered or unreachable phone makes its agent
+ * offline; a phone in use for another call makes its agent busy. FullyBooted feeds health.
+ * asterisk-manager's own reconnect drops the callbacks of actions in flight, so this module runs
+ * its own supervisor (reconnect for ever, capped backoff) and gives every action a timeout.
+ */
+import AsteriskManager from 'asterisk-manager';
+import type { PresenceState } from '../calls/agents.js';
+
+export interface AmiSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly actionTimeoutMs?: number;
+}
+
+export type AmiState = 'connecting' | 'connected' | 'disconnected' | 'stopped';
+
+/** Asterisk device states (DeviceStateChange `State:`) as presence. */
+export function presenceOf(state: string): PresenceState {
+  switch (state.toUpperCase()) {
+    case 'NOT_INUSE':
+    case 'RINGING':
+      return 'reachable';
+    case 'INUSE':
+    case 'BUSY':
+    case 'ONHOLD':
+    case 'RINGINUSE':
+      return 'in-use';
+    default:
+      // UNAVAILABLE, INVALID, UNKNOWN: the phone is not registered or not reachable.
+      return 'unreachable';
+  }
+}
+
+const MAX_BACKOFF_MS = 30_000;
+
+export class AmiPresence {
+  private manager: ReturnType<typeof AsteriskManager> | null = null;
+  private state: AmiState = 'disconnected';
+  private stopped = false;
+  private delay = 500;
+  private booted = false;
+  private retry: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    private readonly settings: AmiSettings,
+    /** Desk phone device (e.g. PJSIP/1001) to agent id. */
+    private readonly agentsByDevice: ReadonlyMap<string, string>,
+    private readonly onPresence: (agent: string, presence: PresenceState) => void,
+    private readonly log: (m: string) => void = () => {},
+  ) {}
+
+  /** The connection state and whether Asterisk said it is fully booted (health). */
+  health(): { state: AmiState; fullyBooted: boolean } {
+    return { state: this.state, fullyBooted: this.booted };
+  }
+
+  /** Connects and stays connected until stop(). */
+  start(): void {
+    this.stopped = false;
+    this.connect();
+  }
+
+  /** Disconnects for good. */
+  stop(): void {
+    this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.manager?.removeAllListeners();
+    this.manager?.disconnect();
+    this.manager = null;
+    this.state = 'stopped';
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    this.state = 'connecting';
+    const m = AsteriskManager(null, this.settings.host, this.settings.user, this.settings.password, true);
+    this.manager = m;
+    let closed = false;
+    const lost = (why: string) => {
+      if (closed || this.manager !== m) return;
+      closed = true;
+      this.state = 'disconnected';
+      this.booted = false;
+      m.removeAllListeners();
+      m.disconnect();
+      if (this.stopped) return;
+      this.log(`AMI: ${why}; reconnecting in ${Math.round(this.delay / 1000)} s`);
+      this.retry = setTimeout(() => this.connect(), this.delay);
+      this.delay = Math.min(MAX_BACKOFF_MS, this.delay * 2);
+    };
+    m.on('close', () => lost('connection closed'));
+    m.on('end', () => lost('connection ended'));
+    m.on('error', (e) => lost(`connection error ${(e as unknown as Error).message ?? ''}`.trim()));
+    m.on('fullybooted', () => (this.booted = true));
+    m.on('devicestatechange', (e) => this.device(String(e.device ?? ''), String(e.state ?? '')));
+    m.on('contactstatus', (e) => {
+      const status = String(e.contactstatus ?? '');
+      if (status === 'Removed' || status === 'Unreachable') this.device(`PJSIP/${String(e.endpointname ?? '')}`, 'UNAVAILABLE');
+    });
+    m.connect(this.settings.port, this.settings.host, (err) => {
+      if (err) return lost(`cannot connect to ${this.settings.host}:${this.settings.port}`);
+      m.login((loginErr) => {
+        if (loginErr) {
+          const msg = (loginErr as { message?: string }).message ?? 'login failed';
+          return lost(`login as ${this.settings.user} refused: ${msg}`);
+        }
+        this.state = 'connected';
+        this.delay = 500;
+        this.log('AMI connected');
+        void this.action(m, { action: 'DeviceStateList' }).catch((e: Error) => this.log(`AMI: DeviceStateList failed: ${e.message}`));
+      });
+    });
+  }
+
+  private device(device: string, state: string): void {
+    const agent = this.agentsByDevice.get(device);
+    if (agent) this.onPresence(agent, presenceOf(state));
+  }
+
+  /** One AMI action with a timeout (a lost connection would otherwise leave it pending for ever). */
+  private action(m: ReturnType<typeof AsteriskManager>, action: Record<string, string>): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${action.action} got no answer within ${this.settings.actionTimeoutMs ?? 5000} ms`)), this.settings.actionTimeoutMs ?? 5000);
+      m.action(action, (err) => {
+        clearTimeout(timer);
+        if (err) reject(new Error(String(err.message ?? 'error')));
+        else resolve();
+      });
+    });
+  }
+}

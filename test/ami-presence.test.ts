@@ -1,0 +1,105 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { AmiPresence, presenceOf } from '../src/asterisk/ami-presence.js';
+import type { PresenceState } from '../src/calls/agents.js';
+import { FakeAmi } from './fakes/fake-ami.js';
+
+const until = async (cond: () => boolean, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+const stops: (() => unknown)[] = [];
+afterEach(async () => {
+  while (stops.length) await stops.pop()!();
+});
+
+describe('presence from AMI over real TCP', () => {
+  it('maps device states', () => {
+    expect(['NOT_INUSE', 'RINGING', 'INUSE', 'BUSY', 'ONHOLD', 'UNAVAILABLE', 'INVALID', 'UNKNOWN'].map(presenceOf)).toEqual(['reachable', 'reachable', 'in-use', 'in-use', 'in-use', 'unreachable', 'unreachable', 'unreachable']);
+  });
+
+  it('reads DeviceStateList at connect, follows changes, and re-syncs after a dropped connection', async () => {
+    const ami = new FakeAmi('router', 'ami-secret');
+    ami.devices.set('PJSIP/1001', 'NOT_INUSE');
+    ami.devices.set('PJSIP/1002', 'UNAVAILABLE');
+    ami.devices.set('MWI:100@default', 'INUSE');
+    const port = await ami.start();
+    stops.push(() => ami.stop());
+    const seen: Record<string, PresenceState> = {};
+    const logs: string[] = [];
+    const p = new AmiPresence({ host: '127.0.0.1', port, user: 'router', password: 'ami-secret' }, new Map([['PJSIP/1001', 'maria'], ['PJSIP/1002', 'james']]), (agent, presence) => (seen[agent] = presence), (m) => logs.push(m));
+    p.start();
+    stops.push(() => p.stop());
+    await until(() => seen.james === 'unreachable' && seen.maria === 'reachable');
+    expect(p.health()).toEqual({ state: 'connected', fullyBooted: true });
+    expect(ami.actions.map((a) => a.action?.toLowerCase())).toEqual(['login', 'devicestatelist']);
+    ami.deviceState('PJSIP/1001', 'INUSE');
+    await until(() => seen.maria === 'in-use');
+    ami.contactStatus('1001', 'Removed');
+    await until(() => seen.maria === 'unreachable');
+    ami.dropAll();
+    await until(() => p.health().state === 'disconnected');
+    ami.devices.set('PJSIP/1002', 'NOT_INUSE');
+    await until(() => seen.james === 'reachable', 10_000);
+    expect(logs.some((l) => /reconnecting/.test(l))).toBe(true);
+  });
+
+  it('a wrong secret is reported and retried, not fatal', async () => {
+    const ami = new FakeAmi('router', 'right');
+    const port = await ami.start();
+    stops.push(() => ami.stop());
+    const logs: string[] = [];
+    const p = new AmiPresence({ host: '127.0.0.1', port, user: 'router', password: 'wrong' }, new Map(), () => {}, (m) => logs.push(m));
+    p.start();
+    stops.push(() => p.stop());
+    await until(() => logs.some((l) => /login as router refused: Authentication failed|connection (closed|ended)/.test(l)));
+    expect(p.health().state).not.toBe('connected');
+  });
+});
+
+describe('presence changes routing', () => {
+  it('a phone that AMI reports unavailable is not offered calls; once registered again it is', async () => {
+    const { DateTime } = await import('luxon');
+    const { CallEngine } = await import('../src/calls/call-engine.js');
+    const { loadPlan } = await import('../src/config/index.js');
+    const { CallStore } = await import('../src/store/call-store.js');
+    const { openDb } = await import('../src/store/db.js');
+    const { FakeTelephony } = await import('./fakes/fake-telephony.js');
+    const { ManualClock } = await import('./fakes/manual-clock.js');
+    const plan = loadPlan('config/example-clinic.yaml').plan!;
+    const clock = new ManualClock(DateTime.fromISO('2026-11-23T10:00', { zone: 'America/Chicago' }).toMillis());
+    const pbx = new FakeTelephony(clock);
+    const store = new CallStore(openDb(':memory:'));
+    const engine = new CallEngine({ plan, telephony: pbx, store, clock });
+    pbx.handler = (e) => engine.handle(e);
+    for (const id of plan.agents.keys()) if (id !== 'james' && id !== 'maria') engine.agents.pause(id, true);
+    for (const a of plan.agents.values()) pbx.agent(a.endpoint, { answerAfter: 1000 });
+
+    const ami = new FakeAmi();
+    ami.devices.set('PJSIP/1001', 'NOT_INUSE');
+    ami.devices.set('PJSIP/1002', 'UNAVAILABLE');
+    const port = await ami.start();
+    stops.push(() => ami.stop());
+    const byDevice = new Map([...plan.agents.values()].map((a) => [a.endpoint, a.id]));
+    const p = new AmiPresence({ host: '127.0.0.1', port, user: 'router', password: 'ami-secret' }, byDevice, (agent, presence) => engine.agents.presence(agent, presence));
+    p.start();
+    stops.push(() => p.stop());
+    await until(() => engine.agents.state('james') === 'offline');
+
+    const ch = pbx.call('+15125550100', '+15125550123');
+    await clock.advance(500);
+    pbx.press(ch, '1');
+    await clock.advance(3000);
+    // james (idle as long as maria, first by id) is offline: maria gets the call.
+    expect(pbx.originated).toEqual(['PJSIP/1001']);
+    expect(store.openCalls()[0]).toMatchObject({ state: 'connected', agent: 'maria' });
+
+    ami.deviceState('PJSIP/1002', 'NOT_INUSE');
+    await until(() => engine.agents.state('james') === 'available');
+    ami.deviceState('PJSIP/1002', 'INUSE');
+    await until(() => engine.agents.state('james') === 'busy');
+  });
+});
