@@ -6,6 +6,13 @@ import type { CompiledRoster, RosterMember } from '../routing/types.js';
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
+/** A local date-time of the roster's zone as an instant (a time in a DST gap moves forward). */
+function instant(local: string, timezone: string, i: number): number {
+  const t = DateTime.fromISO(local, { zone: timezone });
+  if (!t.isValid) throw new Error(`override ${i + 1}: ${local} is not a real date and time in ${timezone}`);
+  return t.toMillis();
+}
+
 /** Compiles a roster in its site's time zone. */
 export function compileRoster(id: string, cfg: RosterConfig, timezone: string): CompiledRoster {
   const members = new Map<string, RosterMember>(
@@ -26,14 +33,11 @@ export function compileRoster(id: string, cfg: RosterConfig, timezone: string): 
       start: cfg.rotation.start,
     }),
     overrides: Object.freeze(
-      (cfg.overrides ?? []).map((o) => ({
-        member: o.member,
-        fromMs: DateTime.fromISO(o.from, { zone: timezone }).toMillis(),
-        toMs: DateTime.fromISO(o.to, { zone: timezone }).toMillis(),
-      })),
+      (cfg.overrides ?? []).map((o, i) => Object.freeze({ member: o.member, fromMs: instant(o.from, timezone, i), toMs: instant(o.to, timezone, i) })),
     ),
     confirm: Object.freeze({ required: cfg.confirm?.required ?? true, digit: cfg.confirm?.digit ?? '1', timeout: cfg.confirm?.timeout ?? 10 }),
-    escalation: Object.freeze(cfg.escalation ?? ['on-call', 'next', ...cfg.rotation.order]),
+    // Default: the rotation order starting at the on-call member (each 'next' steps one further).
+    escalation: Object.freeze(cfg.escalation ?? ['on-call', ...cfg.rotation.order.map(() => 'next')]),
     final: toActions(cfg.final),
   });
 }

@@ -47,29 +47,50 @@ export interface RosterOverride {
   readonly toMs: number;
 }
 
-/** Who is on call at this instant: an active override wins over the rotation (run-time overrides first, newest first). */
+/**
+ * Who is on call at this instant: an active override wins over the rotation. Run-time overrides
+ * come first, newest (last) first; of overlapping config overrides, the one that started last wins,
+ * so a short swap inside a long cover wins.
+ */
 export function onCallAt(r: CompiledRoster, atMs: number, extra: readonly RosterOverride[] = []): OnCall {
   for (let i = extra.length - 1; i >= 0; i--) {
     const o = extra[i]!;
     if (r.members.has(o.member) && atMs >= o.fromMs && atMs < o.toMs) return { member: o.member, via: 'override', since: o.fromMs, until: o.toMs };
   }
+  let best: RosterOverride | null = null;
   for (const o of r.overrides) {
-    if (atMs >= o.fromMs && atMs < o.toMs) return { member: o.member, via: 'override', since: o.fromMs, until: o.toMs };
+    if (atMs >= o.fromMs && atMs < o.toMs && (best === null || o.fromMs >= best.fromMs)) best = o;
   }
+  if (best) return { member: best.member, via: 'override', since: best.fromMs, until: best.toMs };
   const p = period(r, atMs);
   return { member: memberAt(r, p.index), via: 'rotation', since: p.since, until: p.until };
 }
 
-/** The members to try, in order, at this instant ('on-call', 'next' and ids resolved; no repeats). */
+/**
+ * The members to try, in order, at this instant, no one twice. 'on-call' is the member on call;
+ * each 'next' is the member after the previous 'on-call'/'next' in the rotation order (after an
+ * override by someone outside the rotation, the first 'next' is the member the rotation has on
+ * call), so ['on-call', 'next', 'next'] walks the rotation from the on-call member; member ids are
+ * themselves and do not move that position.
+ */
 export function escalationOrder(r: CompiledRoster, atMs: number, extra: readonly RosterOverride[] = []): RosterMember[] {
-  const current = onCallAt(r, atMs, extra).member;
+  const current = onCallAt(r, atMs, extra);
   const order = r.rotation.order;
-  const pos = order.indexOf(current);
-  const next = order[(pos + 1) % order.length]!;
+  const n = order.length;
+  // Where the walk starts: the current period's slot, or an override member's first slot; for an
+  // override by someone outside the rotation, just before the slot the rotation has on call.
+  const slot = ((period(r, atMs).index % n) + n) % n;
+  let pos = current.via === 'rotation' ? slot : order.indexOf(current.member);
+  if (pos < 0) pos = slot - 1;
   const out: RosterMember[] = [];
   const seen = new Set<string>();
   for (const step of r.escalation) {
-    const id = step === 'on-call' ? current : step === 'next' ? (pos >= 0 ? next : order[0]!) : step;
+    let id = step;
+    if (step === 'on-call') id = current.member;
+    else if (step === 'next') {
+      pos += 1;
+      id = order[((pos % n) + n) % n]!;
+    }
     if (seen.has(id)) continue;
     const m = r.members.get(id);
     if (!m) continue;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
-import { compileSchedule, icalClosures, weeklyRanges } from '../config/compile-schedule.js';
+import { compileSchedule } from '../config/compile-schedule.js';
 import type { ScheduleConfig } from '../config/schema.js';
 import { describeHours, isHoliday, nextOpening, scheduleStatus } from './schedule.js';
 
@@ -22,16 +22,15 @@ const weekdays: ScheduleConfig = {
 const s = compileSchedule('weekdays', weekdays, null);
 const status = (iso: string) => scheduleStatus(s, CHI, t(iso));
 
-describe('weekly ranges', () => {
-  it('splits overnight ranges at midnight and wraps Sunday into Monday', () => {
-    const w = weeklyRanges({ mon: ['22:00-06:00'], sun: ['23:00-02:00'], tue: ['09:00-12:00', '11:00-13:00', '14:00-24:00'] });
-    expect(w[0]).toEqual([[0, 120], [1320, 1440]]);
-    expect(w[1]).toEqual([[0, 360], [540, 780], [840, 1440]]);
-    expect(w[6]).toEqual([[1380, 1440]]);
-  });
-
-  it('describes the hours for people', () => {
-    expect(describeHours(s)).toBe('Mon-Fri 08:00-17:00; Sat 09:00-12:00');
+describe('describeHours', () => {
+  it.each([
+    ['weekdays and Saturday morning', weekdays.weekly, 'Mon-Fri 08:00-17:00; Sat 09:00-12:00'],
+    ['split days and a lone day', { mon: ['08:00-12:00', '13:00-17:00'], tue: ['08:00-12:00', '13:00-17:00'], thu: ['08:00-12:00'] }, 'Mon-Tue 08:00-12:00, 13:00-17:00; Thu 08:00-12:00'],
+    ['overnight shown split at midnight', { fri: ['22:00-06:00'] }, 'Fri 22:00-24:00; Sat 00:00-06:00'],
+    ['all week', { mon: ['00:00-24:00'], tue: ['00:00-24:00'], wed: ['00:00-24:00'], thu: ['00:00-24:00'], fri: ['00:00-24:00'], sat: ['00:00-24:00'], sun: ['00:00-24:00'] }, 'Mon-Sun 00:00-24:00'],
+    ['never', {}, 'never open'],
+  ] as [string, ScheduleConfig['weekly'], string][])('%s', (_n, weekly, expected) => {
+    expect(describeHours(compileSchedule('d', { weekly }, null))).toBe(expected);
   });
 });
 
@@ -69,6 +68,11 @@ describe('open or closed', () => {
     expect(status('2026-12-24T12:30')).toMatchObject({ name: 'Christmas Eve', holiday: false });
     expect(isHoliday(s, CHI, t('2026-01-19T12:00'))).toBe('Martin Luther King Jr. Day');
     expect(isHoliday(s, CHI, t('2026-01-20T12:00'))).toBeNull();
+  });
+
+  it('serialises as a plain status with the local time', () => {
+    expect(JSON.parse(JSON.stringify(status('2026-11-26T10:00')))).toEqual({ open: false, reason: 'holiday', name: 'Thanksgiving Day', local: 'Thu 2026-11-26 10:00 CST', holiday: true });
+    expect(JSON.parse(JSON.stringify(status('2026-07-01T10:00')))).toEqual({ open: true, reason: 'hours', local: 'Wed 2026-07-01 10:00 CDT', holiday: false });
   });
 
   it('a manual override beats the schedule both ways, and still says it is a holiday', () => {
@@ -142,11 +146,40 @@ describe('next opening', () => {
     expect(show(nextOpening(s, CHI, t(iso)))).toBe(expected);
   });
 
-  it('a range starting inside the spring-forward gap opens at the first real minute', () => {
+  it('a range starting inside the spring-forward gap opens when the gap ends (03:00 local)', () => {
     const gap = compileSchedule('gap', { weekly: { sun: ['02:30-05:00'] } }, null);
     const at = nextOpening(gap, CHI, t('2026-03-07T20:00'));
-    expect(new Date(at!).toISOString()).toBe('2026-03-08T08:30:00.000Z');
-    expect(show(at)).toBe('Sun 2026-03-08 03:30');
+    expect(new Date(at!).toISOString()).toBe('2026-03-08T08:00:00.000Z');
+    expect(show(at)).toBe('Sun 2026-03-08 03:00');
+    // Consistent with the status: open from that instant, closed the minute before.
+    expect(scheduleStatus(gap, CHI, at!).open).toBe(true);
+    expect(scheduleStatus(gap, CHI, at! - 60_000).open).toBe(false);
+    // The week after, an ordinary Sunday: 02:30 CDT.
+    expect(show(nextOpening(gap, CHI, t('2026-03-08T06:00')))).toBe('Sun 2026-03-15 02:30');
+  });
+
+  it('a closure ending inside the gap: open when the gap ends', () => {
+    const s24 = compileSchedule('24', { weekly: { sat: ['00:00-24:00'], sun: ['00:00-24:00'] }, closures: [{ date: '2026-03-08', until: '02:15' }] }, null);
+    expect(new Date(nextOpening(s24, CHI, t('2026-03-08T01:00'))!).toISOString()).toBe('2026-03-08T08:00:00.000Z');
+  });
+
+  it('on fall-back day a range starting at 01:00 opens at the second 01:00 when the first has passed', () => {
+    const early = compileSchedule('e', { weekly: { sun: ['01:00-01:30'] } }, null);
+    // 01:40 CDT (06:40Z): the range 01:00-01:30 is over, but 01:00 CST (07:00Z) is still to come.
+    expect(scheduleStatus(early, CHI, Date.parse('2026-11-01T06:40:00Z')).open).toBe(false);
+    expect(new Date(nextOpening(early, CHI, Date.parse('2026-11-01T06:40:00Z'))!).toISOString()).toBe('2026-11-01T07:00:00.000Z');
+    // Before either: the first 01:00 (CDT).
+    expect(new Date(nextOpening(early, CHI, Date.parse('2026-11-01T05:00:00Z'))!).toISOString()).toBe('2026-11-01T06:00:00.000Z');
+  });
+
+  it.each([
+    ['Friday 18:00: Monday 08:00', '2026-11-20T18:00', 'Mon 2026-11-23 08:00'],
+    ['Friday 18:00 before a Monday holiday (MLK day): Tuesday 08:00', '2026-01-16T18:00', 'Tue 2026-01-20 08:00'],
+    ['Sunday before Labor Day: Tuesday 08:00', '2026-09-06T12:00', 'Tue 2026-09-08 08:00'],
+    ['Thursday 2026-07-02 evening, Friday the substitute holiday: Monday', '2026-07-02T18:00', 'Mon 2026-07-06 08:00'],
+  ])('Mon-Fri 08:00-17:00: %s', (_n, iso, expected) => {
+    const monFri = compileSchedule('mf', { weekly: { mon: ['08:00-17:00'], tue: ['08:00-17:00'], wed: ['08:00-17:00'], thu: ['08:00-17:00'], fri: ['08:00-17:00'] }, holidays: { country: 'US' } }, null);
+    expect(show(nextOpening(monFri, CHI, t(iso)))).toBe(expected);
   });
 
   it('never open within the horizon: null', () => {
@@ -206,13 +239,5 @@ describe('iCalendar closures', () => {
     expect(show(nextOpening(withFeed, CHI, t('2026-11-27T18:00')))).toBe('Sat 2026-11-28 09:00');
     expect(show(nextOpening(withFeed, CHI, t('2026-11-28T13:00')))).toBe('Wed 2026-12-02 10:00');
     expect(show(nextOpening(withFeed, CHI, t('2026-12-03T14:30')))).toBe('Thu 2026-12-03 16:00');
-  });
-
-  it.each([
-    ['not iCalendar at all', 'hello', /^invalid iCalendar: /],
-    ['a VEVENT alone', 'BEGIN:VEVENT\r\nDTSTART:20261203T200000Z\r\nEND:VEVENT', /^invalid iCalendar: expected a VCALENDAR/],
-    ['an event without DTSTART', 'BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:x\r\nEND:VEVENT\r\nEND:VCALENDAR', /^invalid iCalendar: event 'x' has no DTSTART/],
-  ])('a broken feed is a clear error: %s', (_n, text, message) => {
-    expect(() => icalClosures(text)).toThrow(message);
   });
 });

@@ -25,7 +25,7 @@ class Status implements ScheduleStatus {
   }
 
   get local(): string {
-    return DateTime.fromMillis(this.at, { zone: this.zone }).toFormat(FORMAT);
+    return DateTime.fromMillis(this.at, { zone: this.zone, locale: 'en-US' }).toFormat(FORMAT);
   }
 
   /** The plain status (for logs and JSON), with `local` formatted. */
@@ -121,10 +121,11 @@ export function nextOpening(schedule: CompiledSchedule, timezone: string, atMs: 
     for (const c of schedule.closuresByDate.get(date) ?? []) if (c.end < 1440) marks.add(c.end);
     const candidates: number[] = [];
     for (const m of marks) candidates.push(...instantsAtLocal(day, date, m, timezone));
+    const from = Math.max(atMs, day.toMillis());
     const dayEnd = day.plus({ days: 1 }).toMillis();
     for (const c of schedule.instantClosures) {
       if (c.startMs >= dayEnd) break;
-      if (c.endMs >= atMs && c.endMs < dayEnd) candidates.push(c.endMs);
+      if (c.endMs >= from && c.endMs < dayEnd) candidates.push(c.endMs);
     }
     candidates.sort((a, b) => a - b);
     for (const t of candidates) {
