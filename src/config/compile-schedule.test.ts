@@ -183,15 +183,17 @@ describe('iCalendar feed', () => {
     expect(feed.instants.find((c) => c.startMs === Date.parse('2026-03-26T21:00:00Z'))?.name).toBe('Staff meeting (moved)');
   });
 
-  it('a yearly rule repeats up to 3 years after DTSTART', () => {
+  it('a yearly rule repeats every year up to 2099', () => {
     const dates = [...feed.byDate].filter(([, l]) => l.some((c) => c.name === 'Founders day')).map(([d]) => d);
-    expect(dates).toEqual(['2026-09-15', '2027-09-15', '2028-09-15', '2029-09-15']);
+    expect(dates.slice(0, 3)).toEqual(['2026-09-15', '2027-09-15', '2028-09-15']);
+    expect(dates.at(-1)).toBe('2099-09-15');
+    expect(dates).toHaveLength(74);
   });
 
-  it('an endless daily rule stops at 500 occurrences', () => {
+  it('an endless daily rule stops at 5,000 occurrences', () => {
     const daily = icalClosures(ics(...event('UID:d', 'DTSTART;VALUE=DATE:20260101', 'RRULE:FREQ=DAILY', 'SUMMARY:Daily')));
-    expect(daily.byDate.size).toBe(500);
-    expect([...daily.byDate.keys()].at(-1)).toBe('2027-05-15');
+    expect(daily.byDate.size).toBe(5000);
+    expect([...daily.byDate.keys()].at(-1)).toBe('2039-09-09');
   });
 
   it('compileSchedule merges feed days into dated closures and sorts instant closures', () => {
@@ -211,5 +213,14 @@ describe('iCalendar feed', () => {
     ['an event ending before it starts', ics(...event('SUMMARY:w', 'DTSTART:20261203T200000Z', 'DTEND:20261203T190000Z')), /^invalid iCalendar: event 'w': it ends before it starts$/],
   ])('a broken feed is a clear error: %s', (_n, text, message) => {
     expect(() => compileSchedule('bad', { weekly: {} }, text)).toThrow(message);
+  });
+});
+
+describe('long-running recurring closures', () => {
+  it('a yearly closure that started in 2019 still closes the clinic in 2026 and 2040', () => {
+    const ics = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//t//t//EN', 'BEGIN:VEVENT', 'UID:founders@t', 'DTSTART;VALUE=DATE:20190915', 'DTEND;VALUE=DATE:20190916', 'RRULE:FREQ=YEARLY', 'SUMMARY:Founders day', 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+    const s = compileSchedule('f', { weekly: {} }, ics);
+    for (const date of ['2019-09-15', '2026-09-15', '2040-09-15']) expect(s.closuresByDate.get(date)?.[0]?.name).toBe('Founders day');
+    expect(s.closuresByDate.get('2026-09-16')).toBeUndefined();
   });
 });

@@ -182,14 +182,18 @@ const tzidOf = (event: ICalEvent, prop: 'dtstart' | 'dtend'): string | null => {
 };
 const cancelled = (event: ICalEvent): boolean => String(event.component.getFirstPropertyValue('status') ?? '').toUpperCase() === 'CANCELLED';
 
-/** Occurrences of an event: one, or its recurrences up to 3 years after DTSTART (at most 500). */
+/**
+ * Occurrences of an event: one, or its recurrences up to the year 2100 (at most 5,000: a weekly
+ * closure for about a century, a daily one for about 13 years). Compiling has no clock, so the
+ * window cannot follow "now"; a fixed far bound keeps a yearly feed that started in 2019 working.
+ */
+const RECURRENCE_END_YEAR = 2100;
+const MAX_OCCURRENCES = 5000;
 function occurrences(event: ICalEvent): { item: ICalEvent; start: ICalTime; end: ICalTime }[] {
   if (!event.isRecurring()) return [{ item: event, start: event.startDate, end: event.endDate }];
   const out: { item: ICalEvent; start: ICalTime; end: ICalTime }[] = [];
-  const horizon = event.startDate.clone();
-  horizon.year += 3;
   const it = event.iterator();
-  for (let next = it.next(); next && out.length < 500 && next.compare(horizon) <= 0; next = it.next()) {
+  for (let next = it.next(); next && out.length < MAX_OCCURRENCES && next.year < RECURRENCE_END_YEAR; next = it.next()) {
     const d = event.getOccurrenceDetails(next);
     out.push({ item: d.item, start: d.startDate, end: d.endDate });
   }
