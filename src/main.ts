@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AmiPresence } from './asterisk/ami-presence.js';
+import { startAdmin, type AdminServer } from './http/admin.js';
 import { AriTelephony, type ConnectionState } from './asterisk/ari-telephony.js';
 import { CallEngine, type HandoffHandler } from './calls/call-engine.js';
 import { systemClock, type Clock } from './calls/clock.js';
@@ -32,10 +33,16 @@ export interface EngineOptions {
   readonly log?: (m: string) => void;
   readonly handoff?: HandoffHandler;
   readonly mailer?: Mailer;
+  /** The admin API's token (PBX_ROUTER_ADMIN_TOKEN); without it the API is not started. */
+  readonly adminToken?: string;
+  readonly adminPort?: number;
 }
 
 export interface RunningEngine {
   readonly engine: CallEngine;
+  readonly admin: AdminServer | null;
+  /** Reloads the config file; a bad one is rejected with its problems and the running one stays. */
+  reload(): { ok: true; version: string } | { ok: false; problems: string[] };
   readonly store: CallStore;
   readonly telephony: AriTelephony;
   connection(): ConnectionState;
@@ -114,14 +121,32 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     : null;
   ami?.start();
   log(`config ${plan.version} loaded from ${o.config}; database ${o.database}; connecting to ${o.ariUrl} as ${o.ariUser}, application ${o.app}`);
+  const reload = (): { ok: true; version: string } | { ok: false; problems: string[] } => {
+    const next = loadPlan(o.config);
+    if (!next.plan) {
+      const problems = next.problems.map(formatProblem);
+      log(`reload rejected: ${problems.length} problem(s); config ${engine.currentPlan().version} stays`);
+      return { ok: false, problems };
+    }
+    engine.setPlan(next.plan);
+    log(`config ${next.plan.version} loaded; calls in progress finish on the config they started with`);
+    return { ok: true, version: next.plan.version };
+  };
+  const admin = o.adminToken
+    ? await startAdmin({ engine, token: o.adminToken, reload, health: () => ({ ari: telephony.connection(), ami: ami ? ami.health().state : null }) }, '127.0.0.1', o.adminPort ?? 8089)
+    : null;
+  if (admin) log(`admin API on ${admin.url}`);
   await telephony.start();
   return {
     engine,
+    admin,
+    reload,
     store,
     telephony,
     connection: () => telephony.connection(),
     stop: async () => {
       clearInterval(outboxTimer);
+      await admin?.close();
       ami?.stop();
       void retention.stop();
       void handoffLog.stop();

@@ -6,7 +6,7 @@
 import { describeReason } from '../routing/conditions.js';
 import { decide, decideActions } from '../routing/engine.js';
 import { nextOpening } from '../routing/schedule.js';
-import type { Decision, Outcome, Plan } from '../routing/types.js';
+import type { Decision, Mode, Outcome, Plan } from '../routing/types.js';
 import type { CallRecord, CallStore, WaitingEntry } from '../store/call-store.js';
 import { AgentBook } from './agents.js';
 import type { Clock } from './clock.js';
@@ -81,6 +81,29 @@ export class CallEngine {
   /** The session of a call (for inspection and handoff handlers). */
   session(id: string): Session | undefined {
     return this.calls.get(id)?.session;
+  }
+
+  /** The manual day/night overrides in force ('*' for every site), kept in the store across restarts. */
+  modes(): Readonly<Record<string, Mode>> {
+    return this.deps.store.setting<Record<string, Mode>>('modes') ?? {};
+  }
+
+  /** Sets the manual mode for a site or every site ('auto' removes the override). */
+  setMode(mode: Mode, site: string | null): Record<string, Mode> {
+    const modes = { ...this.modes() };
+    const key = site ?? '*';
+    if (mode === 'auto') {
+      delete modes[key];
+      if (site === null) for (const k of Object.keys(modes)) delete modes[k];
+    } else modes[key] = mode;
+    this.deps.store.setSetting('modes', modes, this.deps.clock.now());
+    this.log(`mode ${mode} for ${site ?? 'every site'}`);
+    return modes;
+  }
+
+  /** The current plan (new calls use it). */
+  currentPlan(): Plan {
+    return this.plan;
   }
 
   /** The plan a call started with (calls finish on it even after a reload). */
@@ -180,7 +203,7 @@ export class CallEngine {
           this.deliver(id, { type: 'answered' });
         });
       case 'route': {
-        const snapshot = { agents: this.agents.snapshot(), queues: this.queues.snapshot(), rosterOverrides: store.oncallOverrides(clock.now()) };
+        const snapshot = { agents: this.agents.snapshot(), queues: this.queues.snapshot(), rosterOverrides: store.oncallOverrides(clock.now()), modes: this.modes() };
         const ctx = { did: s.did, caller: s.caller, at: s.arrivedAt, inputs: e.inputs, whenInputsEnd: 'await' as const };
         const d: Decision =
           e.origin.kind === 'entry'

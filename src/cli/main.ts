@@ -12,6 +12,7 @@ import { InputError, mergeSnapshots, modesFrom, parseDigits, parseInstant, readS
 import { runScenarioFile } from './scenarios.js';
 import { runDemo } from './demo.js';
 import { addRecordCommands } from './records.js';
+import { addAdminCommands } from './admin-client.js';
 import { addOncallCommands } from './oncall.js';
 import { ariSettingsFromEnv, startEngine } from '../main.js';
 
@@ -116,9 +117,11 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .description('set the manual day/night override (auto follows the schedules) in a state file')
     .addArgument(new Argument('<mode>', 'day, night or auto').choices(['day', 'night', 'auto']))
     .option('--site <site>', 'only this site (default: every site)')
-    .option('--state <file>', 'state file', 'pbx-router.state.yaml')
+    .option('--state <file>', 'write the override to this state file (for simulate --state) instead of the running engine')
+    .option('--engine <url>', 'the engine admin API (env PBX_ROUTER_ADMIN_URL)', process.env.PBX_ROUTER_ADMIN_URL ?? 'http://127.0.0.1:8089')
     .option('-c, --config <file>', 'config, to check the site name')
-    .action((mode: 'day' | 'night' | 'auto', o: { site?: string; state: string; config?: string }) => {
+    .action(async (mode: 'day' | 'night' | 'auto', o: { site?: string; state?: string; config?: string; engine: string }) => {
+      if (!o.state) return setEngineMode(mode, o.site, o.engine);
       if (o.config && o.site) {
         const plan = planOrReport(o.config, io);
         if (!plan) return void (code = 1);
@@ -161,7 +164,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       if (!password) throw new InputError('set the ARI password in the environment (ASTERISK_ARI_PASSWORD); it never goes in the routing config');
       let running;
       try {
-        running = await startEngine({ config: o.config, ariUrl: o.ariUrl, ariUser: o.ariUser, ariPassword: password, app: o.app, database: o.db });
+        running = await startEngine({ config: o.config, ariUrl: o.ariUrl, ariUser: o.ariUser, ariPassword: password, app: o.app, database: o.db, ...(process.env.PBX_ROUTER_ADMIN_TOKEN ? { adminToken: process.env.PBX_ROUTER_ADMIN_TOKEN } : {}) });
       } catch (e) {
         io.err(`error: ${(e as Error).message}`);
         code = 1;
@@ -174,10 +177,12 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
+        process.on('SIGHUP', () => void running.reload());
       });
     });
 
   addRecordCommands(program, io, (c) => (code = c));
+  const setEngineMode = addAdminCommands(program, io, (c) => (code = c));
   addOncallCommands(program, io, (config) => planOrReport(config, io), (c) => (code = c));
 
   program

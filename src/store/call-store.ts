@@ -117,6 +117,8 @@ export class CallStore {
       webhookState: db.prepare(`SELECT webhook_attempts AS attempts, webhook_next AS next, webhook_error AS error, webhook_sent_at AS sentAt FROM callbacks WHERE id = ?`),
       addOverride: db.prepare(`INSERT INTO oncall_overrides (roster, member, from_ms, to_ms, created_at) VALUES (?, ?, ?, ?, ?)`),
       overrides: db.prepare(`SELECT roster, member, from_ms AS fromMs, to_ms AS toMs FROM oncall_overrides WHERE to_ms > ? ORDER BY id`),
+      setting: db.prepare(`SELECT value FROM settings WHERE key = ?`),
+      setSetting: db.prepare(`INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`),
       callbackDone: db.prepare(`UPDATE callbacks SET done_at = ?, done_by = ? WHERE id = ? AND done_at IS NULL`),
     };
   }
@@ -266,6 +268,17 @@ export class CallStore {
       (out[o.roster] ??= []).push({ member: o.member, fromMs: o.fromMs, toMs: o.toMs });
     }
     return out;
+  }
+
+  /** A stored setting (JSON), or undefined. */
+  setting<T>(key: string): T | undefined {
+    const row = this.stmt.setting.get(key) as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  /** Stores a setting (JSON). */
+  setSetting(key: string, value: unknown, at: number): void {
+    this.stmt.setSetting.run(key, JSON.stringify(value), at);
   }
 
   /** Marks a callback done (once). */

@@ -167,4 +167,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX oncall_overrides_roster ON oncall_overrides (roster, to_ms);
     `,
   },
+  {
+    version: 5,
+    name: 'settings that survive a restart (manual day/night modes)',
+    sql: `
+      CREATE TABLE settings (
+        key        TEXT PRIMARY KEY,
+        value      TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

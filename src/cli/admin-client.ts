@@ -1,0 +1,66 @@
+/** Operator commands against a running engine's admin API: status, agent pause|unpause, reload, mode. */
+import type { Command } from 'commander';
+import { InputError } from './inputs.js';
+import type { Io } from './main.js';
+
+interface Target {
+  readonly engine: string;
+  readonly token: string | undefined;
+}
+
+async function call(t: Target, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  if (!t.token) throw new InputError('set PBX_ROUTER_ADMIN_TOKEN (the token the engine was started with)');
+  let res: Response;
+  try {
+    res = await fetch(`${t.engine}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/json' },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(5000),
+    });
+  } catch (e) {
+    throw new InputError(`cannot reach the engine at ${t.engine} (${(e as Error).message}); is \`pbx-router run\` running with PBX_ROUTER_ADMIN_TOKEN?`);
+  }
+  return { status: res.status, json: (await res.json().catch(() => ({}))) as Record<string, unknown> };
+}
+
+const engineOption = (c: Command) => c.option('--engine <url>', 'the engine admin API (env PBX_ROUTER_ADMIN_URL)', process.env.PBX_ROUTER_ADMIN_URL ?? 'http://127.0.0.1:8089');
+const target = (o: { engine: string }): Target => ({ engine: o.engine, token: process.env.PBX_ROUTER_ADMIN_TOKEN });
+
+/** Adds status, agent, reload; returns a function `mode` uses to set the mode on the engine. */
+export function addAdminCommands(program: Command, io: Io, setCode: (c: number) => void): (mode: string, site: string | undefined, engine: string) => Promise<void> {
+  const fail = (r: { status: number; json: Record<string, unknown> }) => {
+    io.err(`error: ${String(r.json.error ?? `HTTP ${r.status}`)}`);
+    for (const p of (r.json.problems as string[] | undefined) ?? []) io.err(p);
+    setCode(1);
+  };
+  engineOption(program.command('status').description('the running engine: ARI and AMI, config version, calls, queues, agents'))
+    .option('--json', 'print JSON')
+    .action(async (o: { engine: string; json?: boolean }) => {
+      const r = await call(target(o), 'GET', '/status');
+      if (r.status !== 200) return fail(r);
+      if (o.json) return io.out(JSON.stringify(r.json, null, 2));
+      const s = r.json as { ari: string; ami: string | null; configVersion: string; callsInProgress: number; queues: { id: string; waiting: number; longestWait: number }[]; agents: { id: string; name: string; state: string }[]; modes: Record<string, string> };
+      io.out(`ARI ${s.ari}; AMI ${s.ami ?? 'not configured'}; config ${s.configVersion}; ${s.callsInProgress} call(s) in progress; mode ${Object.entries(s.modes).map(([k, v]) => `${k === '*' ? 'all sites' : k}=${v}`).join(', ') || 'auto'}`);
+      for (const q of s.queues) io.out(`  queue ${q.id}: ${q.waiting} waiting, longest ${q.longestWait}s`);
+      for (const a of s.agents) io.out(`  agent ${a.id} (${a.name}): ${a.state}`);
+    });
+  const agent = program.command('agent').description('pause or unpause an agent on the running engine');
+  for (const verb of ['pause', 'unpause'] as const) {
+    engineOption(agent.command(verb).argument('<id>', 'agent id')).action(async (id: string, o: { engine: string }) => {
+      const r = await call(target(o), 'POST', `/agents/${encodeURIComponent(id)}/${verb}`);
+      if (r.status !== 200) return fail(r);
+      io.out(`agent ${id}: ${String(r.json.state)}`);
+    });
+  }
+  engineOption(program.command('reload').description('validate the config and load it into the running engine; a bad one is rejected and the running one stays')).action(async (o: { engine: string }) => {
+    const r = await call(target(o), 'POST', '/reload');
+    if (r.status !== 200) return fail(r);
+    io.out(`config ${String(r.json.version)} loaded; calls in progress finish on the config they started with`);
+  });
+  return async (mode, site, engine) => {
+    const r = await call({ engine, token: process.env.PBX_ROUTER_ADMIN_TOKEN }, 'POST', '/mode', { mode, site: site ?? null });
+    if (r.status !== 200) return fail(r);
+    io.out(`mode ${mode} for ${site ?? 'every site'} (kept across restarts)`);
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * The engine's small local HTTP API: /healthz for Docker and monitoring (no patient data, no
+ * token), and, with the admin token, status, agent pause/unpause, the day/night mode and reload.
+ * It binds to 127.0.0.1 unless told otherwise.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { CallEngine } from '../calls/call-engine.js';
+import type { Mode } from '../routing/types.js';
+
+export interface AdminDeps {
+  readonly engine: CallEngine;
+  readonly token: string;
+  /** Connection states for health: ARI and (when configured) AMI. */
+  readonly health: () => { readonly ari: string; readonly ami: string | null };
+  /** Loads and validates the config again; the running one stays when it is bad. */
+  readonly reload: () => { ok: true; version: string } | { ok: false; problems: string[] };
+}
+
+export interface AdminServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const MODES: readonly Mode[] = ['day', 'night', 'auto'];
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(text);
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  let text = '';
+  for await (const chunk of req) {
+    text += String(chunk);
+    if (text.length > 10_000) throw new Error('request body too large');
+  }
+  if (!text.trim()) return {};
+  const v = JSON.parse(text) as unknown;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('expected a JSON object');
+  return v as Record<string, unknown>;
+}
+
+function authorised(req: IncomingMessage, token: string): boolean {
+  const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The status the `status` command prints. */
+export function status(d: AdminDeps) {
+  const plan = d.engine.currentPlan();
+  const queues = d.engine.queues.snapshot();
+  const agents = d.engine.agents.snapshot();
+  return {
+    ...d.health(),
+    configVersion: plan.version,
+    callsInProgress: d.engine.active(),
+    queues: [...plan.queues.keys()].map((id) => ({ id, waiting: queues[id]?.waiting ?? 0, longestWait: queues[id]?.longestWait ?? 0 })),
+    agents: [...plan.agents.values()].map((a) => ({ id: a.id, name: a.name, state: agents[a.id]?.state ?? 'offline' })),
+    modes: d.engine.modes(),
+  };
+}
+
+/** Starts the API; `port` 0 picks a free one. */
+export async function startAdmin(d: AdminDeps, host = '127.0.0.1', port = 8089): Promise<AdminServer> {
+  if (d.token.length < 16) throw new Error('the admin token must be at least 16 characters (PBX_ROUTER_ADMIN_TOKEN)');
+  const server = createServer((req, res) => {
+    void handle(d, req, res).catch((e: Error) => send(res, 400, { error: e.message }));
+  });
+  await new Promise<void>((r) => server.listen(port, host, () => r()));
+  const addr = server.address() as AddressInfo;
+  return { url: `http://${host}:${addr.port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+async function handle(d: AdminDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://admin');
+  if (req.method === 'GET' && url.pathname === '/healthz') {
+    const h = d.health();
+    const ok = h.ari === 'connected' && (h.ami === null || h.ami === 'connected');
+    return send(res, ok ? 200 : 503, { status: ok ? 'ok' : 'degraded', ...h, configVersion: d.engine.currentPlan().version });
+  }
+  if (!authorised(req, d.token)) return send(res, 401, { error: 'missing or wrong admin token (Authorization: Bearer <token>)' });
+  if (req.method === 'GET' && url.pathname === '/status') return send(res, 200, status(d));
+  const agent = /^\/agents\/([^/]+)\/(pause|unpause)$/.exec(url.pathname);
+  if (req.method === 'POST' && agent) {
+    const id = decodeURIComponent(agent[1]!);
+    if (!d.engine.agents.pause(id, agent[2] === 'pause')) return send(res, 404, { error: `unknown agent '${id}'` });
+    return send(res, 200, { agent: id, state: d.engine.agents.state(id) });
+  }
+  if (req.method === 'POST' && url.pathname === '/mode') {
+    const body = await readJson(req);
+    const mode = body.mode as Mode;
+    const site = typeof body.site === 'string' ? body.site : null;
+    if (!MODES.includes(mode)) return send(res, 400, { error: `mode must be day, night or auto, not ${JSON.stringify(body.mode)}` });
+    if (site !== null && !d.engine.currentPlan().sites.has(site)) return send(res, 404, { error: `unknown site '${site}'` });
+    return send(res, 200, { modes: d.engine.setMode(mode, site) });
+  }
+  if (req.method === 'POST' && url.pathname === '/reload') {
+    const r = d.reload();
+    return r.ok ? send(res, 200, { version: r.version }) : send(res, 422, { error: 'the new configuration is not valid; the running one stays', problems: r.problems });
+  }
+  send(res, 404, { error: `no ${req.method} ${url.pathname}` });
+}

@@ -1,0 +1,121 @@
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DateTime } from 'luxon';
+import { CallEngine } from '../src/calls/call-engine.js';
+import { main, type Io } from '../src/cli/main.js';
+import { formatProblem } from '../src/config/load.js';
+import { loadPlan } from '../src/config/index.js';
+import { startAdmin, type AdminServer } from '../src/http/admin.js';
+import { CallStore } from '../src/store/call-store.js';
+import { openDb } from '../src/store/db.js';
+import { FakeTelephony } from './fakes/fake-telephony.js';
+import { ManualClock } from './fakes/manual-clock.js';
+
+const TOKEN = 'test-admin-token-0123456789';
+const servers: AdminServer[] = [];
+afterEach(async () => {
+  while (servers.length) await servers.pop()!.close();
+  delete process.env.PBX_ROUTER_ADMIN_TOKEN;
+});
+
+async function cli(...args: string[]) {
+  let out = '';
+  let err = '';
+  const io: Io = { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`) };
+  const code = await main(['node', 'pbx-router', ...args], io);
+  return { code, out, err };
+}
+
+async function running() {
+  const dir = mkdtempSync(join(tmpdir(), 'pbx-admin-'));
+  const config = join(dir, 'clinic.yaml');
+  copyFileSync('config/example-clinic.yaml', config);
+  const db = join(dir, 'calls.sqlite');
+  const clock = new ManualClock(DateTime.fromISO('2026-11-23T10:00', { zone: 'America/Chicago' }).toMillis());
+  const pbx = new FakeTelephony(clock);
+  const store = new CallStore(openDb(db));
+  const engine = new CallEngine({ plan: loadPlan(config).plan!, telephony: pbx, store, clock });
+  pbx.handler = (e) => engine.handle(e);
+  const reload = () => {
+    const next = loadPlan(config);
+    if (!next.plan) return { ok: false as const, problems: next.problems.map(formatProblem) };
+    engine.setPlan(next.plan);
+    return { ok: true as const, version: next.plan.version };
+  };
+  const admin = await startAdmin({ engine, token: TOKEN, reload, health: () => ({ ari: 'connected', ami: null }) }, '127.0.0.1', 0);
+  servers.push(admin);
+  process.env.PBX_ROUTER_ADMIN_TOKEN = TOKEN;
+  return { dir, config, db, clock, pbx, store, engine, admin };
+}
+
+describe('admin API and operator commands against a running engine', () => {
+  it('healthz needs no token and tells no patient data; everything else needs the token', async () => {
+    const { admin } = await running();
+    const h = await fetch(`${admin.url}/healthz`);
+    expect(h.status).toBe(200);
+    expect(await h.json()).toMatchObject({ status: 'ok', ari: 'connected', ami: null });
+    expect((await fetch(`${admin.url}/status`)).status).toBe(401);
+    expect((await fetch(`${admin.url}/status`, { headers: { authorization: 'Bearer wrong-token-0123456789xx' } })).status).toBe(401);
+    expect(admin.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('status shows the config version, calls, queues with waiting callers, agents and modes', async () => {
+    const { admin, engine, pbx, clock } = await running();
+    for (const id of ['maria', 'james', 'emily', 'aisha', 'linda', 'carlos', 'sofia']) engine.agents.pause(id, true);
+    const ch = pbx.call('+15125550100', '+15125550123');
+    await clock.advance(500);
+    pbx.press(ch, '1');
+    await clock.advance(30_000);
+    const r = await cli('status', '--engine', admin.url);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^ARI connected; AMI not configured; config [0-9a-f]{12}; 1 call\(s\) in progress; mode auto$/m);
+    expect(r.out).toMatch(/queue scheduling: 1 waiting, longest 3\ds/);
+    expect(r.out).toContain('agent maria (Maria Gonzalez): paused');
+  });
+
+  it('agent pause and unpause change who is offered calls', async () => {
+    const { admin, engine } = await running();
+    expect((await cli('agent', 'pause', 'maria', '--engine', admin.url)).out).toContain('agent maria: paused');
+    expect(engine.agents.state('maria')).toBe('paused');
+    expect((await cli('agent', 'unpause', 'maria', '--engine', admin.url)).out).toContain('agent maria: available');
+    const bad = await cli('agent', 'pause', 'nobody', '--engine', admin.url);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain("unknown agent 'nobody'");
+  });
+
+  it('mode night closes the clinic for new calls and survives a restart of the engine', async () => {
+    const { admin, engine, db, clock } = await running();
+    expect((await cli('mode', 'night', '--site', 'riverside', '--engine', admin.url)).code).toBe(0);
+    expect(engine.modes()).toEqual({ riverside: 'night' });
+    const again = new CallEngine({ plan: engine.currentPlan(), telephony: new FakeTelephony(clock), store: new CallStore(openDb(db)), clock });
+    expect(again.modes()).toEqual({ riverside: 'night' });
+    const r = await cli('mode', 'sunset', '--engine', admin.url);
+    expect(r.code).toBe(2);
+    expect((await cli('mode', 'auto', '--engine', admin.url)).code).toBe(0);
+    expect(engine.modes()).toEqual({});
+  });
+
+  it('reload: a bad config is rejected with its problems and the old one stays; a good one takes over for new calls only', async () => {
+    const { admin, engine, config, pbx, clock } = await running();
+    const before = engine.currentPlan().version;
+    const ch = pbx.call('+15125550100', '+15125550123');
+    await clock.advance(200);
+    const callId = [...(engine as unknown as { calls: Map<string, unknown> }).calls.keys()][0]!;
+    const good = readFileSync(config, 'utf8');
+    writeFileSync(config, good.replace('queue: scheduling }]', 'queue: schedulng }]'));
+    const bad = await cli('reload', '--engine', admin.url);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('the running one stays');
+    expect(bad.err).toMatch(/clinic\.yaml:\d+:\d+ unknown queue 'schedulng'/);
+    expect(engine.currentPlan().version).toBe(before);
+    writeFileSync(config, good.replace('maxWait: 600', 'maxWait: 900'));
+    const ok = await cli('reload', '--engine', admin.url);
+    expect(ok.code).toBe(0);
+    expect(engine.currentPlan().version).not.toBe(before);
+    expect(engine.planOf(callId)!.version).toBe(before);
+    expect(engine.currentPlan().queues.get('scheduling')!.maxWait).toBe(900);
+    void ch;
+  });
+});
