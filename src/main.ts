@@ -49,6 +49,9 @@ export interface RunningEngine {
   stop(): Promise<void>;
 }
 
+/** The SQLite database: PBX_ROUTER_DB, or var/pbx-router.sqlite under the working directory. */
+export const DEFAULT_DATABASE = process.env.PBX_ROUTER_DB ?? 'var/pbx-router.sqlite';
+
 /** Settings from the environment; the password never comes from the routing config. */
 export function ariSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): { url: string; user: string; password: string | undefined; app: string } {
   return {

@@ -14,7 +14,7 @@ import { runDemo } from './demo.js';
 import { addRecordCommands } from './records.js';
 import { addAdminCommands } from './admin-client.js';
 import { addOncallCommands } from './oncall.js';
-import { ariSettingsFromEnv, startEngine } from '../main.js';
+import { ariSettingsFromEnv, DEFAULT_DATABASE, startEngine } from '../main.js';
 
 export interface Io {
   out(text: string): void;
@@ -158,7 +158,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .option('--ari-url <url>', 'ARI base URL (env ASTERISK_ARI_URL)', ariSettingsFromEnv().url)
     .option('--ari-user <user>', 'ARI user (env ASTERISK_ARI_USER)', ariSettingsFromEnv().user)
     .option('--app <name>', 'ARI application name (env ARI_APP)', ariSettingsFromEnv().app)
-    .option('--db <file>', 'SQLite database (env PBX_ROUTER_DB)', process.env.PBX_ROUTER_DB ?? 'var/pbx-router.sqlite')
+    .option('--db <file>', 'SQLite database (env PBX_ROUTER_DB)', DEFAULT_DATABASE)
     .action(async (o: { config: string; ariUrl: string; ariUser: string; app: string; db: string }) => {
       const password = ariSettingsFromEnv().password;
       if (!password) throw new InputError('set the ARI password in the environment (ASTERISK_ARI_PASSWORD); it never goes in the routing config');

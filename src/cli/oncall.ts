@@ -4,12 +4,13 @@ import type { Command } from 'commander';
 import { DateTime } from 'luxon';
 import { escalationOrder, handoffsBetween, onCallAt } from '../routing/roster.js';
 import type { Plan } from '../routing/types.js';
+import { DEFAULT_DATABASE } from '../main.js';
 import { CallStore } from '../store/call-store.js';
 import { openDb } from '../store/db.js';
 import { InputError, parseInstant } from './inputs.js';
 import type { Io } from './main.js';
 
-const DB = process.env.PBX_ROUTER_DB ?? 'var/pbx-router.sqlite';
+const DB = DEFAULT_DATABASE;
 const fmt = (ms: number, zone: string) => DateTime.fromMillis(ms, { zone }).toFormat('ccc yyyy-LL-dd HH:mm ZZZZ');
 
 /** Adds the oncall commands; `planFor` loads a config or reports its problems (null). */

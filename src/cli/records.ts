@@ -6,14 +6,14 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
 import { AriTelephony } from '../asterisk/ari-telephony.js';
-import { ariSettingsFromEnv } from '../main.js';
+import { ariSettingsFromEnv, DEFAULT_DATABASE } from '../main.js';
 import { CallStore } from '../store/call-store.js';
 import { openDb } from '../store/db.js';
 import { VoicemailStore } from '../store/voicemail-store.js';
 import { InputError } from './inputs.js';
 import type { Io } from './main.js';
 
-const DB = process.env.PBX_ROUTER_DB ?? 'var/pbx-router.sqlite';
+const DB = DEFAULT_DATABASE;
 const when = (ms: number | null, zone: string) => (ms === null ? '-' : DateTime.fromMillis(ms, { zone }).toFormat('yyyy-LL-dd HH:mm ZZZZ'));
 
 /** Adds `voicemail` and `callbacks` to the program. */
