@@ -12,6 +12,7 @@ import type { JsonObject } from './types.js';
 
 export type BridgeKind = 'mixing' | 'holding';
 
+/** One bridge and its snapshot. */
 export class FakeBridge {
   /** Channel ids in join order (Stasis channels only). */
   readonly members: string[] = [];
@@ -21,6 +22,8 @@ export class FakeBridge {
   mohStarts = 0;
   /** A restarted MOH announcer that shows in snapshots (see the file comment). */
   visibleAnnouncer: string | null = null;
+  /** The hidden Announcer/ARI channel that plays bridge playbacks, once one was requested. */
+  playbackAnnouncer: string | null = null;
   destroyed = false;
 
   constructor(

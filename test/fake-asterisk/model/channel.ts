@@ -16,6 +16,7 @@ export type ChannelOrigin =
   /** Internal helper (MOH announcer). */
   | 'internal';
 
+/** One channel: snapshot fields and model state. */
 export class FakeChannel {
   state: ChannelState;
   protocolId = '';
@@ -44,6 +45,15 @@ export class FakeChannel {
   endpoint: string | null = null;
   /** Channel MOH started by ARI. */
   moh = false;
+  /** True when the channel runs dialplan of its own (a Stasis() caller, a Local half running
+   * sim-caller or sim-agent): after a hangup its dialplan unwinds with `{cause:16,soft:true}`. */
+  runsDialplan = false;
+  /** A dial in progress on this channel (originate or /dial); gives Dial NOANSWER if hung up. */
+  pendingDial: { dialstring: string } | null = null;
+  /** Runs when the channel is answered (starts an inbound caller's script). */
+  onAnswer: (() => void) | null = null;
+  /** What the far end says, in virtual epoch ms (drives recordings and their silence detection). */
+  readonly speech: { start: number; end: number }[] = [];
   private readonly timers = new Set<FakeTimer>();
 
   constructor(

@@ -8,6 +8,7 @@ export interface FakeTimer {
   cancel(): void;
 }
 
+/** Virtual Asterisk time at `speed` times the wall clock, with scaled timers. */
 export class FakeClock {
   private readonly startWall = Date.now();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
