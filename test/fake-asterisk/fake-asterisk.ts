@@ -102,6 +102,16 @@ export class FakeAsterisk {
     await this.server.close();
   }
 
+  /** Asterisk's virtual time (epoch ms): what an engine under test should take as its clock. */
+  now(): number {
+    return this.pbx.clock.now();
+  }
+
+  /** The time scale (10: media and timers run ten times faster than the wall clock). */
+  get speed(): number {
+    return this.pbx.options.speed ?? 1;
+  }
+
   /** The base URL (after start). */
   get url(): string {
     return this.baseUrl;

@@ -52,7 +52,8 @@ export class FakeEndpoints {
   readonly dialBehaviours = new Map<string, AgentBehaviour>();
 
   constructor(private readonly pbx: FakePbx) {
-    for (let n = 1001; n <= 1006; n++) this.pjsip.set(String(n), new FakeEndpoint(String(n), 'phones', { name: `Desk ${n}`, number: String(n) }, false));
+    const phones = pbx.options.phones ?? ['1001', '1002', '1003', '1004', '1005', '1006'];
+    for (const n of phones) this.pjsip.set(n, new FakeEndpoint(n, 'phones', { name: `Desk ${n}`, number: n }, false));
     this.pjsip.set('carrier', new FakeEndpoint('carrier', 'from-carrier', { name: '', number: '' }, true));
   }
 

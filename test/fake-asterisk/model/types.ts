@@ -69,6 +69,8 @@ export interface FakeAsteriskOptions {
   readonly eventOrder?: EventOrder;
   /** Extra or overriding sound durations in ms, by name without `sound:`. */
   readonly sounds?: Readonly<Record<string, number>>;
+  /** PJSIP desk phones (endpoint resources, all in context `phones`); default the lab's 1001-1006. */
+  readonly phones?: readonly string[];
   /** Epoch ms at which the fake's clock starts (default: now). */
   readonly startTime?: number;
 }
