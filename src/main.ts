@@ -8,7 +8,7 @@ import { AmiPresence } from './asterisk/ami-presence.js';
 import { startAdmin, type AdminServer } from './http/admin.js';
 import { AriTelephony, type ConnectionState } from './asterisk/ari-telephony.js';
 import { CallEngine, type HandoffHandler } from './calls/call-engine.js';
-import { systemClock, type Clock } from './calls/clock.js';
+import { systemClock, trackedClock, type Clock } from './calls/clock.js';
 import { loadPlan } from './config/index.js';
 import { formatProblem } from './config/load.js';
 import cron from 'node-cron';
@@ -70,7 +70,8 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   if (o.database !== ':memory:') mkdirSync(dirname(o.database), { recursive: true, mode: 0o700 });
   const db = openDb(o.database);
   const store = new CallStore(db);
-  const clock = o.clock ?? systemClock();
+  // Every engine timer (menus, announcements, wrap-up...) is cancelled on stop, before the database closes.
+  const clock = trackedClock(o.clock ?? systemClock());
   const telephony = new AriTelephony({ url: o.ariUrl, user: o.ariUser, password: o.ariPassword, app: o.app }, log, () => clock.now());
   const voicemails = new VoicemailStore(db);
   const smtp = smtpSettingsFromEnv();
@@ -148,12 +149,14 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     telephony,
     connection: () => telephony.connection(),
     stop: async () => {
+      engine.stop();
       clearInterval(outboxTimer);
       await admin?.close();
       ami?.stop();
       void retention.stop();
       void handoffLog.stop();
       telephony.stop();
+      clock.cancelAll();
       db.close();
     },
   };

@@ -119,7 +119,14 @@ export class CallEngine {
   }
 
   /** Entry point for everything the PBX reports. */
+  /** Stops taking events and timers (the engine is shutting down; the database is about to close). */
+  stop(): void {
+    this.stopped = true;
+  }
+  private stopped = false;
+
   handle(ev: TelephonyEvent): void {
+    if (this.stopped) return;
     if (ev.type === 'call-arrived') return this.arrive(ev);
     const id = this.byChannel.get(ev.channel);
     if (!id) return;
@@ -157,6 +164,7 @@ export class CallEngine {
 
   /** Hands an event to a call's session and runs what follows. */
   deliver(id: string, event: SessionEvent): void {
+    if (this.stopped) return;
     const live = this.calls.get(id);
     if (!live) return;
     const r = transition(live.session, event);
@@ -335,9 +343,10 @@ export class CallEngine {
         if (this.deps.handoff) return this.pbx(id, e.outcome.action, this.deps.handoff({ session: s, outcome: e.outcome }, this));
         return this.fail(id, `no handler for ${e.outcome.action} ${e.outcome.target ?? ''} yet`);
       case 'failsafe': {
-        store.addEvent(id, clock.now(), 'failsafe', { reason: e.reason });
+        // The caller goes to the dialplan first: recording it must not be able to keep them here.
         const f = this.deps.failsafe ?? { context: 'pbx-router-failsafe', extension: 's', priority: 1 };
         telephony.continueInDialplan(s.channel, f.context, f.extension, f.priority).catch(() => telephony.hangup(s.channel).catch(() => {}));
+        store.addEvent(id, clock.now(), 'failsafe', { reason: e.reason });
         return this.finish(id, 'failsafe');
       }
       case 'hangup-caller':

@@ -20,3 +20,27 @@ export function systemClock(speed = 1): Clock {
     cancel: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
   };
 }
+
+/** A clock whose pending timers can all be cancelled at once (when the engine stops). */
+export function trackedClock(base: Clock): Clock & { cancelAll(): void } {
+  const pending = new Set<unknown>();
+  return {
+    now: () => base.now(),
+    after: (ms, fn) => {
+      const h: unknown = base.after(ms, () => {
+        pending.delete(h);
+        fn();
+      });
+      pending.add(h);
+      return h;
+    },
+    cancel: (h) => {
+      pending.delete(h);
+      base.cancel(h);
+    },
+    cancelAll: () => {
+      for (const h of pending) base.cancel(h);
+      pending.clear();
+    },
+  };
+}

@@ -262,7 +262,8 @@ export function transition(s: Session, e: SessionEvent): TransitionResult {
   }
   if (e.type === 'menu-timeout' && e.token !== s.menuTimer) return ok(s);
   if (e.type === 'caller-hangup') return callerGone(s);
-  if (e.type === 'failed') return ok({ ...s, state: 'ending' }, [{ kind: 'failsafe', reason: e.message }]);
+  // A failure while already on the way out (the failsafe itself failed) is reported, never retried in a loop.
+  if (e.type === 'failed') return s.state === 'ending' ? reject(s, e) : ok({ ...s, state: 'ending' }, [{ kind: 'failsafe', reason: e.message }]);
   if (s.state === 'forwarding') return forwardTransition(s, e) ?? reject(s, e);
   if (s.state === 'callback') return callbackTransition(s, e) ?? reject(s, e);
   switch (s.state) {
