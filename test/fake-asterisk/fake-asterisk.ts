@@ -176,6 +176,15 @@ export class FakeAsterisk {
     return this.server.events.drop(app);
   }
 
+  /**
+   * A network cut of the event socket: the app's websocket is destroyed and new event-socket
+   * connections are reset for `ms` of Asterisk time, while REST keeps working (as in 15).
+   */
+  cutWebSocket(app: string, ms: number): boolean {
+    this.server.socketsRefusedUntil = this.now() + ms;
+    return this.server.events.drop(app);
+  }
+
   /** The caller of an inbound call presses a key now. */
   sendDtmf(channelId: string, digit: string, durationMs = 100): void {
     const ch = this.pbx.channel(channelId);

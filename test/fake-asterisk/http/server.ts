@@ -105,7 +105,14 @@ export class FakeAriServer {
     return m.handler(rest);
   }
 
+  /** Asterisk time (epoch ms) until which event-socket upgrades are reset, as in a network cut. */
+  socketsRefusedUntil = 0;
+
   private upgrade(req: WireRequest, socket: Socket, head: Buffer, conn: WireConnection): void {
+    if (this.env.pbx.clock.now() < this.socketsRefusedUntil) {
+      socket.destroy();
+      return;
+    }
     const { params } = parseTarget(req.url);
     if (!this.authenticated(req, params)) {
       void conn.write(this.wire(unauthorized(), false), false).then(() => conn.resume(head));
