@@ -102,6 +102,31 @@ describe('live calls on the fake Asterisk', () => {
     await nothingLeft(l);
   });
 
+  it('a Spanish caller gets a Spanish-skilled agent first, and after the relaxation time any agent', async () => {
+    live = await startLive({ at: '2026-11-23T10:00' });
+    const l = live;
+    ringing(l);
+    only(l, ['james', 'maria']);
+    l.fake.setAgent('PJSIP/1001', { answer: 1000, hangupAfter: 3000 });
+    l.fake.setAgent('PJSIP/1002', { answer: 1000, hangupAfter: 3000 });
+    // james has been idle as long as maria and sorts first, but only maria speaks Spanish.
+    const first = caller(l, '+15125550123', ['9', '1']);
+    await l.until('the first Spanish caller connected', () => callOf(l, first.channelId)?.state === 'connected');
+    expect(callOf(l, first.channelId)).toMatchObject({ agent: 'maria', language: 'es' });
+    expect(played(l, first.channelId)).toContain('sound:riverside/main-menu-es');
+    await l.until('the first call over', () => callOf(l, first.channelId)?.state === 'ended');
+    // Now only james: a Spanish caller waits until the relaxation at 120 s drops the skill.
+    only(l, ['james']);
+    const second = caller(l, '+15125550124', ['9', '1']);
+    await l.until('the second Spanish caller queued', () => callOf(l, second.channelId)?.state === 'queued');
+    const queuedAt = l.fake.now();
+    await l.until('james takes the call after the relaxation', () => callOf(l, second.channelId)?.state === 'connected', 200_000);
+    expect(l.fake.now() - queuedAt).toBeGreaterThanOrEqual(115_000);
+    expect(callOf(l, second.channelId)!.agent).toBe('james');
+    await l.until('the second call over', () => callOf(l, second.channelId)?.state === 'ended');
+    await nothingLeft(l);
+  });
+
   it('agent does not answer -> the next agent; repeated misses set the agent not ready', async () => {
     live = await startLive({ at: '2026-11-23T10:00' });
     const l = live;

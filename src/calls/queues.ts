@@ -18,6 +18,8 @@ interface Entry extends WaitingCall {
   offering: boolean;
   announceTimer: unknown;
   maxWaitTimer: unknown;
+  /** One timer per relaxation step still ahead: when a step arrives, more agents may take the call. */
+  relaxTimers: unknown[];
   announcing: string | null;
 }
 
@@ -78,10 +80,13 @@ export class QueueManager {
     // A caller resumed after a restart keeps their entry and arrival time, and so their place.
     const enqueuedAt = restored?.enqueuedAt ?? this.deps.clock.now();
     const entryId = restored?.entryId ?? this.deps.store.enterQueue(sessionId, queueId, priority, language, enqueuedAt);
-    const entry: Entry = { id: sessionId, channel, queue: queueId, priority, language, enqueuedAt, entryId, offering: false, announceTimer: null, maxWaitTimer: null, announcing: null };
+    const entry: Entry = { id: sessionId, channel, queue: queueId, priority, language, enqueuedAt, entryId, offering: false, announceTimer: null, maxWaitTimer: null, relaxTimers: [], announcing: null };
     this.entries.set(sessionId, entry);
     const waited = this.deps.clock.now() - enqueuedAt;
     entry.maxWaitTimer = this.deps.clock.after(Math.max(0, q.maxWait * 1000 - waited), () => this.deps.deliver(sessionId, { type: 'max-wait' }));
+    for (const step of q.relax) {
+      if (step.after * 1000 > waited) entry.relaxTimers.push(this.deps.clock.after(step.after * 1000 - waited, () => this.dispatch()));
+    }
     if (q.announce.position || q.announce.estimatedWait) this.scheduleAnnouncement(entry, q, q.announce.first * 1000);
     this.deps.store.recordPosition(entryId, this.deps.clock.now(), this.position(entry), null);
     await this.ensureBridge(q);
@@ -113,6 +118,7 @@ export class QueueManager {
     this.entries.delete(sessionId);
     this.deps.clock.cancel(e.announceTimer);
     this.deps.clock.cancel(e.maxWaitTimer);
+    for (const t of e.relaxTimers) this.deps.clock.cancel(t);
     if (e.announcing) void this.deps.telephony.stopPlayback(e.announcing).catch(() => {});
     this.deps.store.leaveQueue(e.entryId, this.deps.clock.now(), result, agent);
     if (![...this.entries.values()].some((x) => x.queue === e.queue)) {
