@@ -109,8 +109,9 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   });
   telephony.handler = (e) => engine.handle(e);
   telephony.onConnected = async () => {
+    const before = engine.mark();
     const inv = await telephony.inventory();
-    engine.reconcile(inv, (ch) => telephony.adoptCaller(ch));
+    engine.reconcile(inv, (ch) => telephony.adoptCaller(ch), before);
   };
   telephony.onState = (s) => log(`ARI ${s}`);
   // Presence from the phones (AMI), when AMI credentials are in the environment.

@@ -297,11 +297,46 @@ describe('restart and reconnect', () => {
     pbx.handler = (e) => engine.handle(e);
     const report = engine.reconcile(pbx.inventory(), () => {});
     await clock.advance(100);
+    // The unknown caller gets a moment for a late StasisStart before the failsafe takes it.
+    expect(pbx.channels.has('stray-caller')).toBe(true);
+    await clock.advance(2000);
     expect(report).toMatchObject({ ended: 1, failsafe: 1, orphanLegs: 1 });
     expect(store.call(store.callByChannel(b)!.id)).toMatchObject({ state: 'ended', outcome: 'abandoned' });
     expect(store.call(store.callByChannel(a)!.id)!.state).toBe('queued');
     expect(pbx.channels.has('stray-caller')).toBe(false);
     expect(pbx.channels.has('old-call-leg-3')).toBe(false);
+  });
+});
+
+describe('reconcile races', () => {
+  it('a caller who arrives while the inventory is being read is not taken for one who hung up', async () => {
+    const { clock, pbx, store, engine } = setup();
+    only(engine, []);
+    const before = engine.mark();
+    const inv = pbx.inventory();
+    // The StasisStart of a new call beats the inventory's answer.
+    const late = pbx.call(MAIN, '+15125550003');
+    await clock.advance(200);
+    const report = engine.reconcile(inv, () => {}, before);
+    await clock.advance(3000);
+    expect(report).toMatchObject({ ended: 0, failsafe: 0 });
+    expect(store.call(store.callByChannel(late)!.id)!.state).not.toBe('ended');
+    expect(pbx.channels.has(late)).toBe(true);
+  });
+
+  it('a caller in the inventory whose StasisStart comes just after it is kept, not sent to the failsafe', async () => {
+    const { clock, pbx, store, engine } = setup();
+    only(engine, []);
+    pbx.handler = () => {};
+    const early = pbx.call(MAIN, '+15125550004');
+    const inv = pbx.inventory();
+    pbx.handler = (e) => engine.handle(e);
+    engine.reconcile(inv, () => {});
+    // Now the StasisStart arrives (the fake replays it as the adapter would deliver it).
+    engine.handle({ type: 'call-arrived', channel: early, did: MAIN, caller: '+15125550004', callerName: '', at: clock.now() });
+    await clock.advance(3000);
+    expect(pbx.channels.has(early)).toBe(true);
+    expect(store.call(store.callByChannel(early)!.id)!.state).not.toBe('ended');
   });
 });
 

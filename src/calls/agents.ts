@@ -108,12 +108,12 @@ export class AgentBook {
   }
 
   /** Pauses or unpauses an agent (operator command). */
-  pause(id: string, paused: boolean): boolean {
+  pause(id: string, paused: boolean, reason: string = paused ? 'paused' : 'unpaused'): boolean {
     const a = this.agents.get(id);
     if (!a) return false;
     a.paused = paused;
     a.misses = 0;
-    if (a.state === 'available' || a.state === 'paused' || a.state === 'offline') this.set(id, this.resting(a), paused ? 'paused' : 'unpaused');
+    if (a.state === 'available' || a.state === 'paused' || a.state === 'offline') this.set(id, this.resting(a), reason);
     return true;
   }
 

@@ -24,6 +24,15 @@ export interface Inventory {
   readonly bridges: readonly { readonly id: string; readonly channels: readonly string[] }[];
 }
 
+/** What the engine knew when the inventory was requested (see CallEngine.mark). */
+export interface ReconcileMark {
+  readonly calls: ReadonlySet<string>;
+  readonly legs: ReadonlySet<string>;
+}
+
+/** Why 2 s: a StasisStart that lost the race with the channel list arrives within milliseconds. */
+const UNKNOWN_CALLER_GRACE_MS = 2000;
+
 export interface ReconcileReport {
   readonly resumed: number;
   readonly ended: number;
@@ -69,8 +78,26 @@ export class CallEngine {
   constructor(private readonly deps: EngineDeps) {
     this.plan = deps.plan;
     this.log = deps.log ?? (() => {});
-    this.agents = new AgentBook(deps.plan, deps.clock, (agent, state, reason) => deps.store.agentState(agent, state, deps.clock.now(), reason));
+    this.agents = new AgentBook(deps.plan, deps.clock, (agent, state, reason) => {
+      deps.store.agentState(agent, state, deps.clock.now(), reason);
+      // An agent free again (wrap-up over, unpaused, phone back) may take a waiting caller at once.
+      if (state === 'available') this.dispatchSoon();
+    });
+    // An agent paused (by an operator, or not ready after missed calls) stays paused across a restart.
+    for (const a of deps.store.lastAgentStates()) if (a.state === 'paused') this.agents.pause(a.agent, true, 'still paused after a restart');
     this.queues = new QueueManager(deps.plan, { telephony: deps.telephony, store: deps.store, agents: this.agents, clock: deps.clock, deliver: (id, e) => this.deliver(id, e), log: this.log });
+  }
+
+  private dispatchQueued = false;
+
+  /** Offers waiting callers to free agents once the current event has been handled (several changes, one dispatch). */
+  private dispatchSoon(): void {
+    if (this.dispatchQueued) return;
+    this.dispatchQueued = true;
+    queueMicrotask(() => {
+      this.dispatchQueued = false;
+      if (!this.stopped) this.queues.dispatch();
+    });
   }
 
   /** Calls in progress. */
@@ -118,13 +145,13 @@ export class CallEngine {
     this.queues.setPlan(plan);
   }
 
-  /** Entry point for everything the PBX reports. */
   /** Stops taking events and timers (the engine is shutting down; the database is about to close). */
   stop(): void {
     this.stopped = true;
   }
   private stopped = false;
 
+  /** Entry point for everything the PBX reports. */
   handle(ev: TelephonyEvent): void {
     if (this.stopped) return;
     if (ev.type === 'call-arrived') return this.arrive(ev);
@@ -363,13 +390,15 @@ export class CallEngine {
    * callers to the failsafe and remove bridges nobody uses. Nothing waits for a StasisStart that
    * Asterisk will not repeat.
    */
-  reconcile(inv: Inventory, adopt: (channel: string) => void): ReconcileReport {
+  reconcile(inv: Inventory, adopt: (channel: string) => void, before: ReconcileMark = this.mark()): ReconcileReport {
     const report = { resumed: 0, ended: 0, failsafe: 0, orphanLegs: 0, bridges: 0 };
     const present = new Set(inv.channels.map((c) => c.id));
     const now = this.deps.clock.now();
     // Calls this engine still holds in memory (a dropped socket): catch up on hangups it missed.
+    // Only calls and legs it knew before the inventory was read: a newer one is simply not in it yet.
     for (const [id, live] of [...this.calls]) {
-      for (const leg of live.session.legs) if (!present.has(leg.channel)) this.deliver(id, { type: 'leg-hangup', leg: leg.channel });
+      if (!before.calls.has(id)) continue;
+      for (const leg of live.session.legs) if (before.legs.has(leg.channel) && !present.has(leg.channel)) this.deliver(id, { type: 'leg-hangup', leg: leg.channel });
       if (!present.has(live.session.channel)) {
         this.deliver(id, { type: 'caller-hangup' });
         report.ended++;
@@ -397,14 +426,21 @@ export class CallEngine {
       report.resumed++;
     }
     for (const c of inv.channels) {
-      if (known.has(c.id)) continue;
+      if (known.has(c.id) || this.byChannel.has(c.id)) continue;
       if (c.id.includes('-leg-') || c.args[0] === 'agent') {
         report.orphanLegs++;
         void this.deps.telephony.hangup(c.id).catch(() => {});
       } else {
+        // A caller who entered the application after the socket connected may be in the inventory
+        // before its StasisStart reaches us (REST answers and events come in either order): give
+        // the event a moment, then send a caller nobody took to the failsafe, never to silence.
         report.failsafe++;
         const f = this.deps.failsafe ?? { context: 'pbx-router-failsafe', extension: 's', priority: 1 };
-        void this.deps.telephony.continueInDialplan(c.id, f.context, f.extension, f.priority).catch(() => this.deps.telephony.hangup(c.id).catch(() => {}));
+        this.deps.clock.after(UNKNOWN_CALLER_GRACE_MS, () => {
+          if (this.stopped || this.byChannel.has(c.id)) return;
+          this.log(`channel ${c.id} is in the application but belongs to no call; sending it to the failsafe`);
+          void this.deps.telephony.continueInDialplan(c.id, f.context, f.extension, f.priority).catch(() => this.deps.telephony.hangup(c.id).catch(() => {}));
+        });
       }
     }
     const used = new Set<string>();
@@ -419,6 +455,13 @@ export class CallEngine {
     }
     this.log(`reconciled with Asterisk: ${report.resumed} call(s) resumed, ${report.ended} ended meanwhile, ${report.orphanLegs} orphaned agent leg(s) hung up, ${report.failsafe} unknown call(s) to the failsafe, ${report.bridges} unused bridge(s) removed`);
     return report;
+  }
+
+  /** The calls and legs known now; taken before reading the inventory that reconcile() compares with. */
+  mark(): ReconcileMark {
+    const legs = new Set<string>();
+    for (const live of this.calls.values()) for (const l of live.session.legs) legs.add(l.channel);
+    return { calls: new Set(this.calls.keys()), legs };
   }
 
   private resumeCall(call: CallRecord, w: WaitingEntry | undefined, inv: Inventory, known: Set<string>, adopt: (channel: string) => void): void {
