@@ -97,3 +97,20 @@ describe('Asterisk services bind to loopback with the least rights', () => {
     expect(user).toContainEqual(['permit', '127.0.0.1/255.255.255.255']);
   });
 });
+
+describe('dialplan: simulated agents for the REST-only scenario harness', () => {
+  const sim = ext.get('sim-agent')!;
+  it.each([
+    ['answer', 'pickup'],
+    ['noanswer', 'away'],
+    ['busy', 'busy'],
+    ['congestion', 'fail'],
+  ] as const)('%s: the per-agent extension of the harness (%s-<agent>) goes to it', async (behaviour, prefix) => {
+    const { simAgentEndpoint } = await import('./scenarios/sim-config.js');
+    expect(simAgentEndpoint('maria', behaviour)).toBe(`Local/${prefix}-maria@sim-agent`);
+    expect(extension(sim, `_${prefix}.`)).toEqual([`Goto(${behaviour},1)`]);
+    expect(extension(sim, behaviour).length).toBeGreaterThan(0);
+    // N, X and Z in a pattern are digit classes (in either case): a prefix with them would never match.
+    expect(prefix).not.toMatch(/[nxz]/i);
+  });
+});

@@ -32,9 +32,18 @@ export interface CalledParty {
   onRejected(): void;
 }
 
+/** sim-agent's per-agent extensions (`pickup-maria`, ...): the shipped dialplan sends each prefix to these. */
+const SIM_AGENT_PREFIXES: readonly (readonly [string, string])[] = [
+  ['pickup', 'answer'],
+  ['away', 'noanswer'],
+  ['busy', 'busy'],
+  ['fail', 'congestion'],
+];
+
 /** The behaviour of a Local `;2` from its sim-agent extension (unless a test set one). */
-export function simAgentBehaviour(exten: string, agentHoldSeconds: string | undefined): { behaviour: AgentBehaviour; holdMs: number | null } {
+export function simAgentBehaviour(extension: string, agentHoldSeconds: string | undefined): { behaviour: AgentBehaviour; holdMs: number | null } {
   const hold = agentHoldSeconds !== undefined && agentHoldSeconds !== '' ? Number(agentHoldSeconds) * 1000 : 60_000;
+  const exten = SIM_AGENT_PREFIXES.find(([prefix]) => extension.length > prefix.length && extension.startsWith(prefix))?.[1] ?? extension;
   if (exten === 'busy' || exten === 'noanswer' || exten === 'congestion') return { behaviour: exten, holdMs: null };
   return { behaviour: { answer: 0 }, holdMs: exten === 'answer' ? hold : null };
 }
