@@ -16,6 +16,7 @@ import { addAdminCommands } from './admin-client.js';
 import { addOncallCommands } from './oncall.js';
 import { ariSettingsFromEnv, DEFAULT_DATABASE, startEngine } from '../main.js';
 import { DEFAULT_SECRETS_FILE, SecretsError, secretsEnv } from '../config/secrets.js';
+import { addDeployCommands } from './deploy.js';
 
 export interface Io {
   out(text: string): void;
@@ -189,6 +190,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   addRecordCommands(program, io, (c) => (code = c));
   const setEngineMode = addAdminCommands(program, io, (c) => (code = c));
   addOncallCommands(program, io, (config) => planOrReport(config, io), (c) => (code = c));
+  addDeployCommands(program, io, (config) => planOrReport(config, io), (c) => (code = c));
 
   program
     .command('schema')

@@ -1,0 +1,51 @@
+/**
+ * Deployment commands: `asterisk-config` (the PJSIP desk phones and DID routing generated from
+ * the routing config, passwords from the secrets file).
+ */
+import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { asteriskConfig } from '../asterisk/asterisk-config.js';
+import { DEFAULT_SECRETS_FILE, secretsEnv } from '../config/secrets.js';
+import type { Plan } from '../routing/types.js';
+import type { Io } from './main.js';
+
+/** Writes `text` to `path` through a temporary file and a rename, so Asterisk never reads half a file. */
+export function writeAtomically(path: string, text: string, mode: number): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, text, { mode, flag: 'wx' });
+    chmodSync(tmp, mode);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Adds `asterisk-config`; `planFor` loads a config or reports its problems (null). */
+export function addDeployCommands(program: Command, io: Io, planFor: (config: string) => Plan | null, setCode: (c: number) => void): void {
+  program
+    .command('asterisk-config')
+    .description('write pjsip-phones.conf (desk phones of the agents) and extensions-dids.conf (site DIDs -> Stasis, hints) from the routing config')
+    .requiredOption('-c, --config <file>', 'routing config file or folder')
+    .requiredOption('--out <dir>', 'output folder, e.g. dialplan/generated (included by dialplan/pjsip.conf and extensions.conf)')
+    .option('--secrets <file>', `secrets file with SIP_PASSWORD_<phone> lines (env PBX_ROUTER_SECRETS; default ${DEFAULT_SECRETS_FILE} if it exists)`)
+    .action((o: { config: string; out: string; secrets?: string }) => {
+      const plan = planFor(o.config);
+      if (!plan) return setCode(1);
+      const result = asteriskConfig(plan, secretsEnv(o.secrets), o.config);
+      if (!result.ok) {
+        for (const p of result.problems) io.err(`error: ${p}`);
+        io.err(`nothing written to ${o.out}`);
+        return setCode(1);
+      }
+      mkdirSync(o.out, { recursive: true });
+      for (const f of result.files) writeAtomically(join(o.out, f.name), f.text, f.secret ? 0o600 : 0o644);
+      for (const s of result.skipped) io.out(`skipped agent ${s}`);
+      const dids = [...plan.sites.values()].reduce((n, s) => n + s.dids.length, 0);
+      io.out(`wrote ${join(o.out, 'pjsip-phones.conf')} (${result.phones.length} desk phone(s), mode 0600) and ${join(o.out, 'extensions-dids.conf')} (${dids} DID(s), ${result.phones.length} hint(s))`);
+      io.out('then in Asterisk: pjsip reload and dialplan reload (or `docker compose restart asterisk`)');
+    });
+
+}
