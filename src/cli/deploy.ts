@@ -1,13 +1,15 @@
 /**
  * Deployment commands: `asterisk-config` (the PJSIP desk phones and DID routing generated from
- * the routing config, passwords from the secrets file).
+ * the routing config, passwords from the secrets file) and `backup` (an online copy of the database).
  */
 import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { asteriskConfig } from '../asterisk/asterisk-config.js';
 import { DEFAULT_SECRETS_FILE, secretsEnv } from '../config/secrets.js';
+import { DEFAULT_DATABASE } from '../main.js';
 import type { Plan } from '../routing/types.js';
+import { backupDatabase, BackupError } from '../store/backup.js';
 import type { Io } from './main.js';
 
 /** Writes `text` to `path` through a temporary file and a rename, so Asterisk never reads half a file. */
@@ -23,7 +25,7 @@ export function writeAtomically(path: string, text: string, mode: number): void 
   }
 }
 
-/** Adds `asterisk-config`; `planFor` loads a config or reports its problems (null). */
+/** Adds `asterisk-config` and `backup`; `planFor` loads a config or reports its problems (null). */
 export function addDeployCommands(program: Command, io: Io, planFor: (config: string) => Plan | null, setCode: (c: number) => void): void {
   program
     .command('asterisk-config')
@@ -48,4 +50,19 @@ export function addDeployCommands(program: Command, io: Io, planFor: (config: st
       io.out('then in Asterisk: pjsip reload and dialplan reload (or `docker compose restart asterisk`)');
     });
 
+  program
+    .command('backup')
+    .description('online backup of the SQLite database (safe while the engine runs; WAL included) into a new 0600 file')
+    .argument('<file>', 'the backup file to create (never overwritten)')
+    .option('--db <file>', 'SQLite database (env PBX_ROUTER_DB)', DEFAULT_DATABASE)
+    .action(async (file: string, o: { db: string }) => {
+      try {
+        const r = await backupDatabase(o.db, file);
+        io.out(`backup of ${o.db} written to ${r.file}: ${r.pages} page(s), schema version ${r.schemaVersion}, integrity ${r.integrity}`);
+      } catch (e) {
+        if (!(e instanceof BackupError)) throw e;
+        io.err(`error: ${e.message}`);
+        setCode(1);
+      }
+    });
 }
