@@ -49,10 +49,14 @@ async function cli(...args: string[]) {
 
 const password = (phone: string) => `pw-${phone}-${'x'.repeat(12)};tail`;
 
-/** A 0600 secrets file with a password for every phone except `without`. */
+const ARI = 'ari-password-0123456789';
+const AMI = 'ami-password-0123456789';
+
+/** A 0600 secrets file with ARI and AMI passwords and one for every phone except `without`. */
 function secretsFor(phones: string[], without: string[] = []): string {
   const path = join(mkdtempSync(join(tmpdir(), 'pbx-astcfg-')), 'secrets.env');
-  writeFileSync(path, phones.filter((p) => !without.includes(p)).map((p) => `${sipPasswordKey(p)}=${password(p)}`).join('\n') + '\n');
+  const lines = phones.filter((p) => !without.includes(p)).map((p) => `${sipPasswordKey(p)}=${password(p)}`);
+  writeFileSync(path, [`ASTERISK_ARI_PASSWORD=${ARI}`, `ASTERISK_AMI_PASSWORD=${AMI}`, ...lines].join('\n') + '\n');
   chmodSync(path, 0o600);
   return path;
 }
@@ -115,12 +119,27 @@ describe.each(['config/example-clinic.yaml', 'config/example-network.yaml'])('pb
     }
   });
 
-  it('the file with passwords is written 0600, the other 0644, and no temporary file is left', async () => {
+  it('files with passwords are written 0600, the dialplan 0644, and no temporary file is left', async () => {
     const r = await generate();
-    expect(statSync(join(r.out, 'pjsip-phones.conf')).mode & 0o777).toBe(0o600);
+    for (const f of ['pjsip-phones.conf', 'ari.conf', 'manager.conf']) expect(statSync(join(r.out, f)).mode & 0o777, f).toBe(0o600);
     expect(statSync(join(r.out, 'extensions-dids.conf')).mode & 0o777).toBe(0o644);
-    expect(readdirSync(r.out).sort()).toEqual(['extensions-dids.conf', 'pjsip-phones.conf']);
-    expect(readFileSync(join(r.out, 'extensions-dids.conf'), 'utf8')).not.toContain('pw-');
+    expect(readdirSync(r.out).sort()).toEqual(['ari.conf', 'extensions-dids.conf', 'manager.conf', 'pjsip-phones.conf']);
+    const dids = readFileSync(join(r.out, 'extensions-dids.conf'), 'utf8');
+    for (const secret of ['pw-', ARI, AMI]) expect(dids).not.toContain(secret);
+  });
+
+  it('ari.conf and manager.conf are the dialplan/ files with the ARI and AMI passwords filled in, nothing else changed', async () => {
+    const r = await generate();
+    for (const [file, placeholder, secret, section, key] of [
+      ['ari.conf', '${ARI_PASSWORD}', ARI, 'router', 'password'],
+      ['manager.conf', '${AMI_PASSWORD}', AMI, 'router', 'secret'],
+    ] as const) {
+      const template = sections(readFileSync(`dialplan/${file}`, 'utf8'));
+      const rendered = sections(readFileSync(join(r.out, file), 'utf8'));
+      expect(get(rendered.find((s) => s.name === section), key), file).toBe(secret);
+      const withPlaceholder = rendered.map((s) => ({ name: s.name, lines: s.lines.map(([k, v]) => [k, v.replace(secret, placeholder)]) }));
+      expect(withPlaceholder).toEqual(template);
+    }
   });
 
   it('a phone without a password is an error naming the phone and the key; nothing is written, no secret printed', async () => {
@@ -131,6 +150,20 @@ describe.each(['config/example-clinic.yaml', 'config/example-network.yaml'])('pb
     expect(r.err).toContain(`add ${sipPasswordKey(missing)}=`);
     expect(r.err).not.toContain('pw-');
     expect(existsSync(r.out)).toBe(false);
+  });
+});
+
+describe('the ARI and AMI passwords are required for ari.conf and manager.conf', () => {
+  it('a secrets file without them names both keys and writes nothing', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'pbx-astcfg-')), 'secrets.env');
+    const plan = loadPlan('config/example-clinic.yaml').plan!;
+    writeFileSync(path, [...plan.agents.values()].map((a) => `${sipPasswordKey(a.endpoint)}=a-long-enough-password`).join('\n'), { mode: 0o600 });
+    const out = join(path, '..', 'out');
+    const r = await cli('asterisk-config', '-c', 'config/example-clinic.yaml', '--out', out, '--secrets', path);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('the ARI user router has no password: add ASTERISK_ARI_PASSWORD=');
+    expect(r.err).toContain('the AMI user router has no password: add ASTERISK_AMI_PASSWORD=');
+    expect(existsSync(out)).toBe(false);
   });
 });
 
@@ -150,7 +183,8 @@ describe('weak and unsafe passwords are refused', () => {
   ])('%s', async (pw, why) => {
     const path = join(mkdtempSync(join(tmpdir(), 'pbx-astcfg-')), 'secrets.env');
     const plan = loadPlan('config/example-clinic.yaml').plan!;
-    writeFileSync(path, [...plan.agents.values()].map((a) => `${sipPasswordKey(a.endpoint)}=${a.id === 'maria' ? pw : 'a-long-enough-password'}`).join('\n'));
+    const phones = [...plan.agents.values()].map((a) => `${sipPasswordKey(a.endpoint)}=${a.id === 'maria' ? pw : 'a-long-enough-password'}`);
+    writeFileSync(path, [`ASTERISK_ARI_PASSWORD=${ARI}`, `ASTERISK_AMI_PASSWORD=${AMI}`, ...phones].join('\n'));
     chmodSync(path, 0o600);
     const r = await cli('asterisk-config', '-c', 'config/example-clinic.yaml', '--out', join(path, '..', 'out'), '--secrets', path);
     expect(r.code).toBe(1);
