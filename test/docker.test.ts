@@ -80,8 +80,10 @@ describe('docker/compose.yaml: secrets come from the secrets file, never from co
 });
 
 describe('docker/Dockerfile (static)', () => {
-  it('ships dialplan/ for asterisk-config in the image', () => {
+  it('ships dialplan/ for asterisk-config in the image, but never the generated files with passwords', () => {
     expect(stages.at(-1)).toMatch(/^COPY dialplan \.\/dialplan$/m);
+    const ignored = readFileSync(new URL('../.dockerignore', import.meta.url), 'utf8').split('\n');
+    for (const p of ['dialplan/generated/', '**/secrets.env', 'docker/.env', 'node_modules/']) expect(ignored).toContain(p);
   });
 
   it('uses a pinned Node LTS base in every stage', () => {
