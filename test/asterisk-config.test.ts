@@ -170,6 +170,7 @@ describe('the ARI and AMI passwords are required for ari.conf and manager.conf',
 describe('generated files are included by the shipped Asterisk configuration', () => {
   it.each([
     ['pjsip.conf', 'generated/pjsip-phones.conf'],
+    ['pjsip.conf', 'generated/carrier.conf'],
     ['extensions.conf', 'generated/extensions-dids.conf'],
   ])('%s includes %s', (file, generated) => {
     expect(readFileSync(`dialplan/${file}`, 'utf8')).toMatch(new RegExp(`^#(try)?include ${generated}$`, 'm'));
