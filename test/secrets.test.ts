@@ -116,6 +116,19 @@ describe('operator commands take the admin token from the secrets file', () => {
     expect(refused.err()).not.toContain(token);
   });
 
+  it('run takes the ARI password from the secrets file: it gets past the password check to the config check', async () => {
+    expect(process.env.ASTERISK_ARI_PASSWORD).toBeUndefined();
+    const bad = join(dir(), 'broken.yaml');
+    writeFileSync(bad, 'clinic: [\n');
+    const without = await cli('run', '-c', bad, '--secrets', file('SMTP_PASSWORD=x\n'));
+    expect(without.code).toBe(2);
+    expect(without.err()).toContain('set the ARI password (ASTERISK_ARI_PASSWORD) in the secrets file or the environment');
+    const withIt = await cli('run', '-c', bad, '--db', ':memory:', '--secrets', file(`ASTERISK_ARI_PASSWORD=${SECRET}\n`));
+    expect(withIt.code).toBe(1);
+    expect(withIt.err()).toMatch(/the configuration has \d+ problem/);
+    expect(withIt.err()).not.toContain(SECRET);
+  });
+
   it('run names the secrets file when it does not exist', async () => {
     const r = await cli('run', '-c', 'config/example-clinic.yaml', '--secrets', '/nonexistent/secrets.env');
     expect(r.code).toBe(2);
