@@ -49,6 +49,9 @@ describe('pbx-router backup', () => {
     expect(missing.code).toBe(1);
     expect(missing.err).toContain(`no database at ${join(dir, 'nope.sqlite')}`);
     expect(existsSync(join(dir, 'b.sqlite'))).toBe(false);
+    const noFolder = await cli('backup', join(dir, 'missing', 'b.sqlite'), '--db', db);
+    expect(noFolder.code).toBe(1);
+    expect(noFolder.err).toContain(`does the folder ${join(dir, 'missing')} exist`);
   });
 
   it('a backup restores: the engine opens the copy as its database', async () => {

@@ -32,7 +32,11 @@ export async function backupDatabase(database: string, target: string): Promise<
   // Written beside the target under a temporary name, then renamed: a half-written backup never has the final name.
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
   // An empty file is a valid empty database: creating it first gives the copy its mode from the start.
-  closeSync(openSync(tmp, 'wx', 0o600));
+  try {
+    closeSync(openSync(tmp, 'wx', 0o600));
+  } catch (e) {
+    throw new BackupError('backup-failed', `cannot create ${tmp} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): does the folder ${dirname(target)} exist and can this user write to it?`);
+  }
   const source = new Database(database, { readonly: true, fileMustExist: true });
   try {
     const meta = await source.backup(tmp);
