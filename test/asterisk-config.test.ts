@@ -153,6 +153,17 @@ describe.each(['config/example-clinic.yaml', 'config/example-network.yaml'])('pb
   });
 });
 
+describe('an output folder that cannot be written', () => {
+  it('is a clear error, not a stack trace', async () => {
+    const plan = loadPlan('config/example-clinic.yaml').plan!;
+    const blocker = join(mkdtempSync(join(tmpdir(), 'pbx-astcfg-')), 'a-file');
+    writeFileSync(blocker, '');
+    const r = await cli('asterisk-config', '-c', 'config/example-clinic.yaml', '--out', join(blocker, 'out'), '--secrets', secretsFor([...plan.agents.values()].map((a) => a.endpoint.slice(6))));
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`cannot write to ${join(blocker, 'out')} (ENOTDIR)`);
+  });
+});
+
 describe('the ARI and AMI passwords are required for ari.conf and manager.conf', () => {
   it('a secrets file without them names both keys and writes nothing', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'pbx-astcfg-')), 'secrets.env');

@@ -53,8 +53,13 @@ export function addDeployCommands(program: Command, io: Io, planFor: (config: st
         io.err(`nothing written to ${o.out}`);
         return setCode(1);
       }
-      mkdirSync(o.out, { recursive: true });
-      for (const f of result.files) writeAtomically(join(o.out, f.name), f.text, f.secret ? 0o600 : 0o644);
+      try {
+        mkdirSync(o.out, { recursive: true });
+        for (const f of result.files) writeAtomically(join(o.out, f.name), f.text, f.secret ? 0o600 : 0o644);
+      } catch (e) {
+        io.err(`error: cannot write to ${o.out} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); run as a user that may write there (in Docker: chown 1000:1000 the folder)`);
+        return setCode(1);
+      }
       for (const s of result.skipped) io.out(`skipped agent ${s}`);
       const dids = [...plan.sites.values()].reduce((n, s) => n + s.dids.length, 0);
       io.out(`wrote ${join(o.out, 'pjsip-phones.conf')} (${result.phones.length} desk phone(s)), ari.conf and manager.conf (passwords from the secrets file), all mode 0600, and extensions-dids.conf (${dids} DID(s), ${result.phones.length} hint(s))`);
