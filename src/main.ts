@@ -36,6 +36,8 @@ export interface EngineOptions {
   /** The admin API's token (PBX_ROUTER_ADMIN_TOKEN); without it the API is not started. */
   readonly adminToken?: string;
   readonly adminPort?: number;
+  /** Where AMI and SMTP settings are read: the environment over the secrets file (default process.env). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface RunningEngine {
@@ -74,7 +76,8 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   const clock = trackedClock(o.clock ?? systemClock());
   const telephony = new AriTelephony({ url: o.ariUrl, user: o.ariUser, password: o.ariPassword, app: o.app }, log, () => clock.now());
   const voicemails = new VoicemailStore(db);
-  const smtp = smtpSettingsFromEnv();
+  const env = o.env ?? process.env;
+  const smtp = smtpSettingsFromEnv(env);
   const mailer: Mailer =
     o.mailer ??
     (smtp
@@ -114,11 +117,11 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     engine.reconcile(inv, (ch) => telephony.adoptCaller(ch), before);
   };
   telephony.onState = (s) => log(`ARI ${s}`);
-  // Presence from the phones (AMI), when AMI credentials are in the environment.
-  const amiPassword = process.env.ASTERISK_AMI_PASSWORD;
+  // Presence from the phones (AMI), when AMI credentials are in the environment or the secrets file.
+  const amiPassword = env.ASTERISK_AMI_PASSWORD;
   const ami = amiPassword
     ? new AmiPresence(
-        { host: process.env.ASTERISK_AMI_HOST ?? '127.0.0.1', port: Number(process.env.ASTERISK_AMI_PORT ?? 5038), user: process.env.ASTERISK_AMI_USER ?? 'router', password: amiPassword },
+        { host: env.ASTERISK_AMI_HOST ?? '127.0.0.1', port: Number(env.ASTERISK_AMI_PORT ?? 5038), user: env.ASTERISK_AMI_USER ?? 'router', password: amiPassword },
         new Map([...plan.agents.values()].map((a) => [a.endpoint, a.id])),
         (agent, presence) => engine.agents.presence(agent, presence),
         log,

@@ -1,5 +1,6 @@
 /** Operator commands against a running engine's admin API: status, agent pause|unpause, reload, mode. */
 import type { Command } from 'commander';
+import { secretsEnv } from '../config/secrets.js';
 import { InputError } from './inputs.js';
 import type { Io } from './main.js';
 
@@ -9,7 +10,7 @@ interface Target {
 }
 
 async function call(t: Target, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  if (!t.token) throw new InputError('set PBX_ROUTER_ADMIN_TOKEN (the token the engine was started with)');
+  if (!t.token) throw new InputError('set PBX_ROUTER_ADMIN_TOKEN (the token the engine was started with) in the secrets file (--secrets, PBX_ROUTER_SECRETS) or the environment');
   let res: Response;
   try {
     res = await fetch(`${t.engine}${path}`, {
@@ -24,11 +25,12 @@ async function call(t: Target, method: 'GET' | 'POST', path: string, body?: unkn
   return { status: res.status, json: (await res.json().catch(() => ({}))) as Record<string, unknown> };
 }
 
-const engineOption = (c: Command) => c.option('--engine <url>', 'the engine admin API (env PBX_ROUTER_ADMIN_URL)', process.env.PBX_ROUTER_ADMIN_URL ?? 'http://127.0.0.1:8089');
-const target = (o: { engine: string }): Target => ({ engine: o.engine, token: process.env.PBX_ROUTER_ADMIN_TOKEN });
+const engineOption = (c: Command) =>
+  c.option('--engine <url>', 'the engine admin API (env PBX_ROUTER_ADMIN_URL)', process.env.PBX_ROUTER_ADMIN_URL ?? 'http://127.0.0.1:8089').option('--secrets <file>', 'secrets file with PBX_ROUTER_ADMIN_TOKEN (env PBX_ROUTER_SECRETS)');
+const target = (o: { engine: string; secrets?: string }): Target => ({ engine: o.engine, token: secretsEnv(o.secrets).PBX_ROUTER_ADMIN_TOKEN });
 
 /** Adds status, agent, reload; returns a function `mode` uses to set the mode on the engine. */
-export function addAdminCommands(program: Command, io: Io, setCode: (c: number) => void): (mode: string, site: string | undefined, engine: string) => Promise<void> {
+export function addAdminCommands(program: Command, io: Io, setCode: (c: number) => void): (mode: string, site: string | undefined, engine: string, secrets?: string) => Promise<void> {
   const fail = (r: { status: number; json: Record<string, unknown> }) => {
     io.err(`error: ${String(r.json.error ?? `HTTP ${r.status}`)}`);
     for (const p of (r.json.problems as string[] | undefined) ?? []) io.err(p);
@@ -36,7 +38,7 @@ export function addAdminCommands(program: Command, io: Io, setCode: (c: number) 
   };
   engineOption(program.command('status').description('the running engine: ARI and AMI, config version, calls, queues, agents'))
     .option('--json', 'print JSON')
-    .action(async (o: { engine: string; json?: boolean }) => {
+    .action(async (o: { engine: string; secrets?: string; json?: boolean }) => {
       const r = await call(target(o), 'GET', '/status');
       if (r.status !== 200) return fail(r);
       if (o.json) return io.out(JSON.stringify(r.json, null, 2));
@@ -47,19 +49,19 @@ export function addAdminCommands(program: Command, io: Io, setCode: (c: number) 
     });
   const agent = program.command('agent').description('pause or unpause an agent on the running engine');
   for (const verb of ['pause', 'unpause'] as const) {
-    engineOption(agent.command(verb).argument('<id>', 'agent id')).action(async (id: string, o: { engine: string }) => {
+    engineOption(agent.command(verb).argument('<id>', 'agent id')).action(async (id: string, o: { engine: string; secrets?: string }) => {
       const r = await call(target(o), 'POST', `/agents/${encodeURIComponent(id)}/${verb}`);
       if (r.status !== 200) return fail(r);
       io.out(`agent ${id}: ${String(r.json.state)}`);
     });
   }
-  engineOption(program.command('reload').description('validate the config and load it into the running engine; a bad one is rejected and the running one stays')).action(async (o: { engine: string }) => {
+  engineOption(program.command('reload').description('validate the config and load it into the running engine; a bad one is rejected and the running one stays')).action(async (o: { engine: string; secrets?: string }) => {
     const r = await call(target(o), 'POST', '/reload');
     if (r.status !== 200) return fail(r);
     io.out(`config ${String(r.json.version)} loaded; calls in progress finish on the config they started with`);
   });
-  return async (mode, site, engine) => {
-    const r = await call({ engine, token: process.env.PBX_ROUTER_ADMIN_TOKEN }, 'POST', '/mode', { mode, site: site ?? null });
+  return async (mode, site, engine, secrets) => {
+    const r = await call(target({ engine, ...(secrets !== undefined ? { secrets } : {}) }), 'POST', '/mode', { mode, site: site ?? null });
     if (r.status !== 200) return fail(r);
     io.out(`mode ${mode} for ${site ?? 'every site'} (kept across restarts)`);
   };

@@ -1,4 +1,4 @@
-/** The `pbx-router` command line: validate, simulate, test, mode, demo, schema. */
+/** The `pbx-router` command line: validate, simulate, test, mode, demo, run, operator and deploy commands, schema. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { parse, stringify } from 'yaml';
@@ -15,6 +15,8 @@ import { addRecordCommands } from './records.js';
 import { addAdminCommands } from './admin-client.js';
 import { addOncallCommands } from './oncall.js';
 import { ariSettingsFromEnv, DEFAULT_DATABASE, startEngine } from '../main.js';
+import { DEFAULT_SECRETS_FILE, SecretsError, secretsEnv } from '../config/secrets.js';
+import { addDeployCommands } from './deploy.js';
 
 export interface Io {
   out(text: string): void;
@@ -120,8 +122,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .option('--state <file>', 'write the override to this state file (for simulate --state) instead of the running engine')
     .option('--engine <url>', 'the engine admin API (env PBX_ROUTER_ADMIN_URL)', process.env.PBX_ROUTER_ADMIN_URL ?? 'http://127.0.0.1:8089')
     .option('-c, --config <file>', 'config, to check the site name')
-    .action(async (mode: 'day' | 'night' | 'auto', o: { site?: string; state?: string; config?: string; engine: string }) => {
-      if (!o.state) return setEngineMode(mode, o.site, o.engine);
+    .option('--secrets <file>', 'secrets file with PBX_ROUTER_ADMIN_TOKEN (env PBX_ROUTER_SECRETS)')
+    .action(async (mode: 'day' | 'night' | 'auto', o: { site?: string; state?: string; config?: string; engine: string; secrets?: string }) => {
+      if (!o.state) return setEngineMode(mode, o.site, o.engine, o.secrets);
       if (o.config && o.site) {
         const plan = planOrReport(o.config, io);
         if (!plan) return void (code = 1);
@@ -155,16 +158,19 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .command('run')
     .description('run the engine: answer and route calls on Asterisk through ARI')
     .option('-c, --config <file>', 'config file or folder', process.env.PBX_ROUTER_CONFIG ?? 'config/example-clinic.yaml')
-    .option('--ari-url <url>', 'ARI base URL (env ASTERISK_ARI_URL)', ariSettingsFromEnv().url)
-    .option('--ari-user <user>', 'ARI user (env ASTERISK_ARI_USER)', ariSettingsFromEnv().user)
-    .option('--app <name>', 'ARI application name (env ARI_APP)', ariSettingsFromEnv().app)
+    .option('--ari-url <url>', 'ARI base URL (env ASTERISK_ARI_URL; default http://127.0.0.1:8088)')
+    .option('--ari-user <user>', 'ARI user (env ASTERISK_ARI_USER; default router)')
+    .option('--app <name>', 'ARI application name (env ARI_APP; default pbx-router)')
     .option('--db <file>', 'SQLite database (env PBX_ROUTER_DB)', DEFAULT_DATABASE)
-    .action(async (o: { config: string; ariUrl: string; ariUser: string; app: string; db: string }) => {
-      const password = ariSettingsFromEnv().password;
-      if (!password) throw new InputError('set the ARI password in the environment (ASTERISK_ARI_PASSWORD); it never goes in the routing config');
+    .option('--secrets <file>', `secrets file, KEY=value, chmod 600 (env PBX_ROUTER_SECRETS; default ${DEFAULT_SECRETS_FILE} if it exists)`)
+    .action(async (o: { config: string; ariUrl?: string; ariUser?: string; app?: string; db: string; secrets?: string }) => {
+      const env = secretsEnv(o.secrets);
+      const ari = ariSettingsFromEnv(env);
+      const password = ari.password;
+      if (!password) throw new InputError('set the ARI password (ASTERISK_ARI_PASSWORD) in the secrets file or the environment; it never goes in the routing config');
       let running;
       try {
-        running = await startEngine({ config: o.config, ariUrl: o.ariUrl, ariUser: o.ariUser, ariPassword: password, app: o.app, database: o.db, ...(process.env.PBX_ROUTER_ADMIN_TOKEN ? { adminToken: process.env.PBX_ROUTER_ADMIN_TOKEN } : {}) });
+        running = await startEngine({ config: o.config, ariUrl: o.ariUrl ?? ari.url, ariUser: o.ariUser ?? ari.user, ariPassword: password, app: o.app ?? ari.app, database: o.db, env, ...(env.PBX_ROUTER_ADMIN_TOKEN ? { adminToken: env.PBX_ROUTER_ADMIN_TOKEN } : {}) });
       } catch (e) {
         io.err(`error: ${(e as Error).message}`);
         code = 1;
@@ -184,6 +190,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   addRecordCommands(program, io, (c) => (code = c));
   const setEngineMode = addAdminCommands(program, io, (c) => (code = c));
   addOncallCommands(program, io, (config) => planOrReport(config, io), (c) => (code = c));
+  addDeployCommands(program, io, (config) => planOrReport(config, io), (c) => (code = c));
 
   program
     .command('schema')
@@ -194,7 +201,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     await program.parseAsync([...argv]);
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof InputError) {
+    if (e instanceof InputError || e instanceof SecretsError) {
       io.err(`error: ${e.message}`);
       return 2;
     }

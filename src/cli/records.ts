@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
 import { AriTelephony } from '../asterisk/ari-telephony.js';
+import { secretsEnv } from '../config/secrets.js';
 import { ariSettingsFromEnv, DEFAULT_DATABASE } from '../main.js';
 import { CallStore } from '../store/call-store.js';
 import { openDb } from '../store/db.js';
@@ -42,12 +43,13 @@ export function addRecordCommands(program: Command, io: Io, setCode: (c: number)
     .argument('<id>', 'voicemail id')
     .option('--db <file>', 'SQLite database', DB)
     .option('-o, --out <file>', 'where to write the WAV (default voicemail-<id>.wav)')
-    .action(async (id: string, o: { db: string; out?: string }) => {
+    .option('--secrets <file>', 'secrets file with ASTERISK_ARI_PASSWORD (env PBX_ROUTER_SECRETS)')
+    .action(async (id: string, o: { db: string; out?: string; secrets?: string }) => {
       const v = new VoicemailStore(openDb(o.db)).get(Number(id));
       if (!v) throw new InputError(`no voicemail ${id} (see pbx-router voicemail list)`);
       if (v.purgedAt !== null) throw new InputError(`voicemail ${id} was purged by the retention policy`);
-      const s = ariSettingsFromEnv();
-      if (!s.password) throw new InputError('set ASTERISK_ARI_PASSWORD to fetch recordings from Asterisk');
+      const s = ariSettingsFromEnv(secretsEnv(o.secrets));
+      if (!s.password) throw new InputError('set ASTERISK_ARI_PASSWORD (secrets file or environment) to fetch recordings from Asterisk');
       const ari = new AriTelephony({ url: s.url, user: s.user, password: s.password, app: `${s.app}-cli` });
       try {
         await ari.start();

@@ -1,0 +1,84 @@
+/**
+ * Deployment commands: `asterisk-config` (the PJSIP desk phones and DID routing generated from
+ * the routing config, passwords from the secrets file) and `backup` (an online copy of the database).
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { asteriskConfig } from '../asterisk/asterisk-config.js';
+import { DEFAULT_SECRETS_FILE, secretsEnv } from '../config/secrets.js';
+import { DEFAULT_DATABASE } from '../main.js';
+import type { Plan } from '../routing/types.js';
+import { backupDatabase, BackupError } from '../store/backup.js';
+import { InputError } from './inputs.js';
+import type { Io } from './main.js';
+
+// dialplan/ of this package: src/cli and dist/cli are both two levels below the root.
+const TEMPLATES = fileURLToPath(new URL('../../dialplan/', import.meta.url));
+
+/** Writes `text` to `path` through a temporary file and a rename, so Asterisk never reads half a file. */
+export function writeAtomically(path: string, text: string, mode: number): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, text, { mode, flag: 'wx' });
+    chmodSync(tmp, mode);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Adds `asterisk-config` and `backup`; `planFor` loads a config or reports its problems (null). */
+export function addDeployCommands(program: Command, io: Io, planFor: (config: string) => Plan | null, setCode: (c: number) => void): void {
+  program
+    .command('asterisk-config')
+    .description('write pjsip-phones.conf (desk phones of the agents) and extensions-dids.conf (site DIDs -> Stasis, hints) from the routing config')
+    .requiredOption('-c, --config <file>', 'routing config file or folder')
+    .requiredOption('--out <dir>', 'output folder, e.g. dialplan/generated (included by dialplan/pjsip.conf and extensions.conf)')
+    .option('--secrets <file>', `secrets file with SIP_PASSWORD_<phone>, ASTERISK_ARI_PASSWORD, ASTERISK_AMI_PASSWORD (env PBX_ROUTER_SECRETS; default ${DEFAULT_SECRETS_FILE} if it exists)`)
+    .option('--templates <dir>', 'where ari.conf and manager.conf with ${ARI_PASSWORD} / ${AMI_PASSWORD} are read', TEMPLATES)
+    .action((o: { config: string; out: string; secrets?: string; templates: string }) => {
+      const plan = planFor(o.config);
+      if (!plan) return setCode(1);
+      const template = (f: string) => {
+        const path = join(o.templates, f);
+        if (!existsSync(path)) throw new InputError(`no ${path}: give --templates <the dialplan folder of pbx-router>`);
+        return readFileSync(path, 'utf8');
+      };
+      const result = asteriskConfig(plan, secretsEnv(o.secrets), o.config, { ari: template('ari.conf'), manager: template('manager.conf') });
+      if (!result.ok) {
+        for (const p of result.problems) io.err(`error: ${p}`);
+        io.err(`nothing written to ${o.out}`);
+        return setCode(1);
+      }
+      try {
+        mkdirSync(o.out, { recursive: true });
+        for (const f of result.files) writeAtomically(join(o.out, f.name), f.text, f.secret ? 0o600 : 0o644);
+      } catch (e) {
+        io.err(`error: cannot write to ${o.out} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); run as a user that may write there (in Docker: chown 1000:1000 the folder)`);
+        return setCode(1);
+      }
+      for (const s of result.skipped) io.out(`skipped agent ${s}`);
+      const dids = [...plan.sites.values()].reduce((n, s) => n + s.dids.length, 0);
+      io.out(`wrote ${join(o.out, 'pjsip-phones.conf')} (${result.phones.length} desk phone(s)), ari.conf and manager.conf (passwords from the secrets file), all mode 0600, and extensions-dids.conf (${dids} DID(s), ${result.phones.length} hint(s))`);
+      io.out('then in Asterisk: pjsip reload and dialplan reload (or `docker compose restart asterisk`)');
+    });
+
+  program
+    .command('backup')
+    .description('online backup of the SQLite database (safe while the engine runs; WAL included) into a new 0600 file')
+    .argument('<file>', 'the backup file to create (never overwritten)')
+    .option('--db <file>', 'SQLite database (env PBX_ROUTER_DB)', DEFAULT_DATABASE)
+    .action(async (file: string, o: { db: string }) => {
+      try {
+        const r = await backupDatabase(o.db, file);
+        io.out(`backup of ${o.db} written to ${r.file}: ${r.pages} page(s), schema version ${r.schemaVersion}, integrity ${r.integrity}`);
+      } catch (e) {
+        if (!(e instanceof BackupError)) throw e;
+        io.err(`error: ${e.message}`);
+        setCode(1);
+      }
+    });
+}
