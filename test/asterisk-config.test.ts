@@ -56,7 +56,7 @@ const AMI = 'ami-password-0123456789';
 function secretsFor(phones: string[], without: string[] = []): string {
   const path = join(mkdtempSync(join(tmpdir(), 'pbx-astcfg-')), 'secrets.env');
   const lines = phones.filter((p) => !without.includes(p)).map((p) => `${sipPasswordKey(p)}=${password(p)}`);
-  writeFileSync(path, [`ASTERISK_ARI_PASSWORD=${ARI}`, `ASTERISK_AMI_PASSWORD=${AMI}`, ...lines].join('\n') + '\n');
+  writeFileSync(path, [`ASTERISK_ARI_PASSWORD=${ARI}`, `ASTERISK_AMI_PASSWORD=${AMI}`, 'FAILSAFE_VOICEMAIL_PIN=482913', ...lines].join('\n') + '\n');
   chmodSync(path, 0o600);
   return path;
 }
@@ -121,9 +121,9 @@ describe.each(['config/example-clinic.yaml', 'config/example-network.yaml'])('pb
 
   it('files with passwords are written 0600, the dialplan 0644, and no temporary file is left', async () => {
     const r = await generate();
-    for (const f of ['pjsip-phones.conf', 'ari.conf', 'manager.conf']) expect(statSync(join(r.out, f)).mode & 0o777, f).toBe(0o600);
+    for (const f of ['pjsip-phones.conf', 'ari.conf', 'manager.conf', 'voicemail.conf']) expect(statSync(join(r.out, f)).mode & 0o777, f).toBe(0o600);
     expect(statSync(join(r.out, 'extensions-dids.conf')).mode & 0o777).toBe(0o644);
-    expect(readdirSync(r.out).sort()).toEqual(['ari.conf', 'extensions-dids.conf', 'manager.conf', 'pjsip-phones.conf']);
+    expect(readdirSync(r.out).sort()).toEqual(['ari.conf', 'extensions-dids.conf', 'manager.conf', 'pjsip-phones.conf', 'voicemail.conf']);
     const dids = readFileSync(join(r.out, 'extensions-dids.conf'), 'utf8');
     for (const secret of ['pw-', ARI, AMI]) expect(dids).not.toContain(secret);
   });
@@ -196,12 +196,43 @@ describe('weak and unsafe passwords are refused', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'pbx-astcfg-')), 'secrets.env');
     const plan = loadPlan('config/example-clinic.yaml').plan!;
     const phones = [...plan.agents.values()].map((a) => `${sipPasswordKey(a.endpoint)}=${a.id === 'maria' ? pw : 'a-long-enough-password'}`);
-    writeFileSync(path, [`ASTERISK_ARI_PASSWORD=${ARI}`, `ASTERISK_AMI_PASSWORD=${AMI}`, ...phones].join('\n'));
+    writeFileSync(path, [`ASTERISK_ARI_PASSWORD=${ARI}`, `ASTERISK_AMI_PASSWORD=${AMI}`, 'FAILSAFE_VOICEMAIL_PIN=482913', ...phones].join('\n'));
     chmodSync(path, 0o600);
     const r = await cli('asterisk-config', '-c', 'config/example-clinic.yaml', '--out', join(path, '..', 'out'), '--secrets', path);
     expect(r.code).toBe(1);
     expect(r.err).toContain('SIP_PASSWORD_1001');
     expect(r.err).toContain(why);
     expect(r.err).not.toContain(pw);
+  });
+});
+
+describe('the failsafe voicemail box', () => {
+  it('voicemail.conf holds 100@default with the PIN from the secrets file, and a desk phone can reach it with *97', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pbx-vm-'));
+    const path = join(dir, 'secrets.env');
+    const phones = ['1001', '1002', '1003', '1004', '1005', '1006', '1007'].map((p) => `${sipPasswordKey(p)}=${password(p)}`);
+    writeFileSync(path, [`ASTERISK_ARI_PASSWORD=${ARI}`, `ASTERISK_AMI_PASSWORD=${AMI}`, 'FAILSAFE_VOICEMAIL_PIN=482913', ...phones].join('\n'), { mode: 0o600 });
+    const out = join(dir, 'gen');
+    expect((await cli('asterisk-config', '--config', 'config/example-clinic.yaml', '--out', out, '--secrets', path)).code).toBe(0);
+    const vm = sections(readFileSync(join(out, 'voicemail.conf'), 'utf8'));
+    expect(get(vm.find((s) => s.name === 'default'), '100')).toBe('482913,Failsafe (pbx-router was not available)');
+    expect(get(vm.find((s) => s.name === 'general'), 'attach')).toBe('no');
+    const dialplan = sections(readFileSync('dialplan/extensions.conf', 'utf8'));
+    const globals = dialplan.find((s) => s.name === 'globals');
+    expect(get(globals, 'FAILSAFE_MAILBOX')).toBe('100@default');
+    expect(extension(dialplan, 'phones', '*97')[0]).toBe('VoiceMailMain(${FAILSAFE_MAILBOX})');
+  });
+
+  it('without a PIN of at least 6 digits nothing is written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pbx-vm-'));
+    const path = join(dir, 'secrets.env');
+    const phones = ['1001', '1002', '1003', '1004', '1005', '1006', '1007'].map((p) => `${sipPasswordKey(p)}=${password(p)}`);
+    writeFileSync(path, [`ASTERISK_ARI_PASSWORD=${ARI}`, `ASTERISK_AMI_PASSWORD=${AMI}`, 'FAILSAFE_VOICEMAIL_PIN=12ab', ...phones].join('\n'), { mode: 0o600 });
+    const out = join(dir, 'gen');
+    const r = await cli('asterisk-config', '--config', 'config/example-clinic.yaml', '--out', out, '--secrets', path);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('add FAILSAFE_VOICEMAIL_PIN=<digits>');
+    expect(r.err).not.toContain('12ab');
+    expect(existsSync(out)).toBe(false);
   });
 });

@@ -45,11 +45,12 @@ describe('docker/compose.yaml: Asterisk reads our dialplan/ and the files asteri
     }
   });
 
-  it('ari.conf and manager.conf come from dialplan/generated (passwords filled in), and a missing file fails the start', () => {
+  it('ari.conf, manager.conf and voicemail.conf come from dialplan/generated (passwords filled in), and a missing file fails the start', () => {
     const generated = binds('asterisk').filter((b) => b.source.startsWith('../dialplan/generated'));
     expect(generated.map((b) => [b.source, b.target])).toEqual([
       ['../dialplan/generated/ari.conf', '/etc/asterisk/ari.conf'],
       ['../dialplan/generated/manager.conf', '/etc/asterisk/manager.conf'],
+      ['../dialplan/generated/voicemail.conf', '/etc/asterisk/voicemail.conf'],
       // pjsip.conf and extensions.conf #include generated/...: relative to /etc/asterisk.
       ['../dialplan/generated', '/etc/asterisk/generated'],
     ]);
