@@ -524,7 +524,7 @@ describe('callback capture', () => {
     expect(cb).toMatchObject({ number: '+15125550123', reason: 'records-request', list: 'callbacks', site: 'riverside' });
     expect(local(cb!.deadline)).toBe('Sat 2026-11-28 09:00');
     expect(store.call(store.callByChannel(ch)!.id)).toMatchObject({ state: 'ended', outcome: 'callback' });
-    expect(pbx.played.some((p) => p.media.includes('digits:5125550123'))).toBe(true);
+    expect(pbx.played.some((p) => p.media.join(',').includes([...'5125550123'].map((d) => `sound:digits/${d}`).join(',')))).toBe(true);
     expect(pbx.channels.size).toBe(0);
   });
 
