@@ -435,7 +435,14 @@ describe('on-call forwarding', () => {
     await env.clock.advance(100);
     return { ...env, ch, seen, id: env.store.callByChannel(ch)!.id };
   }
-  const attempts = (store: CallStore, id: string) => store.events(id).filter((e) => e.type === 'oncall-attempt').map((e) => e.data);
+  const attempts = (store: CallStore, id: string) =>
+    store
+      .events(id)
+      .filter((e) => e.type === 'oncall-attempt')
+      .map((e) => {
+        const { member, number, result } = e.data as { member: string; number: string; result: string };
+        return { member, number, result };
+      });
 
   it('the first clinician does not answer, the second presses 1: bridged, caller id is the clinic, attempts stored', async () => {
     const patel = member('nurse-patel');

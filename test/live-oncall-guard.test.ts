@@ -91,7 +91,10 @@ describe('live toll-fraud guard', () => {
     const call = l.fake.placeCall({ did: '+15125550100', caller: '+15125550123', script: { dtmf: [{ at: 3000, digit: '1' }], hangupAfter: 15_000 } });
     await l.until('the cell ringing', () => trunkLegs(l).length === 1);
     await l.until('the call over', () => l.run.store.callByChannel(call.channelId)?.state === 'ended', 60_000);
-    expect(l.run.store.callByChannel(call.channelId)!.outcome).toBe('forward-abandoned');
+    const c = l.run.store.callByChannel(call.channelId)!;
+    expect(c.outcome).toBe('forward-abandoned');
+    // The attempt cut short by the caller is stored as well.
+    expect(attempts(l, c.id)).toEqual([{ member: 'nurse-patel', number: CELL.patel, result: 'caller-hung-up' }]);
     await nothingLeft(l);
   });
 });

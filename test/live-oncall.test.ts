@@ -4,7 +4,7 @@
  * caller takes the urgent path of the example config (after-hours menu, 1) -> roster on-call-nurse.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { attempts, CELL, nothingLeft, played, recipients, startAfterHours, trunk, trunkLegs, urgentCaller, voicemails, type AfterHours } from './scenarios/after-hours.js';
+import { attempts, CELL, storedAttempts, nothingLeft, played, recipients, startAfterHours, trunk, trunkLegs, urgentCaller, voicemails, type AfterHours } from './scenarios/after-hours.js';
 
 // Tuesday 2026-11-24 20:00 CST: closed; nurse-patel is on call this week, dr-okafor is next.
 const EVENING = '2026-11-24T20:00';
@@ -41,6 +41,12 @@ describe('live on-call forwarding (after hours, urgent)', () => {
       { member: 'nurse-patel', number: CELL.patel, result: 'no-answer' },
       { member: 'dr-okafor', number: CELL.okafor, result: 'accepted' },
     ]);
+    // Start, answer and key of each attempt: Dr. Okafor answered 3 s after her cell was called and pressed 1.
+    const [patel, okafor] = storedAttempts(l, id);
+    expect(patel).toMatchObject({ answeredAt: null, digit: null });
+    expect(okafor).toMatchObject({ digit: '1' });
+    expect(okafor!.startedAt! - patel!.startedAt!).toBeGreaterThanOrEqual(25_000);
+    expect(okafor!.answeredAt! - okafor!.startedAt!).toBeGreaterThanOrEqual(2900);
     await l.until('the call to end when Dr. Okafor hangs up', () => l.run.store.call(id)?.state === 'ended');
     expect(l.run.store.call(id)).toMatchObject({ outcome: 'forwarded', agent: 'dr-okafor' });
     await nothingLeft(l);
@@ -61,6 +67,10 @@ describe('live on-call forwarding (after hours, urgent)', () => {
     await l.until('connected after the 1 (the 7 before it does nothing)', () => l.run.store.call(id)?.state === 'connected');
     await l.until('caller and Dr. Okafor bridged', () => l.fake.bridges().some((b) => (b.channels as string[]).includes(okaforLeg!.id) && (b.channels as string[]).includes(call.channelId)));
     expect(attempts(l, id)[1]).toEqual({ member: 'dr-okafor', number: CELL.okafor, result: 'accepted' });
+    expect(storedAttempts(l, id).map((a) => [a.answeredAt !== null, a.digit])).toEqual([
+      [true, null],
+      [true, '1'],
+    ]);
     await l.until('the call to end', () => l.run.store.call(id)?.state === 'ended');
     await nothingLeft(l);
   });

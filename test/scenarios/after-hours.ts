@@ -93,8 +93,24 @@ export function trunkLegs(l: Live): { id: string; dialstring: string; callerId: 
     });
 }
 
-/** The on-call attempts stored for a call, in order. */
-export const attempts = (l: Live, callId: string) => l.run.store.events(callId).filter((e) => e.type === 'oncall-attempt').map((e) => e.data);
+export interface StoredAttempt {
+  readonly member: string;
+  readonly number: string;
+  readonly result: string;
+  readonly startedAt: number | null;
+  readonly answeredAt: number | null;
+  readonly digit: string | null;
+}
+
+/** The on-call attempts stored for a call, in order (member, number, result). */
+export const attempts = (l: Live, callId: string) => storedAttempts(l, callId).map(({ member, number, result }) => ({ member, number, result }));
+
+/** The on-call attempts stored for a call with every field. */
+export const storedAttempts = (l: Live, callId: string) =>
+  l.run.store
+    .events(callId)
+    .filter((e) => e.type === 'oncall-attempt')
+    .map((e) => e.data as StoredAttempt);
 
 /** The voicemails in the engine's database (read through a second connection, as the CLI does). */
 export function voicemails(l: Live): VoicemailRecord[] {
