@@ -454,7 +454,7 @@ describe('on-call forwarding', () => {
     expect(pbx.moh.has(ch) || pbx.played.some((p) => p.media.includes('sound:pbx-router/oncall-please-hold'))).toBe(true);
     await clock.advance(patel.ringTime * 1000 + 3500);
     const leg = pbx.legOf.get(dial(okafor.number))!;
-    expect(pbx.played.find((p) => p.channel === leg)?.media).toEqual(['sound:pbx-router/oncall-urgent-call', 'digits:1']);
+    expect(pbx.played.find((p) => p.channel === leg)?.media).toEqual(['sound:pbx-router/oncall-urgent-call', 'sound:digits/1']);
     pbx.press(leg, '1');
     await clock.advance(100);
     expect(store.call(id)).toMatchObject({ state: 'connected', outcome: 'forward', priority: 9 });

@@ -34,7 +34,7 @@ describe('live on-call forwarding (after hours, urgent)', () => {
     expect(legs.map((g) => g.dialstring)).toEqual([trunk(CELL.patel), trunk(CELL.okafor)]);
     expect(legs.map((g) => g.callerId)).toEqual(['+15125550100', '+15125550100']);
     expect(bridge.channels).toContain(legs[1]!.id);
-    expect(played(l, legs[1]!.id)).toEqual(['sound:pbx-router/oncall-urgent-call', 'digits:1']);
+    expect(played(l, legs[1]!.id)).toEqual(['sound:pbx-router/oncall-urgent-call', 'sound:digits/1']);
     const id = forwarding.id;
     expect(l.run.store.call(id)).toMatchObject({ state: 'connected', outcome: 'forward', target: 'on-call-nurse', priority: 9, agent: 'dr-okafor' });
     expect(attempts(l, id)).toEqual([
@@ -49,6 +49,23 @@ describe('live on-call forwarding (after hours, urgent)', () => {
     expect(okafor!.answeredAt! - okafor!.startedAt!).toBeGreaterThanOrEqual(2900);
     await l.until('the call to end when Dr. Okafor hangs up', () => l.run.store.call(id)?.state === 'ended');
     expect(l.run.store.call(id)).toMatchObject({ outcome: 'forwarded', agent: 'dr-okafor' });
+    await nothingLeft(l);
+  });
+
+  it('a clinician who presses 1 during the prompt stops it and is bridged at once; the caller hanging up then ends the clinician leg', async () => {
+    env = await startAfterHours({ at: EVENING });
+    const l = env.live;
+    l.fake.setAgent(trunk(CELL.patel), { answer: 2000, dtmf: [{ at: 600, digit: '1' }] });
+    const call = l.fake.placeCall({ did: '+15125550100', caller: '+15125550123', script: { dtmf: [{ at: 3000, digit: '1' }], hangupAfter: 30_000 } });
+    const key = await l.until('the 1 on the cell leg', () => l.events('ChannelDtmfReceived').find((e) => (e.channel as { id: string }).id !== call.channelId));
+    const leg = (key.channel as { id: string }).id;
+    const finished = await l.until('the prompt on the leg to end', () => l.events('PlaybackFinished').find((e) => (e.playback as { target_uri: string }).target_uri === `channel:${leg}`));
+    // "urgent call, press 1" lasts 3.5 s; the key 0.6 s in stops it, so the clinician does not hear it out.
+    expect(Date.parse(String(finished.timestamp)) - Date.parse(String(key.timestamp))).toBeLessThan(500);
+    await l.until('bridged', () => l.fake.bridges().some((b) => (b.channels as string[]).includes(leg) && (b.channels as string[]).includes(call.channelId)));
+    const id = l.run.store.callByChannel(call.channelId)!.id;
+    await l.until('the call over after the caller hangs up', () => l.run.store.call(id)?.state === 'ended', 60_000);
+    expect(l.run.store.call(id)!.outcome).toBe('forwarded');
     await nothingLeft(l);
   });
 
