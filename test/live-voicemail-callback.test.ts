@@ -4,15 +4,21 @@
  * WAV attached (the bytes Asterisk stored) and notification only; callback deadlines at the site's
  * next opening, skipping weekends without hours and public holidays.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { DateTime } from 'luxon';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Live } from './scenarios/live-harness.js';
 import { CALLER, MAIN, nothingLeft, played, recipients, removeVariants, startAfterHours, variant, voicemails, type AfterHours } from './scenarios/after-hours.js';
 
 let env: AfterHours | null = null;
+let server: Server | null = null;
 afterEach(async () => {
   await env?.stop();
   env = null;
+  await new Promise((r) => (server ? server.close(r) : r(null)));
+  server = null;
   removeVariants();
 });
 
@@ -40,6 +46,20 @@ async function frontDeskVoicemail(e: AfterHours) {
 }
 
 describe('live voicemail to email', () => {
+  it('the caller hangs up while recording: the message is kept and emailed, nothing is left', async () => {
+    env = await startAfterHours({ at: '2026-11-24T19:00' });
+    const l = env.live;
+    const call = l.fake.placeCall({ did: MAIN, caller: CALLER, script: { dtmf: [{ at: 3000, digit: '2' }], speech: [{ at: 8000, ms: 12_000 }], hangupAfter: 22_000 } });
+    await l.until('the call to end', () => l.run.store.callByChannel(call.channelId)?.state === 'ended', 60_000);
+    expect(l.run.store.callByChannel(call.channelId)!.outcome).toBe('voicemail');
+    const [vm] = voicemails(l);
+    expect(vm!.duration).toBeGreaterThanOrEqual(10);
+    const mail = await l.until('the email', () => env!.smtp.received[0], 30_000);
+    expect(mail.subject).toBe(`Voicemail ${vm!.id} for Front desk from ${CALLER} (${vm!.duration} s)`);
+    expect(played(l, call.channelId)).not.toContain('sound:vm-goodbye');
+    await nothingLeft(l);
+  });
+
   it('notification only (the default): no audio in the email, which names `pbx-router voicemail get <id>`', async () => {
     env = await startAfterHours({ at: '2026-11-24T19:00' });
     const { vm, mail } = await frontDeskVoicemail(env);
@@ -83,7 +103,8 @@ describe('live callback capture', () => {
     // The 1 comes while the number is read back (one digit sound each): that prompt stops at once,
     // so "press 1 or 2" is never heard and the reasons are; the 2 stops the reasons.
     const media = played(l, call.channelId);
-    expect(media.slice(0, 4)).toEqual(['sound:riverside/closed-after-hours', 'sound:riverside/after-hours-menu', 'sound:pbx-router/callback-we-will-call', 'sound:digits/5']);
+    const confirm = media.indexOf('sound:pbx-router/callback-we-will-call');
+    expect(media.slice(confirm, confirm + 3)).toEqual(['sound:pbx-router/callback-we-will-call', 'sound:digits/5', 'sound:digits/1']);
     expect(media).not.toContain('sound:pbx-router/callback-press-1-or-2');
     expect(media.slice(-2)).toEqual([expect.stringMatching(/^sound:(pbx-router\/reason-|digits\/)/), 'sound:pbx-router/callback-thank-you']);
     expect(media).toContain('sound:pbx-router/callback-choose-reason');
@@ -91,6 +112,27 @@ describe('live callback capture', () => {
     await nothingLeft(l);
     return cb!;
   }
+
+  it('a webhook added by a reload is used for the next request: POSTed as JSON to the new URL', async () => {
+    const posts: unknown[] = [];
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        posts.push(JSON.parse(body));
+        res.writeHead(201).end();
+      });
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/tasks`;
+    const file = variant({});
+    env = await startAfterHours({ at: '2026-11-25T18:00', config: file });
+    writeFileSync(file, readFileSync(variant({ 'callbacks.callbacks.webhook': url }), 'utf8'));
+    expect(env.live.run.reload().ok).toBe(true);
+    const cb = await callback(env);
+    await env.live.until('the webhook POST', () => posts.length > 0, 30_000);
+    expect(posts).toEqual([{ id: cb.id, list: 'callbacks', number: CALLER, reason: 'records-request', site: 'riverside', createdAt: expect.any(String), deadline: '2026-11-27T14:00:00.000Z' }]);
+  });
 
   it('Friday 18:00 at a clinic without Saturday hours: due at Monday 08:00', async () => {
     env = await startAfterHours({ at: '2026-11-20T18:00', config: variant({ 'schedules.riverside-hours.weekly.sat': undefined }) });
