@@ -92,6 +92,28 @@ describe('live on-call forwarding (after hours, urgent)', () => {
     await nothingLeft(l);
   });
 
+  it('the engine restarts while a cell rings: the orphaned leg is hung up and the caller is routed again, not dropped', async () => {
+    env = await startAfterHours({ at: EVENING });
+    const l = env.live;
+    l.fake.setAgent(trunk(CELL.patel), 'noanswer');
+    l.fake.setAgent(trunk(CELL.okafor), { answer: 1000, dtmf: [{ at: 4000, digit: '1' }], hangupAfter: 5000 });
+    const call = urgentCaller(l, ['1']);
+    await l.until('the first cell ringing', () => trunkLegs(l).length === 1);
+    const ringing = trunkLegs(l)[0]!.id;
+    await l.sleep(2000);
+    await l.restart();
+    await l.until('the ringing leg hung up', () => !l.fake.channels().some((c) => c.id === ringing), 20_000);
+    const id = l.run.store.callByChannel(call.channelId)!.id;
+    expect(l.run.store.events(id).map((e) => e.type)).toContain('resumed');
+    // The forward's progress is not kept across a restart: the caller hears the menu again and presses 1 again.
+    await l.until('the after-hours menu again', () => played(l, call.channelId).filter((m) => m === 'sound:riverside/after-hours-menu').length === 2 || null, 30_000);
+    l.fake.sendDtmf(call.channelId, '1');
+    await l.until('the call over', () => l.run.store.call(id)?.state === 'ended', 120_000);
+    expect(l.run.store.call(id)).toMatchObject({ outcome: 'forwarded', agent: 'dr-okafor' });
+    expect(trunkLegs(l).map((g) => g.dialstring)).toEqual([trunk(CELL.patel), trunk(CELL.patel), trunk(CELL.okafor)]);
+    await nothingLeft(l);
+  });
+
   it('everyone fails: the final destination, urgent voicemail, emailed to the roster over real SMTP', async () => {
     env = await startAfterHours({ at: EVENING });
     const { live: l, smtp } = env;
