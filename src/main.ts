@@ -91,7 +91,8 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   const flush = () => (flushing = flushing.then(() => flushOutbox({ store: voicemails, mailer, now: () => clock.now(), fetchRecording: (n) => telephony.recordingFile(n), log })));
   const handoff = o.handoff ?? destinations({ telephony, voicemails, now: () => clock.now(), flush, log });
   let webhooks: Promise<unknown> = Promise.resolve();
-  const flushHooks = () => (webhooks = webhooks.then(() => flushWebhooks(store, plan, () => clock.now(), log)));
+  // The running plan, not the one loaded at start: a reload may add or change a list's webhook.
+  const flushHooks = () => (webhooks = webhooks.then(() => flushWebhooks(store, engine.currentPlan(), () => clock.now(), log)));
   const engine = new CallEngine({ plan, telephony, store, clock, log, handoff, onCallback: () => void flushHooks().catch(() => {}) });
   // Emails that could not be sent are retried with backoff; the outbox decides what is due.
   const outboxTimer = setInterval(() => {
@@ -103,12 +104,12 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   let lastHandoffCheck = clock.now();
   const handoffLog = cron.schedule('* * * * *', () => {
     const now = clock.now();
-    logHandoffs(plan, lastHandoffCheck, now, store.oncallOverrides(lastHandoffCheck), log);
+    logHandoffs(engine.currentPlan(), lastHandoffCheck, now, store.oncallOverrides(lastHandoffCheck), log);
     lastHandoffCheck = now;
   });
   // Retention every night at 03:15 (server time): recordings past the configured days are purged.
   const retention = cron.schedule('15 3 * * *', () => {
-    void purgeVoicemails(voicemails, telephony, clock.now(), plan.retention.voicemailDays, log);
+    void purgeVoicemails(voicemails, telephony, clock.now(), engine.currentPlan().retention.voicemailDays, log);
   });
   telephony.handler = (e) => engine.handle(e);
   telephony.onConnected = async () => {

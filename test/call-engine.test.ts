@@ -435,7 +435,14 @@ describe('on-call forwarding', () => {
     await env.clock.advance(100);
     return { ...env, ch, seen, id: env.store.callByChannel(ch)!.id };
   }
-  const attempts = (store: CallStore, id: string) => store.events(id).filter((e) => e.type === 'oncall-attempt').map((e) => e.data);
+  const attempts = (store: CallStore, id: string) =>
+    store
+      .events(id)
+      .filter((e) => e.type === 'oncall-attempt')
+      .map((e) => {
+        const { member, number, result } = e.data as { member: string; number: string; result: string };
+        return { member, number, result };
+      });
 
   it('the first clinician does not answer, the second presses 1: bridged, caller id is the clinic, attempts stored', async () => {
     const patel = member('nurse-patel');
@@ -447,7 +454,7 @@ describe('on-call forwarding', () => {
     expect(pbx.moh.has(ch) || pbx.played.some((p) => p.media.includes('sound:pbx-router/oncall-please-hold'))).toBe(true);
     await clock.advance(patel.ringTime * 1000 + 3500);
     const leg = pbx.legOf.get(dial(okafor.number))!;
-    expect(pbx.played.find((p) => p.channel === leg)?.media).toEqual(['sound:pbx-router/oncall-urgent-call', 'digits:1']);
+    expect(pbx.played.find((p) => p.channel === leg)?.media).toEqual(['sound:pbx-router/oncall-urgent-call', 'sound:digits/1']);
     pbx.press(leg, '1');
     await clock.advance(100);
     expect(store.call(id)).toMatchObject({ state: 'connected', outcome: 'forward', priority: 9 });
@@ -524,7 +531,7 @@ describe('callback capture', () => {
     expect(cb).toMatchObject({ number: '+15125550123', reason: 'records-request', list: 'callbacks', site: 'riverside' });
     expect(local(cb!.deadline)).toBe('Sat 2026-11-28 09:00');
     expect(store.call(store.callByChannel(ch)!.id)).toMatchObject({ state: 'ended', outcome: 'callback' });
-    expect(pbx.played.some((p) => p.media.includes('digits:5125550123'))).toBe(true);
+    expect(pbx.played.some((p) => p.media.join(',').includes([...'5125550123'].map((d) => `sound:digits/${d}`).join(',')))).toBe(true);
     expect(pbx.channels.size).toBe(0);
   });
 

@@ -54,9 +54,20 @@ export interface EngineDeps {
   readonly onCallback?: (id: number) => void;
 }
 
+/** The on-call leg being tried: what its stored attempt says besides the member, number and result. */
+interface OpenAttempt {
+  readonly leg: string;
+  readonly member: string;
+  readonly number: string;
+  readonly startedAt: number;
+  answeredAt: number | null;
+  digit: string | null;
+}
+
 interface Live {
   session: Session;
   confirmTimer?: unknown;
+  attempt?: OpenAttempt;
   /** When the caller joined the queue they just left (a callback request keeps that place). */
   enteredQueueAt?: number | null;
   plan: Plan;
@@ -162,6 +173,7 @@ export class CallEngine {
     const isCaller = live.session.channel === ev.channel;
     switch (ev.type) {
       case 'dtmf':
+        if (live.attempt?.leg === ev.channel) live.attempt.digit = ev.digit;
         this.deliver(id, isCaller ? { type: 'dtmf', digit: ev.digit } : { type: 'leg-dtmf', leg: ev.channel, digit: ev.digit });
         return;
       case 'hangup':
@@ -169,6 +181,7 @@ export class CallEngine {
         this.deliver(id, isCaller ? { type: 'caller-hangup' } : { type: 'leg-hangup', leg: ev.channel });
         return;
       case 'leg-answered':
+        if (live.attempt?.leg === ev.channel) live.attempt.answeredAt = ev.at;
         this.deliver(id, { type: 'leg-answered', leg: ev.channel });
         return;
       case 'leg-failed':
@@ -308,6 +321,7 @@ export class CallEngine {
             queueMicrotask(() => this.deliver(id, { type: 'leg-failed', leg: e.leg, reason: 'refused' }));
             return;
           }
+          live.attempt = { leg: e.leg, member: e.agent, number: e.external.number, startedAt: clock.now(), answeredAt: null, digit: null };
         } else this.agents.offered(e.agent);
         this.byChannel.set(e.leg, id);
         store.addEvent(id, clock.now(), 'offer', { agent: e.agent, endpoint: e.endpoint });
@@ -332,9 +346,12 @@ export class CallEngine {
       case 'cancel-confirm-timer':
         clock.cancel(live.confirmTimer);
         return;
-      case 'record-attempt':
-        store.addEvent(id, clock.now(), 'oncall-attempt', { member: e.member, number: e.number, result: e.result });
+      case 'record-attempt': {
+        const a = live.attempt?.member === e.member ? live.attempt : undefined;
+        live.attempt = undefined;
+        store.addEvent(id, clock.now(), 'oncall-attempt', { member: e.member, number: e.number, result: e.result, startedAt: a?.startedAt ?? null, answeredAt: a?.answeredAt ?? null, digit: a?.digit ?? null });
         return;
+      }
       case 'leg-missed': {
         const q = s.queue ? live.plan.queues.get(s.queue) : undefined;
         store.addEvent(id, clock.now(), 'offer-missed', { agent: e.agent, reason: e.reason });
@@ -502,6 +519,9 @@ export class CallEngine {
     const live = this.calls.get(id);
     if (!live) return;
     this.calls.delete(id);
+    // The caller hung up while a clinician's cell was being tried: that attempt is stored too.
+    const a = live.attempt;
+    if (a) this.deps.store.addEvent(id, this.deps.clock.now(), 'oncall-attempt', { member: a.member, number: a.number, result: 'caller-hung-up', startedAt: a.startedAt, answeredAt: a.answeredAt, digit: a.digit });
     for (const [ch, owner] of this.byChannel) if (owner === id) this.byChannel.delete(ch);
     this.deps.clock.cancel(live.menuTimer);
     this.deps.clock.cancel(live.confirmTimer);

@@ -28,17 +28,22 @@ function prompt(s: Session, cb: CallbackState, sounds: string[], effects: Effect
   return ok({ ...s, seq: s.seq + 1, callback: { ...cb, playbackId, timer: null } }, [...effects, { kind: 'play', playbackId, sounds }]);
 }
 
-const spoken = (n: string) => `digits:${n.replace(/^\+1/, '').replace(/^\+/, '')}`;
+/**
+ * Digits as one `digits/N` sound each, not `digits:NNN`: Asterisk cannot stop a `digits:` item
+ * (DELETE /playbacks answers 500 while it plays), so a key pressed while the number is read back
+ * would leave the rest of the prompt playing and the next prompt queued behind it.
+ */
+const spoken = (n: string) => [...n.replace(/^\+1/, '').replace(/^\+/, '')].map((d) => `digits/${d}`);
 
 function ask(s: Session, cb: CallbackState, effects: Effect[] = []): TransitionResult {
   switch (cb.step) {
     case 'confirm':
-      return prompt(s, cb, ['pbx-router/callback-we-will-call', spoken(cb.number!), 'pbx-router/callback-press-1-or-2'], effects);
+      return prompt(s, cb, ['pbx-router/callback-we-will-call', ...spoken(cb.number!), 'pbx-router/callback-press-1-or-2'], effects);
     case 'number':
       return prompt(s, { ...cb, typed: '' }, ['pbx-router/callback-enter-number'], effects);
     case 'reason': {
       const reasons = s.outcome?.callback?.reasons ?? {};
-      return prompt(s, cb, ['pbx-router/callback-choose-reason', ...Object.entries(reasons).flatMap(([d, r]) => [`pbx-router/reason-${r}`, `digits:${d}`])], effects);
+      return prompt(s, cb, ['pbx-router/callback-choose-reason', ...Object.entries(reasons).flatMap(([d, r]) => [`pbx-router/reason-${r}`, ...spoken(d)])], effects);
     }
   }
 }

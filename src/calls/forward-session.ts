@@ -65,7 +65,8 @@ export function forwardTransition(s: Session, e: SessionEvent): TransitionResult
       if (!confirm.required) return connect(s);
       const token = s.seq + 1;
       return ok({ ...s, seq: token, forward: { ...f, answered: true, confirmToken: token } }, [
-        { kind: 'play', playbackId: `${s.id}-pb-${token}`, sounds: ['pbx-router/oncall-urgent-call', `digits:${confirm.digit}`], channel: e.leg },
+        // digits/N, not digits:N: Asterisk cannot stop a digits: item, and the key usually comes during it.
+        { kind: 'play', playbackId: `${s.id}-pb-${token}`, sounds: ['pbx-router/oncall-urgent-call', `digits/${confirm.digit}`], channel: e.leg },
         { kind: 'start-confirm-timer', token, seconds: confirm.timeout },
       ]);
     }
@@ -96,7 +97,11 @@ export function forwardTransition(s: Session, e: SessionEvent): TransitionResult
 function connect(s: Session): TransitionResult {
   const f = s.forward!;
   const a = attempts(s)[f.index]!;
+  // The key usually comes during "press 1 to accept": stop it, or the clinician hears it out (and
+  // Asterisk runs the bridge join on the leg only after its playback).
+  const prompt: Effect[] = f.confirmToken !== null ? [{ kind: 'stop-playback', playbackId: `${s.id}-pb-${f.confirmToken}` }] : [];
   return ok({ ...s, state: 'connected', forward: null, legs: [{ channel: f.leg!, agent: a.member }] }, [
+    ...prompt,
     { kind: 'cancel-confirm-timer' },
     result(s, 'accepted'),
     { kind: 'unhold' },

@@ -74,9 +74,14 @@ export function describeOutcome(o: Outcome, plan: Plan, zone: string): string[] 
   if (o.agent) lines.push(`  ring ${o.agent.endpoint} (agent is ${o.agent.state})`);
   if (o.ringGroup) lines.push(`  ${o.ringGroup.strategy} ${o.ringGroup.ring.map((r) => r.agent).join(', ') || 'nobody available'} (of ${o.ringGroup.agents.join(', ')}) for ${o.ringGroup.ringTimeout}s, then ${o.ringGroup.noAnswer.map(describeAction).join(', ')}`);
   if (o.forward) {
-    lines.push(`  on call now: ${o.forward.onCall ?? 'nobody'}; caller id ${o.forward.callerId ?? 'none'}; press ${o.forward.confirm.digit} within ${o.forward.confirm.timeout}s to accept`);
+    const accept = o.forward.confirm.required ? `press ${o.forward.confirm.digit} within ${o.forward.confirm.timeout}s to accept` : 'no key needed: answering connects (a cell phone voicemail can take the call)';
+    lines.push(`  on call now: ${o.forward.onCall ?? 'nobody'}; caller id ${o.forward.callerId ?? 'none'}; ${accept}`);
     o.forward.attempts.forEach((a, i) => lines.push(`  ${i + 1}. ${a.name} ${a.number} via ${a.dial}, ${a.ringTime}s`));
-    lines.push(`  if nobody accepts: ${o.forward.final.map(describeAction).join(', ')}`);
+    const final = o.forward.final.map((a) => {
+      const m = a.kind === 'voicemail' ? plan.mailboxes.get(a.target) : undefined;
+      return m ? `${describeAction(a)} (email ${m.email.join(', ')}; ${m.attachAudio ? 'audio attached' : 'notification only'})` : describeAction(a);
+    });
+    lines.push(`  if nobody accepts: ${final.join(', ')}`);
   }
   if (o.voicemail) {
     lines.push(`  greeting ${o.voicemail.greeting ?? 'default'}; up to ${o.voicemail.maxLength}s; email ${o.voicemail.email.join(', ')} (${o.voicemail.attachAudio ? 'audio attached' : 'notification only'})`);
@@ -85,7 +90,6 @@ export function describeOutcome(o: Outcome, plan: Plan, zone: string): string[] 
     const deadline = o.callback.deadline === null ? 'none found' : localTime(o.callback.deadline, zone);
     lines.push(`  reasons ${Object.entries(o.callback.reasons).map(([d, r]) => `${d}=${r}`).join(', ')}; call back by ${deadline}`);
   }
-  void plan;
   return lines;
 }
 

@@ -214,6 +214,11 @@ export class FakeAsterisk {
     return this.env.recordings.stored.get(name)?.data;
   }
 
+  /** True while music on hold plays to a channel (POST /channels/{id}/moh, not yet DELETEd). */
+  onHold(channelId: string): boolean {
+    return this.pbx.channel(channelId)?.moh === true;
+  }
+
   /** Snapshots of the live channels (as GET /channels). */
   channels(): JsonObject[] {
     return this.pbx.visibleChannels().map((c) => c.snapshot());
