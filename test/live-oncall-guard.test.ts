@@ -65,7 +65,7 @@ describe('live toll-fraud guard', () => {
     await nothingLeft(l);
   });
 
-  it('at call time: over the hourly limit every member is refused and the caller goes straight to the final destination (urgent voicemail), not to silence', async () => {
+  it('at call time: over the hourly limit (kept across a restart) every member is refused and the caller goes straight to the final destination (urgent voicemail), not to silence', async () => {
     env = await startAfterHours({ at: EVENING, config: variant({ 'outbound.maxForwardsPerNumberPerHour': 1 }) });
     const l = env.live;
     l.fake.setAgent(trunk(CELL.patel), 'busy');
@@ -73,6 +73,8 @@ describe('live toll-fraud guard', () => {
     const first = urgentCaller(l, ['1'], { from: 5000, until: 20_000 });
     await l.until('the first call over', () => l.run.store.callByChannel(first.channelId)?.state === 'ended', 120_000);
     expect(trunkLegs(l)).toHaveLength(2);
+    // The limit is kept in the database: a restart does not reset it.
+    await l.restart();
     const second = urgentCaller(l, ['1'], { from: 5000, until: 20_000 }, '+15125550124');
     await l.until('the second call over', () => l.run.store.callByChannel(second.channelId)?.state === 'ended', 120_000);
     const id = l.run.store.callByChannel(second.channelId)!.id;

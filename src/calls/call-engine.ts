@@ -84,10 +84,15 @@ export class CallEngine {
   private readonly byChannel = new Map<string, string>();
   private readonly log: (m: string) => void;
   private seq = 0;
-  private readonly guard = new DialGuard();
+  private readonly guard: DialGuard;
 
   constructor(private readonly deps: EngineDeps) {
     this.plan = deps.plan;
+    const lastHour = deps.store.eventsOfType('offer', deps.clock.now() - 3600_000);
+    this.guard = new DialGuard(lastHour.flatMap((e) => {
+      const number = (e.data as { number?: unknown } | null)?.number;
+      return typeof number === 'string' ? [{ number, at: e.at }] : [];
+    }));
     this.log = deps.log ?? (() => {});
     this.agents = new AgentBook(deps.plan, deps.clock, (agent, state, reason) => {
       deps.store.agentState(agent, state, deps.clock.now(), reason);
@@ -324,7 +329,7 @@ export class CallEngine {
           live.attempt = { leg: e.leg, member: e.agent, number: e.external.number, startedAt: clock.now(), answeredAt: null, digit: null };
         } else this.agents.offered(e.agent);
         this.byChannel.set(e.leg, id);
-        store.addEvent(id, clock.now(), 'offer', { agent: e.agent, endpoint: e.endpoint });
+        store.addEvent(id, clock.now(), 'offer', { agent: e.agent, endpoint: e.endpoint, ...(e.external ? { number: e.external.number } : {}) });
         return void telephony
           .originate({ channelId: e.leg, endpoint: e.endpoint, callerId: e.external?.callerId ?? s.caller, timeout: e.ringTimeout, appArgs: `${e.external ? 'oncall' : 'agent'},${s.channel}` })
           .catch((err: unknown) => {

@@ -11,6 +11,11 @@ const HOUR = 3600_000;
 export class DialGuard {
   private readonly recent = new Map<string, number[]>();
 
+  /** `dialled`: outside numbers already dialled and when (from the store), so a restart does not reset the hourly limit. */
+  constructor(dialled: readonly { readonly number: string; readonly at: number }[] = []) {
+    for (const d of dialled) this.recent.set(d.number, [...(this.recent.get(d.number) ?? []), d.at]);
+  }
+
   /** Why this dial must not happen now, or null (and then it is counted). */
   check(plan: Plan, dial: string, number: string, now: number): string | null {
     if (!plan.dialTargets.has(dial)) return `${dial} is not a dial target written in the configuration`;

@@ -94,6 +94,7 @@ export class CallStore {
       open: db.prepare(`SELECT ${CALL_COLUMNS} FROM calls WHERE ended_at IS NULL ORDER BY arrived_at`),
       event: db.prepare(`INSERT INTO call_events (call_id, at, type, data) VALUES (?, ?, ?, ?)`),
       events: db.prepare(`SELECT at, type, data FROM call_events WHERE call_id = ? ORDER BY id`),
+      eventsOfType: db.prepare(`SELECT call_id AS callId, at, data FROM call_events WHERE type = ? AND at >= ? ORDER BY at, id`),
       decision: db.prepare(`INSERT INTO decisions (call_id, at, config_version, status, action, target, site, steps, trace)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       decisions: db.prepare(`SELECT at, config_version AS configVersion, status, action, target, site, steps, trace FROM decisions WHERE call_id = ? ORDER BY id`),
@@ -169,6 +170,11 @@ export class CallStore {
   /** A call's events in order. */
   events(callId: string): { at: number; type: string; data: unknown }[] {
     return (this.stmt.events.all(callId) as { at: number; type: string; data: string | null }[]).map((e) => ({ ...e, data: e.data === null ? null : JSON.parse(e.data) }));
+  }
+
+  /** Events of one type since a time, oldest first (e.g. outside numbers dialled in the last hour). */
+  eventsOfType(type: string, since: number): { callId: string; at: number; data: unknown }[] {
+    return (this.stmt.eventsOfType.all(type, since) as { callId: string; at: number; data: string | null }[]).map((r) => ({ ...r, data: r.data === null ? null : JSON.parse(r.data) }));
   }
 
   /** Stores a routing decision with its trace. */

@@ -178,4 +178,11 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'call events by type and time (the hourly forward limit survives a restart)',
+    sql: `
+      CREATE INDEX call_events_type_at ON call_events (type, at);
+    `,
+  },
 ];
