@@ -174,7 +174,7 @@ describe('the installed command and the demo', () => {
     expect(ok.stdout).toMatch(/^valid: Riverside Family Clinic: 1 site\(s\), 7 agent\(s\)/);
   });
 
-  it('npm run demo routes a seeded day of 300 calls and prints a summary', () => {
+  it('pbx-router demo (the routing-only dry run) routes a seeded day of 300 calls and prints a summary', () => {
     const out = execFileSync(process.execPath, ['bin/pbx-router.js', 'demo', '--quiet'], { encoding: 'utf8' });
     expect(out).toContain('Summary of 300 calls on 2026-11-23 (America/Chicago)');
     const counts = [...out.matchAll(/^\s+(\d+)\s{2}\S/gm)].map((m) => Number(m[1]));

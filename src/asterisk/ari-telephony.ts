@@ -334,6 +334,14 @@ export class AriTelephony implements Telephony {
     await this.rest('bridges', 'addChannel', { bridgeId, channel });
   }
 
+  async removeFromBridge(bridgeId: string, channel: string): Promise<void> {
+    // 422 "Channel not in this bridge": it already left (hung up, moved); nothing to do.
+    await this.rest('bridges', 'removeChannel', { bridgeId, channel }).catch((e: unknown) => {
+      if (e instanceof TelephonyError && /not in this bridge/i.test(e.message)) return;
+      ignoreGone(e);
+    });
+  }
+
   async startBridgeMoh(bridgeId: string, mohClass: string): Promise<void> {
     await this.rest('bridges', 'startMoh', { bridgeId, mohClass });
   }

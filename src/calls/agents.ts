@@ -94,6 +94,12 @@ export class AgentBook {
     this.set(id, this.resting(a), `missed a call (${reason})`);
   }
 
+  /** An offer that rang the agent was withdrawn (the caller left, a colleague answered first): free again, not a miss. */
+  withdrawn(id: string): void {
+    const a = this.agents.get(id);
+    if (a?.state === 'ringing') this.set(id, this.resting(a), 'offer withdrawn');
+  }
+
   /** The call ended: wrap-up for the agent's configured time, then available again. */
   finished(id: string): void {
     const a = this.agents.get(id);

@@ -82,6 +82,8 @@ export class CallEngine {
   private plan: Plan;
   private readonly calls = new Map<string, Live>();
   private readonly byChannel = new Map<string, string>();
+  /** The agent each ringing desk-phone leg was offered to, until it is answered, missed or hung up by the engine. */
+  private readonly legAgents = new Map<string, string>();
   private readonly log: (m: string) => void;
   private seq = 0;
   private readonly guard: DialGuard;
@@ -327,7 +329,10 @@ export class CallEngine {
             return;
           }
           live.attempt = { leg: e.leg, member: e.agent, number: e.external.number, startedAt: clock.now(), answeredAt: null, digit: null };
-        } else this.agents.offered(e.agent);
+        } else {
+          this.agents.offered(e.agent);
+          this.legAgents.set(e.leg, e.agent);
+        }
         this.byChannel.set(e.leg, id);
         store.addEvent(id, clock.now(), 'offer', { agent: e.agent, endpoint: e.endpoint, ...(e.external ? { number: e.external.number } : {}) });
         return void telephony
@@ -360,17 +365,24 @@ export class CallEngine {
       case 'leg-missed': {
         const q = s.queue ? live.plan.queues.get(s.queue) : undefined;
         store.addEvent(id, clock.now(), 'offer-missed', { agent: e.agent, reason: e.reason });
+        for (const [leg, agent] of this.legAgents) if (agent === e.agent) this.legAgents.delete(leg);
         // Only queue offers count towards not-ready; a direct or group ring that nobody takes does not.
         this.agents.missed(e.agent, e.reason, q?.maxMisses ?? Number.POSITIVE_INFINITY);
         if (live.session.state === 'queued') this.queues.offerEnded(id);
         return;
       }
-      case 'hangup-leg':
+      case 'hangup-leg': {
         this.byChannel.delete(e.leg);
+        // A phone the engine stops ringing (the caller left, a colleague answered) frees its agent.
+        const agent = this.legAgents.get(e.leg);
+        this.legAgents.delete(e.leg);
+        if (agent) this.agents.withdrawn(agent);
         return void telephony.hangup(e.leg).catch(() => {});
+      }
       case 'connect': {
         const bridge = `pbx-call-${id}`;
         live.bridge = bridge;
+        this.legAgents.delete(e.leg);
         if (!e.external) {
           live.agent = e.agent;
           this.agents.answered(e.agent);

@@ -121,6 +121,8 @@ export class QueueManager {
     for (const t of e.relaxTimers) this.deps.clock.cancel(t);
     if (e.announcing) void this.deps.telephony.stopPlayback(e.announcing).catch(() => {});
     this.deps.store.leaveQueue(e.entryId, this.deps.clock.now(), result, agent);
+    // An overflowing caller goes on to a mailbox or a ring: out of the holding bridge first (Asterisk cannot record a bridged channel).
+    if (result === 'overflow') void this.deps.telephony.removeFromBridge(holdingBridgeId(e.queue), e.channel).catch((err: Error) => this.deps.log(`queue ${e.queue}: taking ${e.channel} out of the holding bridge failed: ${err.message}`));
     if (![...this.entries.values()].some((x) => x.queue === e.queue)) {
       const bridge = this.bridges.get(e.queue);
       this.bridges.delete(e.queue);

@@ -47,6 +47,8 @@ export interface Telephony {
   createBridge(bridgeId: string, kind: 'holding' | 'mixing', name: string): Promise<void>;
   /** Puts a channel into a bridge (moving it out of any other bridge). */
   addToBridge(bridgeId: string, channel: string): Promise<void>;
+  /** Takes a channel out of a bridge (no error when the bridge or the channel is already gone). */
+  removeFromBridge(bridgeId: string, channel: string): Promise<void>;
   /** Starts music on hold for everyone in a bridge. */
   startBridgeMoh(bridgeId: string, mohClass: string): Promise<void>;
   /** Starts music on hold on one channel. */

@@ -32,9 +32,19 @@ export async function takeVoicemail(plan: Plan, session: Session, outcome: Outco
   const name = `pbx-vm-${session.id}`;
   const result = await d.telephony.record(session.channel, name, { maxDuration: mailbox.maxLength, maxSilence: SILENCE_ENDS_AFTER, terminateOn: '#' });
   const said = result.talking ?? result.duration;
-  if (result.end === 'failed' || said < 1) {
+  if (result.end === 'failed') {
+    // Nothing was recorded: the caller is still there, and the failsafe takes the message instead.
+    await d.telephony.deleteRecording(name);
+    throw new Error(`the voicemail recording for ${mailbox.id} failed`);
+  }
+  if (said < 1) {
     d.log?.(`call ${session.id}: voicemail for ${mailbox.id} was empty (${result.end}); not kept`);
     await d.telephony.deleteRecording(name);
+    // A caller who said nothing is still on the line: never leave them in silence.
+    if (result.end === 'done') {
+      await d.telephony.play(session.channel, `${session.id}-goodbye`, ['sound:vm-goodbye']);
+      await d.telephony.hangup(session.channel);
+    }
     return null;
   }
   const site = outcome.site ? plan.sites.get(outcome.site) : undefined;

@@ -142,7 +142,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
 
   program
     .command('demo')
-    .description('push a scripted day of calls through a config with the simulator and summarise')
+    .description('routing-only dry run: push a scripted day of calls through the decision engine (no PBX) and summarise; `npm run demo` runs the live engine')
     .option('-c, --config <file>', 'config file or folder', 'config/example-clinic.yaml')
     .option('--date <date>', 'the day to simulate (YYYY-MM-DD, site time zone)', '2026-11-23')
     .option('--calls <n>', 'number of calls', (v) => Number.parseInt(v, 10), 300)

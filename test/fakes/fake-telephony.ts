@@ -99,6 +99,10 @@ export class FakeTelephony implements Telephony {
     b.add(channel);
   }
 
+  async removeFromBridge(bridgeId: string, channel: string): Promise<void> {
+    this.bridges.get(bridgeId)?.delete(channel);
+  }
+
   async startBridgeMoh(bridgeId: string): Promise<void> {
     if (!this.bridges.has(bridgeId)) throw new TelephonyError('not-found', 'Bridge not found', 404);
   }

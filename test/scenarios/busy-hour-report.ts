@@ -1,0 +1,184 @@
+/**
+ * What the busy hour prints, read from the engine's own SQLite file (a second connection): one
+ * line per finished call and the summary (outcomes, waits per queue, voicemails and their emails).
+ */
+import { DateTime } from 'luxon';
+import { openDb, type Db } from '../../src/store/db.js';
+import { maskNumber, type ScriptedCall } from './busy-hour-script.js';
+
+/** Figures per queue; waits are every stay in the queue (answered or not), in ms. */
+export interface QueueFigures {
+  readonly queue: string;
+  readonly entries: number;
+  readonly answered: number;
+  readonly abandoned: number;
+  readonly overflow: number;
+  readonly callback: number;
+  readonly avgWaitMs: number;
+  readonly p90WaitMs: number;
+}
+
+/** The summary of a busy hour, from the store and the fake. */
+export interface BusyHourSummary {
+  readonly placed: number;
+  readonly recorded: number;
+  readonly outcomes: Readonly<Record<string, number>>;
+  readonly queues: readonly QueueFigures[];
+  readonly voicemails: number;
+  readonly emailsSent: number;
+  readonly emailsPending: number;
+  readonly callbacks: number;
+  /** Calls the engine sent to the failsafe, plus calls that never reached it. */
+  readonly failsafe: number;
+  readonly openCalls: number;
+  readonly channelsLeft: number;
+  readonly bridgesLeft: number;
+}
+
+interface CallRow {
+  id: string;
+  caller: string;
+  arrivedAt: number;
+  outcome: string | null;
+  target: string | null;
+  agent: string | null;
+  language: string;
+}
+interface EntryRow {
+  queue: string;
+  enteredAt: number;
+  leftAt: number | null;
+  result: string | null;
+}
+
+const clockText = (ms: number) => `${Math.floor(ms / 60_000)}:${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')}`;
+
+/** A read connection to the engine's database with the busy hour's questions. */
+export class BusyHourReport {
+  private readonly db: Db;
+
+  constructor(
+    database: string,
+    private readonly zone: string,
+    private readonly agentName: (id: string) => string,
+  ) {
+    this.db = openDb(database);
+  }
+
+  /** One line for a finished call: time, masked caller, keys, outcome. */
+  line(channelId: string, script: ScriptedCall): string {
+    const c = this.db.prepare(`SELECT id, caller, arrived_at AS arrivedAt, outcome, target, agent, language FROM calls WHERE channel_id = ?`).get(channelId) as CallRow | undefined;
+    if (!c) return `#${script.n} ${maskNumber(script.caller)}  never reached the engine`;
+    const entries = this.db.prepare(`SELECT queue, entered_at AS enteredAt, left_at AS leftAt, result FROM queue_entries WHERE call_id = ? ORDER BY id`).all(c.id) as EntryRow[];
+    const waited = entries.reduce((a, e) => a + ((e.leftAt ?? e.enteredAt) - e.enteredAt), 0);
+    const keys = script.keys.map((k) => k.digit).join(',') || 'no key';
+    const path = `${keys} -> ${entries[0]?.queue ?? c.target ?? '?'}${c.language !== 'en' ? ` (${c.language})` : ''}`;
+    const time = DateTime.fromMillis(c.arrivedAt, { zone: this.zone }).toFormat('HH:mm:ss');
+    return `${time}  ${maskNumber(c.caller)}  ${path.padEnd(30)} ${this.outcome(c, entries, waited)}`;
+  }
+
+  private outcome(c: CallRow, entries: EntryRow[], waited: number): string {
+    const q = entries.length ? ` after ${clockText(waited)}` : '';
+    switch (c.outcome) {
+      case 'answered': {
+        const offered = this.db.prepare(`SELECT MIN(at) AS at FROM call_events WHERE call_id = ? AND type = 'offer'`).get(c.id) as { at: number | null };
+        const connected = this.db.prepare(`SELECT MAX(at) AS at FROM call_events WHERE call_id = ? AND type = 'connected'`).get(c.id) as { at: number | null };
+        const wait = entries.length ? waited : (connected.at ?? 0) - (offered.at ?? connected.at ?? 0);
+        return `answered by ${this.agentName(c.agent ?? '')} after ${clockText(wait)}`;
+      }
+      case 'abandoned':
+        return `abandoned${q}`;
+      case 'hung-up-early':
+        return 'hung up in the menu';
+      case 'voicemail': {
+        const kept = this.db.prepare(`SELECT COUNT(*) AS n FROM voicemails WHERE call_id = ?`).get(c.id) as { n: number };
+        return `voicemail ${c.target ?? ''}${q ? ` (overflow${q})` : ''}${kept.n ? '' : ', nothing said: not kept'}`;
+      }
+      case 'callback':
+        return `callback${entries.length ? ` (pressed * after ${clockText(waited)}, keeps the place)` : ''}`;
+      case 'forwarded': {
+        const who = this.db.prepare(`SELECT data FROM call_events WHERE call_id = ? AND type = 'oncall-attempt' ORDER BY id DESC LIMIT 1`).get(c.id) as { data: string } | undefined;
+        const member = who ? (JSON.parse(who.data) as { member: string }).member : '?';
+        return `forwarded to on-call ${member}`;
+      }
+      case 'failsafe':
+        return 'FAILSAFE (sent to the dialplan fallback)';
+      default:
+        return `${c.outcome ?? 'still open'}${c.target ? ` ${c.target}` : ''}${q}`;
+    }
+  }
+
+  /** Open calls in the store (none when the hour has drained). */
+  openCalls(): number {
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM calls WHERE ended_at IS NULL`).get() as { n: number }).n;
+  }
+
+  /** Emails still waiting in the outbox. */
+  pendingEmails(): number {
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL`).get() as { n: number }).n;
+  }
+
+  /** The figures of the whole hour. */
+  summary(placed: number, neverArrived: number, left: { channels: number; bridges: number }): BusyHourSummary {
+    const count = (sql: string) => (this.db.prepare(sql).get() as { n: number }).n;
+    const outcomes: Record<string, number> = {};
+    for (const r of this.db.prepare(`SELECT COALESCE(outcome, 'open') AS o, COUNT(*) AS n FROM calls GROUP BY o ORDER BY n DESC`).all() as { o: string; n: number }[]) outcomes[r.o] = r.n;
+    const rows = this.db.prepare(`SELECT queue, result, left_at - entered_at AS wait FROM queue_entries WHERE left_at IS NOT NULL`).all() as { queue: string; result: string; wait: number }[];
+    const queues = [...new Set(rows.map((r) => r.queue))].sort().map((queue): QueueFigures => {
+      const mine = rows.filter((r) => r.queue === queue);
+      const waits = mine.map((r) => r.wait).sort((a, b) => a - b);
+      const n = (result: string) => mine.filter((r) => r.result === result).length;
+      return {
+        queue,
+        entries: mine.length,
+        answered: n('answered'),
+        abandoned: n('abandoned'),
+        overflow: n('overflow'),
+        callback: n('callback'),
+        avgWaitMs: Math.round(waits.reduce((a, b) => a + b, 0) / waits.length),
+        p90WaitMs: waits[Math.min(waits.length - 1, Math.ceil(waits.length * 0.9) - 1)] ?? 0,
+      };
+    });
+    return {
+      placed,
+      recorded: count(`SELECT COUNT(*) AS n FROM calls`),
+      outcomes,
+      queues,
+      voicemails: count(`SELECT COUNT(*) AS n FROM voicemails`),
+      emailsSent: count(`SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NOT NULL`),
+      emailsPending: this.pendingEmails(),
+      callbacks: count(`SELECT COUNT(*) AS n FROM callbacks`),
+      failsafe: (outcomes.failsafe ?? 0) + neverArrived,
+      openCalls: this.openCalls(),
+      channelsLeft: left.channels,
+      bridgesLeft: left.bridges,
+    };
+  }
+
+  /** Closes the read connection. */
+  close(): void {
+    this.db.close();
+  }
+}
+
+/** The summary as printed at the end of the demo. */
+export function formatSummary(s: BusyHourSummary, header: string, mail: string): string[] {
+  const o = (k: string) => s.outcomes[k] ?? 0;
+  const other = Object.entries(s.outcomes).filter(([k]) => !['answered', 'abandoned', 'voicemail', 'callback', 'forwarded', 'failsafe'].includes(k));
+  const out = [
+    '',
+    header,
+    `  calls ${s.placed} (${s.recorded} in the store): answered ${o('answered')}, abandoned ${o('abandoned')}, voicemail ${o('voicemail')}, callback ${o('callback')}, forwarded ${o('forwarded')}${other.map(([k, n]) => `, ${k} ${n}`).join('')}`,
+    `  ${'queue'.padEnd(12)} ${'calls'.padStart(5)} ${'answered'.padStart(8)} ${'abandoned'.padStart(9)} ${'overflow'.padStart(8)} ${'callback'.padStart(8)} ${'avg wait'.padStart(8)} ${'p90 wait'.padStart(8)}`,
+    ...s.queues.map(
+      (q) =>
+        `  ${q.queue.padEnd(12)} ${String(q.entries).padStart(5)} ${String(q.answered).padStart(8)} ${String(q.abandoned).padStart(9)} ${String(q.overflow).padStart(8)} ${String(q.callback).padStart(8)} ${clockText(q.avgWaitMs).padStart(8)} ${clockText(q.p90WaitMs).padStart(8)}`,
+    ),
+    `  voicemails ${s.voicemails}: ${s.emailsSent} email(s) delivered${mail}, ${s.emailsPending} pending in the outbox`,
+    `  callback requests ${s.callbacks}`,
+    `  to the failsafe: ${s.failsafe}`,
+    `  open calls in the store: ${s.openCalls}`,
+    `  left in Asterisk: ${s.channelsLeft} channels, ${s.bridgesLeft} bridges`,
+  ];
+  return out;
+}

@@ -1,0 +1,162 @@
+/**
+ * The busy hour, live: the engine as `pbx-router run` builds it (startEngine, real SQLite file,
+ * ari-client over HTTP and WebSocket) against the fake Asterisk, with the scripted callers of
+ * busy-hour-script.ts and desk phones that answer and talk. Time is compressed `speed` times on
+ * both sides; the run ends when every call is over and Asterisk holds nothing any more.
+ */
+import { DateTime } from 'luxon';
+import type { Mailer } from '../../src/notify/mailer.js';
+import { BEFORE_OPENING_MIN, busyHourScript, deskPhoneBehaviours, type ScriptedCall } from './busy-hour-script.js';
+import { BusyHourReport, type BusyHourSummary } from './busy-hour-report.js';
+import { startLive, type Live } from './live-harness.js';
+
+export interface BusyHourOptions {
+  readonly config?: string;
+  readonly calls: number;
+  readonly seed: number;
+  readonly speed: number;
+  readonly mailer?: Mailer;
+  /** Gets one line per finished call (omit for quiet). */
+  readonly print?: (line: string) => void;
+  /** Virtual ms of the hour over which the calls arrive (default one hour). */
+  readonly hourMs?: number;
+  /** Virtual ms after the last arrival by which everything must be over (default 30 min). */
+  readonly drainMs?: number;
+}
+
+/** A finished busy hour: the summary and what is needed to check it (stop `live` afterwards). */
+export interface BusyHour {
+  readonly live: Live;
+  readonly calls: readonly { readonly script: ScriptedCall; readonly channelId: string }[];
+  readonly summary: BusyHourSummary;
+  /** Calls lost or stuck, channels or bridges left: empty on success. */
+  readonly problems: readonly string[];
+  readonly zone: string;
+  readonly start: number;
+}
+
+const PHONES = ['1001', '1002', '1003', '1004', '1005', '1006', '1007'].map((p) => `PJSIP/${p}`);
+const ON_CALL = ['+15125550199', '+15125550198', '+15125550197'].map((n) => `PJSIP/${n}@carrier`);
+const ZONE = 'America/Chicago';
+
+interface Tracked {
+  readonly script: ScriptedCall;
+  readonly channelId: string;
+  queuedAt: number | null;
+  starred: boolean;
+  messageEndsAt: number | null;
+  endedAt: number | null;
+  hungUp: boolean;
+}
+
+/** Runs the busy hour of Monday 2026-11-23 from 07:55 (site time) and returns its summary. */
+export async function runBusyHour(o: BusyHourOptions): Promise<BusyHour> {
+  const hourMs = o.hourMs ?? 3_600_000;
+  const opening = DateTime.fromISO('2026-11-23T08:00', { zone: ZONE });
+  const at = opening.minus({ milliseconds: (BEFORE_OPENING_MIN * 60_000 * hourMs) / 3_600_000 + 2000 }).toISO()!;
+  const live = await startLive({ at, zone: ZONE, speed: o.speed, promptMs: 3000, ...(o.config ? { config: o.config } : {}), ...(o.mailer ? { mailer: o.mailer } : {}) });
+  const { fake, run } = live;
+  const plan = run.engine.currentPlan();
+  const report = new BusyHourReport(live.database, ZONE, (id) => plan.agents.get(id)?.name ?? id);
+  const nextBehaviour = deskPhoneBehaviours(o.seed);
+  for (const p of PHONES) fake.setAgent(p, nextBehaviour(p));
+  // The on-call clinician answers the cell after 6 s and presses 1 to take the urgent call.
+  for (const n of ON_CALL) fake.setAgent(n, { answer: 6000, dtmf: [{ at: 2500, digit: '1' }], hangupAfter: 150_000 });
+  const start = fake.now() + 2000;
+  const pending = busyHourScript(o.calls, o.seed, hourMs);
+  const lastArrival = start + (pending.at(-1)?.at ?? 0);
+  const tracked = new Map<string, Tracked>();
+  const all: Tracked[] = [];
+  const pausedSince = new Map<string, number>();
+  const seenDials = new Set<string>();
+  let logAt = 0;
+  const problems: string[] = [];
+  const hangUp = (t: Tracked) => {
+    t.hungUp = true;
+    fake.hangupCaller(t.channelId);
+  };
+  // The caller may have hung up (or been hung up) a moment before: a key then goes nowhere.
+  const press = (channelId: string, digit: string) => {
+    try {
+      fake.sendDtmf(channelId, digit);
+    } catch {
+      /* the channel is gone */
+    }
+  };
+  for (;;) {
+    const now = fake.now();
+    while (pending.length && start + pending[0]!.at <= now) {
+      const script = pending.shift()!;
+      // Callers talk all along: whatever they leave in a mailbox is speech until they end it.
+      const call = fake.placeCall({ did: '+15125550100', caller: script.caller, script: { dtmf: script.keys, speech: [{ at: 0, ms: 4 * 3_600_000 }] } });
+      const t: Tracked = { script, channelId: call.channelId, queuedAt: null, starred: false, messageEndsAt: null, endedAt: null, hungUp: false };
+      tracked.set(call.channelId, t);
+      all.push(t);
+    }
+    const log = fake.eventLog();
+    for (; logAt < log.length; logAt++) {
+      const { event, delivery } = log[logAt]!;
+      if (delivery !== 'sent') continue;
+      const peer = (event.peer as { id?: string; name?: string } | undefined) ?? {};
+      // Each desk-phone call takes the phone's behaviour when dialled; the next call gets a new one.
+      if (event.type === 'Dial' && event.dialstatus === '' && peer.id && !seenDials.has(peer.id) && /^PJSIP\/10\d\d-/.test(peer.name ?? '')) {
+        seenDials.add(peer.id);
+        const phone = peer.name!.slice(0, 10);
+        fake.setAgent(phone, nextBehaviour(phone));
+      }
+      if (event.type === 'RecordingStarted') {
+        const t = tracked.get(String((event.recording as { target_uri: string }).target_uri).replace('channel:', ''));
+        if (t) t.messageEndsAt = now + t.script.message.ms;
+      }
+    }
+    for (const t of tracked.values()) {
+      const c = run.store.callByChannel(t.channelId);
+      if (!c) continue;
+      if (c.state === 'queued' && !t.hungUp) {
+        t.queuedAt ??= now;
+        if (t.script.starAfter !== null && !t.starred && now - t.queuedAt >= t.script.starAfter) {
+          t.starred = true;
+          press(t.channelId, '*');
+        } else if (now - t.queuedAt >= t.script.patience) hangUp(t);
+      }
+      if (t.messageEndsAt !== null && now >= t.messageEndsAt) {
+        t.messageEndsAt = null;
+        if (t.script.message.end === 'hash') press(t.channelId, '#');
+        else hangUp(t);
+      }
+      if (c.state === 'ended') {
+        if (t.endedAt === null) o.print?.(report.line(t.channelId, t.script));
+        t.endedAt ??= now;
+        // A caller the engine sent to the dialplan fallback hangs up there after a while.
+        if (c.outcome !== 'failsafe') tracked.delete(t.channelId);
+        else if (now - t.endedAt > 20_000) {
+          hangUp(t);
+          tracked.delete(t.channelId);
+        }
+      }
+    }
+    // An agent set not ready after missed calls makes themselves ready again after 90 s.
+    for (const id of plan.agents.keys()) {
+      if (run.engine.agents.state(id) !== 'paused') pausedSince.delete(id);
+      else if (!pausedSince.has(id)) pausedSince.set(id, now);
+      else if (now - pausedSince.get(id)! > 90_000) {
+        pausedSince.delete(id);
+        run.engine.agents.pause(id, false);
+        run.engine.queues.dispatch();
+      }
+    }
+    if (!pending.length && !tracked.size && fake.channels().length === 0 && fake.bridges().length === 0 && report.pendingEmails() === 0) break;
+    if (now > lastArrival + (o.drainMs ?? 1_800_000)) {
+      for (const t of tracked.values()) problems.push(`call #${t.script.n} (${t.channelId}) ${run.store.callByChannel(t.channelId) ? `still ${run.store.callByChannel(t.channelId)!.state}` : 'never reached the engine'} when the hour was over`);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const neverArrived = fake.calls().filter((c) => c.outcome === 'failsafe').length;
+  const summary = report.summary(all.length, neverArrived, { channels: fake.channels().length, bridges: fake.bridges().length });
+  report.close();
+  if (summary.openCalls) problems.push(`${summary.openCalls} call(s) still open in the store`);
+  if (summary.channelsLeft || summary.bridgesLeft) problems.push(`left in Asterisk: ${summary.channelsLeft} channels, ${summary.bridgesLeft} bridges`);
+  if (summary.failsafe) problems.push(`${summary.failsafe} call(s) went to the failsafe`);
+  return { live, calls: all.map((t) => ({ script: t.script, channelId: t.channelId })), summary, problems, zone: ZONE, start };
+}
