@@ -11,6 +11,7 @@ import { startEngine, type RunningEngine } from '../src/main.js';
 import { startBareApp, type BareApp } from './bare-app.js';
 import { servePeer } from './load-ipc.js';
 import { ProcessMonitor } from './load-stats.js';
+import { installSqliteProbe, resetSqliteFigures, sqliteFigures, type SqliteFigures } from './sqlite-probe.js';
 
 /** How to start the application. */
 export interface AppSettings {
@@ -28,6 +29,8 @@ export interface AppSettings {
 export interface EngineCalls {
   readonly open: Record<string, number>;
   readonly errors: number;
+  /** SQLite writes since the phase started (until the drain ends). */
+  readonly sqlite: SqliteFigures;
 }
 
 const monitor = new ProcessMonitor();
@@ -39,6 +42,7 @@ async function start(s: AppSettings): Promise<void> {
     app.bare = await startBareApp({ url: s.url, user: s.user, password: s.password, app: 'pbx-router', holdMs: s.bareHoldMs });
     return;
   }
+  installSqliteProbe();
   app.dir = mkdtempSync(join(tmpdir(), 'pbx-load-'));
   const clock: Clock = {
     now: () => Date.now() + s.offsetMs,
@@ -57,12 +61,15 @@ async function start(s: AppSettings): Promise<void> {
 function engineCalls(): EngineCalls {
   const open: Record<string, number> = {};
   for (const c of app.engine?.store.openCalls() ?? []) open[c.state] = (open[c.state] ?? 0) + 1;
-  return { open, errors: logs.filter((l) => /error|fail|not accept/i.test(l)).length };
+  return { open, errors: logs.filter((l) => /error|fail|not accept/i.test(l)).length, sqlite: sqliteFigures() };
 }
 
 servePeer({
   start: (s: AppSettings) => start(s),
-  monitorStart: () => monitor.start(),
+  monitorStart: () => {
+    resetSqliteFigures();
+    monitor.start();
+  },
   figures: () => monitor.figures(),
   calls: () => engineCalls(),
   answered: () => app.bare?.answered() ?? null,

@@ -26,7 +26,9 @@ export interface Peer {
 
 /** Forks `file` (a sibling of this module) under tsx and returns a handle to call it. */
 export function spawnPeer(file: string, nodeArgs: readonly string[] = []): Peer {
-  const child: ChildProcess = fork(fileURLToPath(new URL(file, import.meta.url)), [], { execArgv: ['--import', 'tsx', ...nodeArgs], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(fileURLToPath(new URL(file, import.meta.url)), [], { execArgv: ['--import', 'tsx', ...nodeArgs], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  // Whatever the child prints (swagger-client's deprecation notice) goes to stderr: stdout is the bench's JSON.
+  child.stdout?.pipe(process.stderr);
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let next = 1;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -31,6 +31,8 @@ export interface PhaseFigures {
   readonly lost: number;
   /** Calls left behind (channels or open calls after the drain), or waiting in silence / in a wrong state. */
   readonly stuck: number;
+  /** The machine's 1-minute load average after the phase (the 2 cores are shared with other processes). */
+  readonly load_average: number;
 }
 
 /** The whole load run. */
@@ -77,15 +79,17 @@ async function phase(fake: Peer, app: Peer, kind: string, batch: string, count: 
     const stuck = count - audible + Math.abs(count - (engine?.open.queued ?? 0));
     await fake.call('hangupAll', { batch });
     await until('the waiting callers to hang up', async () => (await fake.call<number>('channels')) === 0 && Object.keys((await engineCalls())?.open ?? {}).length === 0, 30_000);
-    return { placement, fake: fakeReport, app: figures, engine, lost: lostOf(fakeReport), stuck };
+    return { placement, fake: fakeReport, app: figures, engine, lost: lostOf(fakeReport), stuck, load_average: load1() };
   }
   await until(`the ${batch} calls to end`, async () => (await fake.call<number>('channels')) === 0 && Object.keys((await engineCalls())?.open ?? {}).length === 0, 30_000);
   const figures = await app.call<ProcessFigures>('figures');
   const fakeReport = await fake.call<BatchReport>('report', { batch });
   const engine = await engineCalls();
   const left = Object.values(engine?.open ?? {}).reduce((a, b) => a + b, 0);
-  return { placement, fake: fakeReport, app: figures, engine, lost: lostOf(fakeReport), stuck: fakeReport.alive + left + (fakeReport.hearing.silence ?? 0) };
+  return { placement, fake: fakeReport, app: figures, engine, lost: lostOf(fakeReport), stuck: fakeReport.alive + left + (fakeReport.hearing.silence ?? 0), load_average: load1() };
 }
+
+const load1 = () => Math.round(loadavg()[0]! * 10) / 10;
 
 function lostOf(r: BatchReport): number {
   return Math.max(r.calls - r.answered, r.without_command) + r.failsafe;
@@ -126,7 +130,7 @@ export async function runLoadBench(o: LoadOptions = DEFAULT_LOAD): Promise<LoadF
       for (const r of apps) {
         const t = Date.now();
         figures[r.kind][`${cps}cps`] = await phase(r.fake, r.app, r.kind, `${r.kind}-${cps}`, Math.round(cps * seconds), cps, false, 0);
-        process.stderr.write(`load: ${r.kind} ${cps} cps done (${(Date.now() - t) / 1000} s, load average ${loadavg()[0]!.toFixed(1)})\n`);
+        process.stderr.write(`load: ${r.kind} ${cps} cps done (${(Date.now() - t) / 1000} s, load average ${load1()})\n`);
       }
     }
     if (o.waiting > 0) waiting = await phase(apps[1]!.fake, apps[1]!.app, 'engine', 'waiting', o.waiting, o.waitingRate, true, o.holdSeconds);
