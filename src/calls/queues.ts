@@ -3,7 +3,7 @@
  * their position and an honest wait estimate at the configured interval, and are offered agents
  * by priority, FIFO within a priority, skills and strategy. The maximum wait sends them on.
  */
-import { assign, eligible, estimateWait, orderWaiting, requirementsAt, type WaitingCall } from '../routing/queue-selection.js';
+import { assign, eligible, estimateWait, freeAgents, orderWaiting, requirementsAt, type WaitingCall } from '../routing/queue-selection.js';
 import type { CompiledQueue, Plan, QueueSnapshot } from '../routing/types.js';
 import type { CallStore } from '../store/call-store.js';
 import type { AgentBook } from './agents.js';
@@ -145,6 +145,8 @@ export class QueueManager {
 
   /** Makes every offer that can be made now, queues with the most urgent caller first. */
   dispatch(): void {
+    // Nobody free: no offer to make, so the waiting callers are not ordered (this runs on every queue event).
+    if (freeAgents([...this.plan.agents.values()], { agents: this.deps.agents.snapshot() }) === 0) return;
     const byQueue = new Map<string, Entry[]>();
     for (const e of this.entries.values()) {
       if (e.offering) continue;

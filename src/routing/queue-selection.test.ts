@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assign, candidates, compareWaiting, estimateWait, orderWaiting, requirementsAt, type WaitingCall } from './queue-selection.js';
-import type { CompiledAgent, CompiledQueue, Snapshot, Strategy } from './types.js';
+import type { AgentSnapshot, CompiledAgent, CompiledQueue, Snapshot, Strategy } from './types.js';
 
 const queue = (over: Partial<CompiledQueue> = {}): CompiledQueue => ({
   id: 'scheduling',
@@ -123,5 +123,28 @@ describe('estimated wait', () => {
     ['rounded up to the minute', 1, 1, [130], 180],
   ])('%s', (_n, position, staffed, times, expected) => {
     expect(estimateWait(position, staffed, times)).toBe(expected);
+  });
+});
+
+describe('assign under load (found by the load benchmark: it ran on every queue event)', () => {
+  const waiting = Array.from({ length: 1000 }, (_, i): WaitingCall => ({ id: `c${i}`, priority: 0, enqueuedAt: i, language: 'en' }));
+  /** A snapshot that counts how often an agent's state is looked up. */
+  const counting = (states: Record<string, AgentSnapshot>) => {
+    let reads = 0;
+    const snap: Snapshot = { agents: new Proxy(states, { get: (t, k: string) => (reads++, t[k]) }) };
+    return { snap, reads: () => reads };
+  };
+  const two = [agent('ann', { scheduling: 3 }), agent('bob', { scheduling: 4 })];
+
+  it('with every agent paused or busy, looks at the agents once and not at each of 1,000 waiting callers', () => {
+    const c = counting({ ann: { state: 'paused', idleSince: 0 }, bob: { state: 'busy', idleSince: 0 } });
+    expect(assign(queue(), two, LANG, waiting, c.snap, 5000)).toEqual([]);
+    expect(c.reads()).toBe(2);
+  });
+
+  it('stops matching callers once the only free agent is taken', () => {
+    const c = counting({ ann: { state: 'available', idleSince: 0 }, bob: { state: 'busy', idleSince: 0 } });
+    expect(assign(queue(), two, LANG, waiting, c.snap, 5000)).toEqual([{ callId: 'c0', agents: ['ann'] }]);
+    expect(c.reads()).toBeLessThan(10);
   });
 });

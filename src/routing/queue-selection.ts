@@ -160,9 +160,14 @@ export function assign(
   snapshot: Snapshot,
   now: number,
 ): Offer[] {
+  // Offers stop once every free agent is taken (or none is free): with hundreds of callers waiting,
+  // ordering and matching each of them on every queue event was quadratic under load.
+  const freeCount = freeAgents(agents, snapshot);
+  if (freeCount === 0) return [];
   const taken = new Set<string>();
   const offers: Offer[] = [];
   for (const call of orderWaiting(waiting)) {
+    if (taken.size >= freeCount) break;
     const req = requirementsAt(queue, languageSkills, call.language, Math.max(0, (now - call.enqueuedAt) / 1000));
     const free = candidates(queue, agents, req, snapshot, { exclude: taken });
     if (free.length === 0) continue;
@@ -171,6 +176,13 @@ export function assign(
     offers.push({ callId: call.id, agents: chosen });
   }
   return offers;
+}
+
+/** How many agents are in the `available` state (the state candidates() requires). */
+export function freeAgents(agents: readonly CompiledAgent[], snapshot: Snapshot): number {
+  let n = 0;
+  for (const a of agents) if ((snapshot.agents?.[a.id]?.state ?? snapshot.defaultAgentState ?? 'available') === 'available') n++;
+  return n;
 }
 
 /**

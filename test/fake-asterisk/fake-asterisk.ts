@@ -15,7 +15,7 @@ import { FakePbx } from './model/pbx.js';
 import { FakePlaybacks } from './model/playbacks.js';
 import { FakeRecordings } from './model/recordings.js';
 import { SoundLibrary } from './model/sounds.js';
-import type { EventLogEntry, FakeAsteriskOptions, JsonObject } from './model/types.js';
+import type { EventLogEntry, FakeAsteriskOptions, FirstCommandRecord, JsonObject } from './model/types.js';
 import { toWav } from './model/wav.js';
 import type { FakeEnv } from './http/rest.js';
 import { Router } from './http/router.js';
@@ -242,6 +242,23 @@ export class FakeAsterisk {
   /** Calls placed so far (by placeCall or by the lab's originate to from-carrier). */
   calls(): readonly CallRecord[] {
     return this.callList;
+  }
+
+  /** StasisStart -> first REST command per channel (only with the `recordFirstCommands` option). */
+  firstCommand(channelId: string): FirstCommandRecord | undefined {
+    return this.pbx.firstCommands.get(channelId);
+  }
+
+  /** What the caller on a live channel hears: a playback, MOH (own or the bridge's), another party, or nothing. */
+  hearing(channelId: string): 'playback' | 'moh' | 'party' | 'silence' | 'gone' {
+    const ch = this.pbx.channel(channelId);
+    if (!ch?.alive) return 'gone';
+    if (this.env.playbacks.list().some((p) => p.targetUri === `channel:${channelId}` && (p.state === 'playing' || p.state === 'continuing'))) return 'playback';
+    if (ch.moh) return 'moh';
+    const bridge = ch.bridgeId ? this.pbx.bridge(ch.bridgeId) : undefined;
+    if (bridge?.mohChannelId) return 'moh';
+    if (bridge && bridge.members.length > 1 && bridge.kind === 'mixing') return 'party';
+    return 'silence';
   }
 
   /** True while the app has a connected websocket. */

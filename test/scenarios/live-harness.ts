@@ -15,7 +15,7 @@ import { FakeAsterisk } from '../fake-asterisk/fake-asterisk.js';
 import type { JsonObject } from '../fake-asterisk/model/types.js';
 
 /** Sounds the engine itself plays (shipped with pbx-router), with plausible durations. */
-const ENGINE_SOUNDS: Readonly<Record<string, number>> = {
+export const ENGINE_SOUNDS: Readonly<Record<string, number>> = {
   'pbx-router/language-es': 900,
   'pbx-router/oncall-please-hold': 2500,
   'pbx-router/oncall-urgent-call': 3000,
@@ -32,7 +32,7 @@ const ENGINE_SOUNDS: Readonly<Record<string, number>> = {
 };
 
 /** Every prompt-like string of a config (`riverside/main-menu`), each given `ms`. */
-function configSounds(file: string, ms: number): Record<string, number> {
+export function configSounds(file: string, ms: number): Record<string, number> {
   const out: Record<string, number> = {};
   const walk = (v: unknown): void => {
     if (typeof v === 'string' && /^[a-z0-9-]+\/[a-z0-9/-]+$/.test(v)) out[v] = ms;

@@ -101,6 +101,10 @@ export class FakeAriServer {
     if (uri === 'events' && req.method === 'GET') return { status: 426, reason: 'Upgrade Required' };
     const m = this.router.match(req.method, uri);
     if (m.kind === 'error') return m.result;
+    if (this.env.pbx.options.recordFirstCommands) {
+      const at = performance.now();
+      for (const id of [m.pathVars.channelId, ...(params.get('channel') ?? [])]) if (id) this.env.pbx.noteCommand(id, `${req.method} ${uri}`, at);
+    }
     const rest: RestRequest = { method: req.method, pathVars: m.pathVars, params, body, conn };
     return m.handler(rest);
   }

@@ -74,7 +74,8 @@ export class FakeApps {
   constructor(
     private readonly clock: FakeClock,
     private readonly asteriskId: string,
-    private readonly log: EventLogEntry[],
+    /** null: events are not kept (logEvents: false). */
+    private readonly log: EventLogEntry[] | null,
   ) {}
 
   /** Registers the apps of a new socket; a previous socket of the same app gets ApplicationReplaced. */
@@ -180,7 +181,7 @@ export class FakeApps {
     if (!('asterisk_id' in event)) event.asterisk_id = this.asteriskId;
     event.application = app.name;
     const session = app.session;
-    this.log.push({ at: this.clock.elapsed(), app: app.name, event, delivery: session ? 'sent' : 'lost' });
+    this.log?.push({ at: this.clock.elapsed(), app: app.name, event, delivery: session ? 'sent' : 'lost' });
     if (!session) return;
     const text = JSON.stringify(event);
     if (this.holds > 0) this.pending.push({ session, text });

@@ -14,7 +14,7 @@ import { FakeBridge } from './bridge.js';
 import { FakeChannel, type ChannelOrigin } from './channel.js';
 import { FakeClock } from './clock.js';
 import { channelDestroyed, channelOnly, type BuiltEvent } from './events.js';
-import type { ChannelState, ChannelTech, DialplanLocation, EventLogEntry, FakeAsteriskOptions, PartyId } from './types.js';
+import type { ChannelState, ChannelTech, DialplanLocation, EventLogEntry, FakeAsteriskOptions, FirstCommandRecord, PartyId } from './types.js';
 
 /** Everything needed to allocate one channel. */
 export interface NewChannel {
@@ -47,6 +47,8 @@ export class FakePbx {
   readonly bridges = new Map<string, FakeBridge>();
   readonly asteriskId: string;
   readonly hooks: ChannelHooks[] = [];
+  /** Filled only with the `recordFirstCommands` option, by channel id. */
+  readonly firstCommands = new Map<string, FirstCommandRecord>();
   private uniqueCounter = 0;
   private unrealSeq = 0;
   private pjsipSeq = 0;
@@ -54,7 +56,7 @@ export class FakePbx {
   constructor(readonly options: FakeAsteriskOptions) {
     this.clock = new FakeClock(options.speed ?? 1, options.startTime ?? Date.now());
     this.asteriskId = options.asteriskId ?? '02:fc:00:00:00:01';
-    this.apps = new FakeApps(this.clock, this.asteriskId, this.log);
+    this.apps = new FakeApps(this.clock, this.asteriskId, options.logEvents === false ? null : this.log);
   }
 
   /** Current ARI timestamp. */
@@ -65,6 +67,20 @@ export class FakePbx {
   /** Sends an event to the subscribed applications. */
   emit(b: BuiltEvent): void {
     this.apps.emit(b);
+  }
+
+  /** Notes that StasisStart for `channelId` is being emitted now (with `recordFirstCommands`). */
+  noteStasisStart(channelId: string): void {
+    if (this.options.recordFirstCommands && !this.firstCommands.has(channelId)) this.firstCommands.set(channelId, { channelId, stasisStartAt: performance.now(), firstCommandAt: null, command: null });
+  }
+
+  /** Notes a REST command naming `channelId` (the first one after StasisStart is kept). */
+  noteCommand(channelId: string, command: string, at: number): void {
+    const r = this.firstCommands.get(channelId);
+    if (r && r.firstCommandAt === null) {
+      r.firstCommandAt = at;
+      r.command = command;
+    }
   }
 
   /** Takes the next uniqueid (`<epoch>.<n>`). */

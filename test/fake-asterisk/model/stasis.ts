@@ -40,6 +40,7 @@ export function enterStasis(pbx: FakePbx, ch: FakeChannel, appName: string, args
   setVar(pbx, ch, 'STASISSTATUS', '');
   pbx.apps.subscribeChannel(appName, ch.id, 'stasis');
   ch.stasisApp = appName;
+  pbx.noteStasisStart(ch.id);
   pbx.emit(stasisStart(pbx.ts(), ch));
   return null;
 }

@@ -73,4 +73,17 @@ export interface FakeAsteriskOptions {
   readonly phones?: readonly string[];
   /** Epoch ms at which the fake's clock starts (default: now). */
   readonly startTime?: number;
+  /** Keep every event in eventLog() (default true; a load run turns it off to keep memory flat). */
+  readonly logEvents?: boolean;
+  /** Record, per Stasis channel, when StasisStart was emitted and the first REST command for it arrived (load runs). */
+  readonly recordFirstCommands?: boolean;
+}
+
+/** When a channel's StasisStart was emitted and its first REST command arrived (performance.now() ms of the fake). */
+export interface FirstCommandRecord {
+  readonly channelId: string;
+  readonly stasisStartAt: number;
+  firstCommandAt: number | null;
+  /** `POST channels/<id>/answer`. */
+  command: string | null;
 }

@@ -1,0 +1,63 @@
+/** The load run's figures as text, and the design's targets checked against them. */
+import { availableParallelism } from 'node:os';
+import type { LoadFigures, PhaseFigures } from './load.js';
+
+/** One target from DESIGN.md "Performance targets", with the measured value. */
+export interface TargetCheck {
+  readonly target: string;
+  readonly measured: string;
+  readonly pass: boolean;
+}
+
+/** Engine p99 / bare p99 at a rate (null when either is missing). */
+export function overhead(l: LoadFigures, rate: string): number | null {
+  const e = l.engine[rate]?.fake.latency.p99;
+  const b = l.bare[rate]?.fake.latency.p99;
+  return e === undefined || b === undefined || b === 0 ? null : Math.round((e / b) * 100) / 100;
+}
+
+/** The two load targets: overhead at 100 cps, and 1,000 waiting calls with none lost under 250 MB. */
+export function checkTargets(l: LoadFigures): TargetCheck[] {
+  const ratio = overhead(l, '100cps');
+  const checks: TargetCheck[] = [];
+  if (ratio !== null) {
+    const e = l.engine['100cps']!;
+    const b = l.bare['100cps']!;
+    // A fake that placed its calls late was itself short of CPU: the p99 then measures the machine, not the app.
+    const late = Math.max(e.placement.late.p99, b.placement.late.p99);
+    const note = late > 20 ? `; disturbed: the fake placed calls up to ${late} ms late (p99), load average ${b.load_average}/${e.load_average}` : '';
+    checks.push({ target: 'engine overhead p99 at 100 cps <= 1.5x bare ari-client', measured: `${ratio}x (${e.fake.latency.p99} ms vs ${b.fake.latency.p99} ms${note})`, pass: ratio <= 1.5 });
+  }
+  const w = l.waiting;
+  if (w) {
+    const rss = w.app.max_rss_mb;
+    checks.push({ target: `${l.options.waiting} waiting calls: none lost or stuck, engine RSS < 250 MB`, measured: `${w.lost} lost, ${w.stuck} stuck, ${w.engine?.open.queued ?? 0} queued, peak RSS ${rss} MB`, pass: w.lost === 0 && w.stuck === 0 && rss < 250 });
+  }
+  const all = [...Object.values(l.bare), ...Object.values(l.engine)];
+  checks.push({ target: 'no call lost or stuck at any rate', measured: `${all.reduce((a, p) => a + p.lost, 0)} lost, ${all.reduce((a, p) => a + p.stuck, 0)} stuck`, pass: all.every((p) => p.lost === 0 && p.stuck === 0) });
+  return checks;
+}
+
+function row(name: string, p: PhaseFigures): string {
+  const l = p.fake.latency;
+  return `  ${name.padEnd(7)} ${String(p.placement.placed).padStart(5)} calls at ${String(p.placement.achieved_cps).padStart(5)} cps (late p99 ${p.placement.late.p99} ms)   first command p50 ${String(l.p50).padStart(6)} ms  p99 ${String(l.p99).padStart(7)} ms  max ${String(l.max).padStart(7)} ms   lost ${p.lost} stuck ${p.stuck}   RSS ${p.app.peak_rss_mb} MB   lag p99 ${p.app.lag_p99_ms} ms max ${p.app.lag_max_ms} ms   CPU ${Math.round((p.app.cpu_ms / Math.max(1, p.placement.placed)) * 100) / 100} ms/call   load avg ${p.load_average}`;
+}
+
+function sqlite(p: PhaseFigures): string {
+  const q = p.engine?.sqlite;
+  if (!q) return '';
+  return `          SQLite: ${q.writes} writes (${Math.round((q.writes / Math.max(1, p.placement.placed)) * 10) / 10}/call), ${q.write_ms} ms on the event loop (${Math.round((q.write_ms / Math.max(1, p.placement.placed)) * 100) / 100} ms/call), ${q.stalls} writes over 5 ms, longest ${q.stall_max_ms} ms`;
+}
+
+/** The load section of `npm run bench`. */
+export function formatLoad(l: LoadFigures): string {
+  const lines = [`load: StasisStart -> first REST command, measured inside the fake Asterisk (its own process); callers press 1 and wait in the scheduling queue, agents paused`];
+  lines.push(` bare ari-client app (answer, hang up; RSS ${l.idle_rss_mb.bare} MB when connected, before calls):`);
+  for (const [rate, p] of Object.entries(l.bare)) lines.push(row(rate, p));
+  lines.push(` engine (startEngine, SQLite file, example-clinic at Mon 10:00; RSS ${l.idle_rss_mb.engine} MB when connected):`);
+for (const [rate, p] of Object.entries(l.engine)) lines.push(`${row(rate, p)}   overhead p99 ${overhead(l, rate) ?? '-'}x`, sqlite(p));
+  if (l.waiting) lines.push(row('waiting', l.waiting), sqlite(l.waiting), `          ${l.waiting.engine?.open.queued ?? 0} queued in the engine; callers hear ${JSON.stringify(l.waiting.fake.hearing)}`);
+  for (const c of checkTargets(l)) lines.push(`  ${c.pass ? 'PASS' : 'FAIL'}  ${c.target}: ${c.measured}`);
+  lines.push(`  (load run ${l.seconds} s; machine load average ${l.load_average.join(' ')} on ${availableParallelism()} cores: other processes share them)`, '');
+  return lines.join('\n');
+}

@@ -1,0 +1,141 @@
+/**
+ * Load run: the engine as `pbx-router run` builds it, and a bare ari-client app as the baseline,
+ * each against a fresh fake Asterisk 22 in another process, at several call rates, then (engine
+ * only) 1,000 callers waiting at once in the scheduling queue. See README "Benchmark".
+ */
+import { loadavg } from 'node:os';
+import type { BatchReport, Placement } from './load-fake-process.js';
+import type { AppSettings, EngineCalls } from './load-app-process.js';
+import { spawnPeer, type Peer } from './load-ipc.js';
+import type { ProcessFigures } from './load-stats.js';
+
+/** What the load run does (defaults: the figures in README). */
+export interface LoadOptions {
+  /** Call rates and how many seconds of calls at each (the target rate, 100, gets more samples). */
+  readonly rates: readonly { readonly cps: number; readonly seconds: number }[];
+  readonly waiting: number;
+  readonly waitingRate: number;
+  /** How long the waiting callers are held after the last one arrived (covers the first announcement at 20 s). */
+  readonly holdSeconds: number;
+  /** Extra node flags for the application process (e.g. `--cpu-prof`). */
+  readonly appNodeArgs: readonly string[];
+}
+
+/** One phase of one application. */
+export interface PhaseFigures {
+  readonly placement: Placement;
+  readonly fake: BatchReport;
+  readonly app: ProcessFigures;
+  readonly engine: EngineCalls | null;
+  /** Calls the app never answered or never sent a command for, or that went to the failsafe. */
+  readonly lost: number;
+  /** Calls left behind (channels or open calls after the drain), or waiting in silence / in a wrong state. */
+  readonly stuck: number;
+  /** The machine's 1-minute load average after the phase (the 2 cores are shared with other processes). */
+  readonly load_average: number;
+}
+
+/** The whole load run. */
+export interface LoadFigures {
+  readonly options: LoadOptions;
+  readonly bare: Record<string, PhaseFigures>;
+  readonly engine: Record<string, PhaseFigures>;
+  readonly waiting: PhaseFigures | null;
+  /** RSS of each application process once connected, before any call (tsx and ari-client's API description included). */
+  readonly idle_rss_mb: { readonly bare: number; readonly engine: number };
+  /** The machine's load average at the end (1, 5, 15 min): other processes share the 2 cores. */
+  readonly load_average: readonly number[];
+  readonly seconds: number;
+}
+
+export const DEFAULT_LOAD: LoadOptions = { rates: [{ cps: 10, seconds: 6 }, { cps: 50, seconds: 6 }, { cps: 100, seconds: 10 }, { cps: 200, seconds: 6 }], waiting: 1000, waitingRate: 100, holdSeconds: 25, appNodeArgs: [] };
+
+const CONFIG = 'config/example-clinic.yaml';
+const MAIN = '+15125550100';
+/** The caller presses 1 during the menu prompt (welcome 1 s, then the menu) and hangs up 5 s after the answer. */
+const CALLER = { digitAt: 1600, hangupAfter: 5000 };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, check: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await sleep(100);
+  }
+  process.stderr.write(`load: gave up waiting for ${what} after ${ms / 1000} s\n`);
+  return false;
+}
+
+async function phase(fake: Peer, app: Peer, kind: string, batch: string, count: number, rate: number, hold: boolean, holdSeconds: number): Promise<PhaseFigures> {
+  await app.call('monitorStart');
+  const placement = await fake.call<Placement>('place', { batch, count, rate, did: MAIN, digitAt: CALLER.digitAt, hangupAfter: hold ? null : CALLER.hangupAfter });
+  const engineCalls = () => (kind === 'engine' ? app.call<EngineCalls>('calls') : Promise.resolve(null));
+  if (hold) {
+    await sleep(holdSeconds * 1000);
+    const fakeReport = await fake.call<BatchReport>('report', { batch });
+    const engine = await engineCalls();
+    const figures = await app.call<ProcessFigures>('figures');
+    const audible = (fakeReport.hearing.moh ?? 0) + (fakeReport.hearing.playback ?? 0);
+    const stuck = count - audible + Math.abs(count - (engine?.open.queued ?? 0));
+    await fake.call('hangupAll', { batch });
+    await until('the waiting callers to hang up', async () => (await fake.call<number>('channels')) === 0 && Object.keys((await engineCalls())?.open ?? {}).length === 0, 30_000);
+    return { placement, fake: fakeReport, app: figures, engine, lost: lostOf(fakeReport), stuck, load_average: load1() };
+  }
+  await until(`the ${batch} calls to end`, async () => (await fake.call<number>('channels')) === 0 && Object.keys((await engineCalls())?.open ?? {}).length === 0, 30_000);
+  const figures = await app.call<ProcessFigures>('figures');
+  const fakeReport = await fake.call<BatchReport>('report', { batch });
+  const engine = await engineCalls();
+  const left = Object.values(engine?.open ?? {}).reduce((a, b) => a + b, 0);
+  return { placement, fake: fakeReport, app: figures, engine, lost: lostOf(fakeReport), stuck: fakeReport.alive + left + (fakeReport.hearing.silence ?? 0), load_average: load1() };
+}
+
+const load1 = () => Math.round(loadavg()[0]! * 10) / 10;
+
+function lostOf(r: BatchReport): number {
+  return Math.max(r.calls - r.answered, r.without_command) + r.failsafe;
+}
+
+interface Running {
+  readonly kind: 'engine' | 'bare';
+  readonly fake: Peer;
+  readonly app: Peer;
+  readonly idle: number;
+}
+
+async function startApp(kind: 'engine' | 'bare', o: LoadOptions): Promise<Running> {
+  const fake = spawnPeer('./load-fake-process.ts');
+  const app = spawnPeer('./load-app-process.ts', kind === 'engine' ? o.appNodeArgs : []);
+  const conn = await fake.call<{ url: string; user: string; password: string; offsetMs: number }>('start', { at: '2026-11-23T10:00', config: CONFIG, promptMs: 1000 });
+  await app.call('start', { kind, ...conn, config: CONFIG, bareHoldMs: CALLER.hangupAfter - 1000 } satisfies AppSettings);
+  await until(`the ${kind} app to connect`, () => fake.call<boolean>('connected', { app: 'pbx-router' }), 10_000);
+  return { kind, fake, app, idle: (await app.call<ProcessFigures>('figures')).peak_rss_mb };
+}
+
+async function stopApp(r: Running): Promise<void> {
+  await r.app.call('stop').catch(() => undefined);
+  await r.fake.call('stop').catch(() => undefined);
+  await r.app.close();
+  await r.fake.close();
+}
+
+/** Runs the bare baseline, then the engine, each against a fresh fake Asterisk. */
+export async function runLoadBench(o: LoadOptions = DEFAULT_LOAD): Promise<LoadFigures> {
+  const t0 = Date.now();
+  // Both stay up; at each rate the bare app runs, then the engine, so that both see the machine alike.
+  const apps = [await startApp('bare', o), await startApp('engine', o)];
+  const figures = { bare: {} as Record<string, PhaseFigures>, engine: {} as Record<string, PhaseFigures> };
+  let waiting: PhaseFigures | null = null;
+  try {
+    for (const { cps, seconds } of o.rates) {
+      for (const r of apps) {
+        const t = Date.now();
+        figures[r.kind][`${cps}cps`] = await phase(r.fake, r.app, r.kind, `${r.kind}-${cps}`, Math.round(cps * seconds), cps, false, 0);
+        process.stderr.write(`load: ${r.kind} ${cps} cps done (${(Date.now() - t) / 1000} s, load average ${load1()})\n`);
+      }
+    }
+    if (o.waiting > 0) waiting = await phase(apps[1]!.fake, apps[1]!.app, 'engine', 'waiting', o.waiting, o.waitingRate, true, o.holdSeconds);
+  } finally {
+    for (const r of apps) await stopApp(r);
+  }
+  return { options: o, ...figures, waiting, idle_rss_mb: { bare: apps[0]!.idle, engine: apps[1]!.idle }, load_average: loadavg().map((x) => Math.round(x * 10) / 10), seconds: Math.round((Date.now() - t0) / 100) / 10 };
+}
