@@ -19,6 +19,7 @@ import { smtpMailer, smtpSettingsFromEnv, type Mailer } from './notify/mailer.js
 import { flushOutbox } from './notify/outbox.js';
 import { flushWebhooks } from './notify/webhook.js';
 import { CallStore } from './store/call-store.js';
+import { startCheckpointer } from './store/checkpointer.js';
 import { openDb } from './store/db.js';
 import { VoicemailStore } from './store/voicemail-store.js';
 
@@ -71,6 +72,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   if (!plan) throw new Error(`the configuration has ${problems.length} problem(s):\n${problems.map(formatProblem).join('\n')}`);
   if (o.database !== ':memory:') mkdirSync(dirname(o.database), { recursive: true, mode: 0o700 });
   const db = openDb(o.database);
+  const checkpoints = startCheckpointer(db, o.database, log);
   const store = new CallStore(db);
   // Every engine timer (menus, announcements, wrap-up...) is cancelled on stop, before the database closes.
   const clock = trackedClock(o.clock ?? systemClock());
@@ -162,6 +164,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
       void handoffLog.stop();
       telephony.stop();
       clock.cancelAll();
+      await checkpoints.stop();
       db.close();
     },
   };
