@@ -4,31 +4,14 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLive, type Live } from './scenarios/live-harness.js';
+import { callOf, MAIN, nothingLeft, only, played, ringing } from './scenarios/live-helpers.js';
 
-const MAIN = '+15125550100';
 let live: Live | null = null;
 afterEach(async () => {
   await live?.stop();
   live = null;
 });
 
-/** Only these agents take calls (the others are paused, as if on lunch). */
-function only(l: Live, keep: string[]) {
-  for (const id of l.run.engine.currentPlan().agents.keys()) l.run.engine.agents.pause(id, !keep.includes(id));
-}
-const PHONES = ['PJSIP/1001', 'PJSIP/1002', 'PJSIP/1003', 'PJSIP/1004', 'PJSIP/1005', 'PJSIP/1006', 'PJSIP/1007'];
-/** Every desk phone registered and ringing without an answer, unless a test says otherwise. */
-function ringing(l: Live) {
-  for (const p of PHONES) l.fake.setAgent(p, 'noanswer');
-}
-const callOf = (l: Live, channel: string) => l.run.store.callByChannel(channel);
-const nothingLeft = (l: Live) => l.until('no channels and no bridges left', () => l.fake.channels().length === 0 && l.fake.bridges().length === 0);
-/** Media the fake started playing to a channel, in order. */
-const played = (l: Live, channel: string) =>
-  l
-    .events('PlaybackStarted')
-    .filter((e) => (e.playback as { target_uri: string }).target_uri === `channel:${channel}`)
-    .map((e) => (e.playback as { media_uri: string }).media_uri);
 /** Desk phones the engine called (agent legs dialled), in order. */
 const legsTo = (l: Live) =>
   l

@@ -5,19 +5,13 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLive, type Live } from './scenarios/live-harness.js';
+import { callOf, MAIN, nothingLeft, only } from './scenarios/live-helpers.js';
 
-const MAIN = '+15125550100';
 let live: Live | null = null;
 afterEach(async () => {
   await live?.stop();
   live = null;
 });
-
-function only(l: Live, keep: string[]) {
-  for (const id of l.run.engine.currentPlan().agents.keys()) l.run.engine.agents.pause(id, !keep.includes(id));
-}
-const callOf = (l: Live, channel: string) => l.run.store.callByChannel(channel);
-const nothingLeft = (l: Live) => l.until('no channels and no bridges left', () => l.fake.channels().length === 0 && l.fake.bridges().length === 0);
 
 describe('an offer withdrawn from a ringing agent', () => {
   it('the caller hangs up while the agent phone rings: the agent is available again and takes the next caller', async () => {

@@ -5,21 +5,14 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLive, type Live } from './scenarios/live-harness.js';
+import { callOf, MAIN, nothingLeft, only, PHONES } from './scenarios/live-helpers.js';
 
-const MAIN = '+15125550100';
 let live: Live | null = null;
 afterEach(async () => {
   await live?.stop();
   live = null;
 });
 
-/** Only these agents take calls (the others are paused). */
-function only(l: Live, keep: string[]) {
-  for (const id of l.run.engine.currentPlan().agents.keys()) l.run.engine.agents.pause(id, !keep.includes(id));
-}
-const PHONES = ['PJSIP/1001', 'PJSIP/1002', 'PJSIP/1003', 'PJSIP/1004', 'PJSIP/1005', 'PJSIP/1006', 'PJSIP/1007'];
-const callOf = (l: Live, channel: string) => l.run.store.callByChannel(channel);
-const nothingLeft = (l: Live) => l.until('no channels and no bridges left', () => l.fake.channels().length === 0 && l.fake.bridges().length === 0);
 /** The time of a call's first event of a type (ms), or Infinity. */
 const firstEvent = (l: Live, callId: string, type: string) => l.run.store.events(callId).find((e) => e.type === type)?.at ?? Number.POSITIVE_INFINITY;
 
