@@ -53,10 +53,10 @@ const ARI = 'ari-password-0123456789';
 const AMI = 'ami-password-0123456789';
 
 /** A 0600 secrets file with ARI and AMI passwords and one for every phone except `without`. */
-function secretsFor(phones: string[], without: string[] = []): string {
+function secretsFor(phones: string[], without: string[] = [], pin = '482913'): string {
   const path = join(mkdtempSync(join(tmpdir(), 'pbx-astcfg-')), 'secrets.env');
   const lines = phones.filter((p) => !without.includes(p)).map((p) => `${sipPasswordKey(p)}=${password(p)}`);
-  writeFileSync(path, [`ASTERISK_ARI_PASSWORD=${ARI}`, `ASTERISK_AMI_PASSWORD=${AMI}`, 'FAILSAFE_VOICEMAIL_PIN=482913', ...lines].join('\n') + '\n');
+  writeFileSync(path, [`ASTERISK_ARI_PASSWORD=${ARI}`, `ASTERISK_AMI_PASSWORD=${AMI}`, `FAILSAFE_VOICEMAIL_PIN=${pin}`, ...lines].join('\n') + '\n');
   chmodSync(path, 0o600);
   return path;
 }
@@ -206,13 +206,12 @@ describe('weak and unsafe passwords are refused', () => {
   });
 });
 
+const PHONES = ['1001', '1002', '1003', '1004', '1005', '1006', '1007'];
+
 describe('the failsafe voicemail box', () => {
   it('voicemail.conf holds 100@default with the PIN from the secrets file, and a desk phone can reach it with *97', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pbx-vm-'));
-    const path = join(dir, 'secrets.env');
-    const phones = ['1001', '1002', '1003', '1004', '1005', '1006', '1007'].map((p) => `${sipPasswordKey(p)}=${password(p)}`);
-    writeFileSync(path, [`ASTERISK_ARI_PASSWORD=${ARI}`, `ASTERISK_AMI_PASSWORD=${AMI}`, 'FAILSAFE_VOICEMAIL_PIN=482913', ...phones].join('\n'), { mode: 0o600 });
-    const out = join(dir, 'gen');
+    const path = secretsFor(PHONES, [], '482913');
+    const out = join(mkdtempSync(join(tmpdir(), 'pbx-vm-')), 'gen');
     expect((await cli('asterisk-config', '--config', 'config/example-clinic.yaml', '--out', out, '--secrets', path)).code).toBe(0);
     const vm = sections(readFileSync(join(out, 'voicemail.conf'), 'utf8'));
     expect(get(vm.find((s) => s.name === 'default'), '100')).toBe('482913,Failsafe (pbx-router was not available)');
@@ -224,11 +223,8 @@ describe('the failsafe voicemail box', () => {
   });
 
   it('without a PIN of at least 6 digits nothing is written', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pbx-vm-'));
-    const path = join(dir, 'secrets.env');
-    const phones = ['1001', '1002', '1003', '1004', '1005', '1006', '1007'].map((p) => `${sipPasswordKey(p)}=${password(p)}`);
-    writeFileSync(path, [`ASTERISK_ARI_PASSWORD=${ARI}`, `ASTERISK_AMI_PASSWORD=${AMI}`, 'FAILSAFE_VOICEMAIL_PIN=12ab', ...phones].join('\n'), { mode: 0o600 });
-    const out = join(dir, 'gen');
+    const path = secretsFor(PHONES, [], '12ab');
+    const out = join(mkdtempSync(join(tmpdir(), 'pbx-vm-')), 'gen');
     const r = await cli('asterisk-config', '--config', 'config/example-clinic.yaml', '--out', out, '--secrets', path);
     expect(r.code).toBe(1);
     expect(r.err).toContain('add FAILSAFE_VOICEMAIL_PIN=<digits>');
