@@ -27,13 +27,19 @@ export class AgentBook {
     private readonly clock: Clock,
     private readonly onChange: (agent: string, state: AgentState, reason: string) => void = () => {},
   ) {
-    for (const id of plan.agents.keys()) this.agents.set(id, { state: 'available', idleSince: clock.now(), misses: 0, paused: false, presence: 'reachable', wrapTimer: null });
+    this.addNew(plan);
+  }
+
+  /** Agents new to the book start available, all idle since the same moment (ties then go by id, not by the millisecond the loop reached them). */
+  private addNew(plan: Plan): void {
+    const now = this.clock.now();
+    for (const id of plan.agents.keys()) if (!this.agents.has(id)) this.agents.set(id, { state: 'available', idleSince: now, misses: 0, paused: false, presence: 'reachable', wrapTimer: null });
   }
 
   /** Uses a new plan (after a reload): new agents start available, removed ones are forgotten. */
   setPlan(plan: Plan): void {
     this.plan = plan;
-    for (const id of plan.agents.keys()) if (!this.agents.has(id)) this.agents.set(id, { state: 'available', idleSince: this.clock.now(), misses: 0, paused: false, presence: 'reachable', wrapTimer: null });
+    this.addNew(plan);
     for (const id of [...this.agents.keys()]) if (!plan.agents.has(id)) this.agents.delete(id);
     this.cache = null;
   }
