@@ -46,7 +46,7 @@ function row(name: string, p: PhaseFigures): string {
 function sqlite(p: PhaseFigures): string {
   const q = p.engine?.sqlite;
   if (!q) return '';
-  return `          SQLite: ${q.writes} writes (${Math.round((q.writes / Math.max(1, p.placement.placed)) * 10) / 10}/call), ${q.write_ms} ms on the event loop (${Math.round((q.write_ms / Math.max(1, p.placement.placed)) * 100) / 100} ms/call), ${q.stalls} writes over 5 ms, longest ${q.stall_max_ms} ms`;
+  return `          SQLite: ${q.writes} writes (${Math.round((q.writes / Math.max(1, p.placement.placed)) * 10) / 10}/call) in ${q.commits} commits, ${q.write_ms} ms on the event loop (${Math.round((q.write_ms / Math.max(1, p.placement.placed)) * 100) / 100} ms/call), ${q.stalls} writes over 5 ms, longest ${q.stall_max_ms} ms`;
 }
 
 /** The load section of `npm run bench`. */

@@ -21,6 +21,7 @@ import { flushWebhooks } from './notify/webhook.js';
 import { CallStore } from './store/call-store.js';
 import { startCheckpointer } from './store/checkpointer.js';
 import { openDb } from './store/db.js';
+import { groupWrites } from './store/write-groups.js';
 import { VoicemailStore } from './store/voicemail-store.js';
 
 export interface EngineOptions {
@@ -73,6 +74,8 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   if (o.database !== ':memory:') mkdirSync(dirname(o.database), { recursive: true, mode: 0o700 });
   const db = openDb(o.database);
   const checkpoints = startCheckpointer(db, o.database, log);
+  // Before any statement is prepared: the stores' writes are committed once per event-loop turn.
+  const writes = groupWrites(db, log);
   const store = new CallStore(db);
   // Every engine timer (menus, announcements, wrap-up...) is cancelled on stop, before the database closes.
   const clock = trackedClock(o.clock ?? systemClock());
@@ -164,6 +167,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
       void handoffLog.stop();
       telephony.stop();
       clock.cancelAll();
+      writes.stop();
       await checkpoints.stop();
       db.close();
     },

@@ -560,3 +560,46 @@ describe('run-time on-call override', () => {
     expect(pbx.originated[0]).toBe('PJSIP/+15125550199@carrier');
   });
 });
+
+describe('a store that cannot record a call', () => {
+  it('the caller is answered first and then sent to the failsafe dialplan, not left in silence; the engine goes on', async () => {
+    const clock = new ManualClock(DateTime.fromISO('2026-11-23T10:00', { zone: 'America/Chicago' }).toMillis());
+    const pbx = new FakeTelephony(clock);
+    const store = new CallStore(openDb(':memory:'));
+    let broken = true;
+    const createCall = store.createCall.bind(store);
+    store.createCall = (c) => {
+      if (broken) throw new Error('disk I/O error');
+      createCall(c);
+    };
+    const logs: string[] = [];
+    const engine = new CallEngine({ plan, telephony: pbx, store, clock, log: (m) => logs.push(m) });
+    pbx.handler = (e) => engine.handle(e);
+    const toDialplan: string[] = [];
+    const answered: string[] = [];
+    const answer = pbx.answer.bind(pbx);
+    pbx.answer = async (ch) => {
+      answered.push(ch);
+      return answer(ch);
+    };
+    const cont = pbx.continueInDialplan.bind(pbx);
+    pbx.continueInDialplan = async (ch, ...rest) => {
+      toDialplan.push(ch);
+      return cont(ch, ...rest);
+    };
+    const ch = pbx.call(MAIN, '+15125550123');
+    await clock.advance(1000);
+    expect(answered).toEqual([ch]);
+    expect(toDialplan).toEqual([ch]);
+    expect(pbx.channels.has(ch)).toBe(false);
+    expect(logs.join('\n')).toMatch(/recording the new call failed: disk I\/O error/);
+    expect(engine.active()).toBe(0);
+    // The next caller, with the store working again, is recorded and routed as usual.
+    broken = false;
+    const next = pbx.call(MAIN, '+15125550124');
+    await clock.advance(1000);
+    expect(store.callByChannel(next)?.state).not.toBe('ended');
+    expect(pbx.channels.has(next)).toBe(true);
+    expect(engine.active()).toBe(1);
+  });
+});

@@ -204,9 +204,15 @@ export class CallEngine {
     const plan = this.plan;
     this.calls.set(id, { session, plan, menuTimer: null, bridge: null, agent: null });
     this.byChannel.set(ev.channel, id);
-    const site = plan.didToSite.get(ev.did) ?? null;
-    this.deps.store.createCall({ id, channelId: ev.channel, did: ev.did, caller: ev.caller, site, language: plan.clinic.language, priority: 0, state: 'routing', arrivedAt: ev.at, configVersion: plan.version });
+    // The answer goes out first: the caller's first command waits on nothing, not even the store.
     this.run(id, effects);
+    const site = plan.didToSite.get(ev.did) ?? null;
+    try {
+      this.deps.store.createCall({ id, channelId: ev.channel, did: ev.did, caller: ev.caller, site, language: plan.clinic.language, priority: 0, state: 'routing', arrivedAt: ev.at, configVersion: plan.version });
+    } catch (err) {
+      // Unrecorded, the call could not be resumed after a restart or explained: the failsafe takes it.
+      this.fail(id, `recording the new call failed: ${(err as Error).message}`);
+    }
   }
 
   /** Hands an event to a call's session and runs what follows. */
@@ -217,7 +223,12 @@ export class CallEngine {
     const r = transition(live.session, event);
     if (!r.ok) {
       this.log(r.error);
-      this.deps.store.addEvent(id, this.deps.clock.now(), 'rejected-event', { event: event.type, state: live.session.state });
+      try {
+        this.deps.store.addEvent(id, this.deps.clock.now(), 'rejected-event', { event: event.type, state: live.session.state });
+      } catch (err) {
+        // Called from microtasks: a store that fails here must not take the process down with it.
+        this.log(`call ${id}: recording the rejected event failed: ${(err as Error).message}`);
+      }
       return;
     }
     live.session = r.session;
@@ -407,7 +418,11 @@ export class CallEngine {
         // The caller goes to the dialplan first: recording it must not be able to keep them here.
         const f = this.deps.failsafe ?? { context: 'pbx-router-failsafe', extension: 's', priority: 1 };
         telephony.continueInDialplan(s.channel, f.context, f.extension, f.priority).catch(() => telephony.hangup(s.channel).catch(() => {}));
-        store.addEvent(id, clock.now(), 'failsafe', { reason: e.reason });
+        try {
+          store.addEvent(id, clock.now(), 'failsafe', { reason: e.reason });
+        } catch (err) {
+          this.log(`call ${id}: recording the failsafe failed: ${(err as Error).message}`);
+        }
         return this.finish(id, 'failsafe');
       }
       case 'hangup-caller':

@@ -1,0 +1,115 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { CallStore } from './call-store.js';
+import { openDb } from './db.js';
+import { groupWrites } from './write-groups.js';
+
+const nextTurn = () => new Promise((r) => setImmediate(r));
+const fresh = () => join(mkdtempSync(join(tmpdir(), 'pbx-groups-')), 'calls.sqlite');
+const call = (id: string) => ({ id, channelId: `ch-${id}`, did: '+15125550100', caller: '+15125550123', site: null, language: 'en', priority: 0, state: 'routing' as const, arrivedAt: 1, configVersion: 'v1' });
+/** What another process sees: a second connection to the same file. */
+const outside = (path: string) => {
+  const other = new Database(path, { readonly: true });
+  try {
+    return (other.prepare('SELECT id FROM calls ORDER BY id').all() as { id: string }[]).map((r) => r.id);
+  } finally {
+    other.close();
+  }
+};
+
+describe('one SQLite transaction per event-loop turn', () => {
+  it('the writes of a turn are committed together once the turn ends; the engine reads its own writes at once', async () => {
+    const path = fresh();
+    const db = openDb(path);
+    const logs: string[] = [];
+    const groups = groupWrites(db, (m) => logs.push(m));
+    const store = new CallStore(db);
+    store.createCall(call('a'));
+    store.addEvent('a', 1, 'arrived');
+    store.updateCall('a', { state: 'menu' });
+    expect(store.call('a')?.state).toBe('menu');
+    expect(outside(path)).toEqual([]);
+    await nextTurn();
+    expect(outside(path)).toEqual(['a']);
+    expect(groups.figures()).toEqual({ turns: 1, writes: 3, lost: 0 });
+    store.createCall(call('b'));
+    await nextTurn();
+    expect(groups.figures()).toMatchObject({ turns: 2, writes: 4 });
+    expect(logs).toEqual([]);
+    groups.stop();
+    db.close();
+  });
+
+  it('a failing write throws to its caller as before and the other writes of the turn are kept', async () => {
+    const path = fresh();
+    const db = openDb(path);
+    groupWrites(db, () => {});
+    const store = new CallStore(db);
+    store.createCall(call('a'));
+    expect(() => store.createCall(call('a'))).toThrow(/UNIQUE/);
+    store.createCall(call('b'));
+    await nextTurn();
+    expect(outside(path)).toEqual(['a', 'b']);
+    db.close();
+  });
+
+  it("a store's own transaction nests inside the turn: when it fails only its writes are undone", async () => {
+    const path = fresh();
+    const db = openDb(path);
+    groupWrites(db, () => {});
+    const store = new CallStore(db);
+    store.createCall(call('a'));
+    expect(() =>
+      store.transaction(() => {
+        store.createCall(call('b'));
+        throw new Error('the email could not be queued');
+      }),
+    ).toThrow(/email/);
+    store.transaction(() => store.createCall(call('c')));
+    await nextTurn();
+    expect(outside(path)).toEqual(['a', 'c']);
+    db.close();
+  });
+
+  it('stop commits the open turn; after it every write is committed on its own again', async () => {
+    const path = fresh();
+    const db = openDb(path);
+    const groups = groupWrites(db, () => {});
+    const store = new CallStore(db);
+    store.createCall(call('a'));
+    groups.stop();
+    expect(outside(path)).toEqual(['a']);
+    store.createCall(call('b'));
+    expect(outside(path)).toEqual(['a', 'b']);
+    db.close();
+  });
+
+  it('a process that dies of an uncaught error in the middle of a turn still commits that turn', () => {
+    const path = fresh();
+    const script = join(mkdtempSync(join(tmpdir(), 'pbx-groups-')), 'crash.ts');
+    writeFileSync(
+      script,
+      `import { openDb } from ${JSON.stringify(resolve('src/store/db.ts'))};
+import { groupWrites } from ${JSON.stringify(resolve('src/store/write-groups.ts'))};
+import { CallStore } from ${JSON.stringify(resolve('src/store/call-store.ts'))};
+const db = openDb(${JSON.stringify(path)});
+groupWrites(db, () => {});
+new CallStore(db).createCall(${JSON.stringify(call('crashed'))});
+throw new Error('boom');
+`,
+    );
+    let failed = false;
+    try {
+      execFileSync(process.execPath, ['--import', 'tsx', script], { stdio: 'pipe' });
+    } catch (e) {
+      failed = true;
+      expect(String((e as { stderr: Buffer }).stderr)).toMatch(/boom/);
+    }
+    expect(failed).toBe(true);
+    expect(outside(path)).toEqual(['crashed']);
+  });
+});
