@@ -10,6 +10,7 @@ import { AriTelephony, type ConnectionState } from './asterisk/ari-telephony.js'
 import { CallEngine, type HandoffHandler } from './calls/call-engine.js';
 import { systemClock, trackedClock, type Clock } from './calls/clock.js';
 import { loadPlan } from './config/index.js';
+import type { Plan } from './routing/types.js';
 import { formatProblem } from './config/load.js';
 import cron from 'node-cron';
 import { destinations } from './calls/handoffs.js';
@@ -65,6 +66,9 @@ export function ariSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): { url:
     app: env.ARI_APP ?? 'pbx-router',
   };
 }
+
+/** Each agent's desk phone device (e.g. PJSIP/1001) to the agent, for AMI presence. */
+const phonesOf = (plan: Plan): Map<string, string> => new Map([...plan.agents.values()].map((a) => [a.endpoint, a.id]));
 
 /** Loads the config, opens the store, connects to ARI and starts taking calls. */
 export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
@@ -128,7 +132,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   const ami = amiPassword
     ? new AmiPresence(
         { host: env.ASTERISK_AMI_HOST ?? '127.0.0.1', port: Number(env.ASTERISK_AMI_PORT ?? 5038), user: env.ASTERISK_AMI_USER ?? 'router', password: amiPassword },
-        new Map([...plan.agents.values()].map((a) => [a.endpoint, a.id])),
+        phonesOf(plan),
         (agent, presence) => engine.agents.presence(agent, presence),
         log,
       )
@@ -143,6 +147,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
       return { ok: false, problems };
     }
     engine.setPlan(next.plan);
+    ami?.setAgents(phonesOf(next.plan));
     log(`config ${next.plan.version} loaded; calls in progress finish on the config they started with`);
     return { ok: true, version: next.plan.version };
   };

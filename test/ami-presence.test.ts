@@ -103,3 +103,36 @@ describe('presence changes routing', () => {
     await until(() => engine.agents.state('james') === 'busy');
   });
 });
+
+describe('presence after a config reload', () => {
+  it("an agent given another desk phone follows that phone's presence at once, and no longer the old one's", async () => {
+    const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { startLive } = await import('./scenarios/live-harness.js');
+    const ami = new FakeAmi('router', 'ami-secret');
+    ami.devices.set('PJSIP/1001', 'NOT_INUSE');
+    ami.devices.set('PJSIP/1009', 'UNAVAILABLE');
+    const port = await ami.start();
+    stops.push(() => ami.stop());
+    const config = join(mkdtempSync(join(tmpdir(), 'pbx-ami-reload-')), 'clinic.yaml');
+    const original = readFileSync('config/example-clinic.yaml', 'utf8');
+    writeFileSync(config, original);
+    const live = await startLive({ at: '2026-11-23T10:00', config, env: { ASTERISK_AMI_PASSWORD: 'ami-secret', ASTERISK_AMI_PORT: String(port) } });
+    stops.push(() => live.stop());
+    const maria = () => live.run.engine.agents.state('maria');
+    await until(() => ami.actions.some((a) => a.action?.toLowerCase() === 'devicestatelist'));
+    expect(maria()).toBe('available');
+    // Maria moves to the phone in the back office, which is not registered yet.
+    writeFileSync(config, readFileSync(config, 'utf8').replace('endpoint: PJSIP/1001', 'endpoint: PJSIP/1009'));
+    expect(live.run.reload()).toMatchObject({ ok: true });
+    await until(() => maria() === 'offline');
+    expect(ami.actions.filter((a) => a.action?.toLowerCase() === 'devicestatelist')).toHaveLength(2);
+    ami.deviceState('PJSIP/1009', 'NOT_INUSE');
+    await until(() => maria() === 'available');
+    // Her old phone in use is somebody else's call now.
+    ami.deviceState('PJSIP/1001', 'INUSE');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(maria()).toBe('available');
+  });
+});

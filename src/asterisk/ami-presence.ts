@@ -48,7 +48,7 @@ export class AmiPresence {
   constructor(
     private readonly settings: AmiSettings,
     /** Desk phone device (e.g. PJSIP/1001) to agent id. */
-    private readonly agentsByDevice: ReadonlyMap<string, string>,
+    private agentsByDevice: ReadonlyMap<string, string>,
     private readonly onPresence: (agent: string, presence: PresenceState) => void,
     private readonly log: (m: string) => void = () => {},
   ) {}
@@ -56,6 +56,19 @@ export class AmiPresence {
   /** The connection state and whether Asterisk said it is fully booted (health). */
   health(): { state: AmiState; fullyBooted: boolean } {
     return { state: this.state, fullyBooted: this.booted };
+  }
+
+  /**
+   * The desk phones of a reloaded config. Connected, it asks for the device list again, so an
+   * agent who is new or has another phone gets that phone's presence now, not at its next change.
+   */
+  setAgents(agentsByDevice: ReadonlyMap<string, string>): void {
+    const before = this.agentsByDevice;
+    this.agentsByDevice = agentsByDevice;
+    const changed = agentsByDevice.size !== before.size || [...agentsByDevice].some(([device, agent]) => before.get(device) !== agent);
+    const m = this.manager;
+    if (!changed || !m || this.state !== 'connected') return;
+    void this.action(m, { action: 'DeviceStateList' }).catch((e: Error) => this.log(`AMI: DeviceStateList after a reload failed: ${e.message}`));
   }
 
   /** Connects and stays connected until stop(). */

@@ -53,6 +53,8 @@ export interface LiveOptions {
   readonly mailer?: Mailer;
   /** Duration of each clinic prompt (default 2 s). */
   readonly promptMs?: number;
+  /** The engine's environment (AMI, SMTP settings; default process.env). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface Live {
@@ -90,7 +92,7 @@ export async function startLive(o: LiveOptions): Promise<Live> {
     cancel: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
   };
   const boot = async (): Promise<RunningEngine> => {
-    const r = await startEngine({ config, ariUrl: url, ariUser: fake.user, ariPassword: PASSWORD, app: 'pbx-router', database, clock, log: (m) => logs.push(m), ...(o.mailer ? { mailer: o.mailer } : {}) });
+    const r = await startEngine({ config, ariUrl: url, ariUser: fake.user, ariPassword: PASSWORD, app: 'pbx-router', database, clock, log: (m) => logs.push(m), ...(o.mailer ? { mailer: o.mailer } : {}), ...(o.env ? { env: o.env } : {}) });
     const started = Date.now();
     while (!fake.isConnected('pbx-router')) {
       if (Date.now() - started > 5000) throw new Error(`the engine did not connect to the fake Asterisk:\n${logs.join('\n')}`);
