@@ -278,6 +278,28 @@ describe('restart and reconnect', () => {
     expect([...pbx.bridges.keys()]).toContain('pbx-queue-scheduling');
   });
 
+  it('a caller who chose Spanish is, after a restart, back in the Spanish menu: only its prompt plays, and the next key works', async () => {
+    const { clock, pbx, store, engine } = setup();
+    only(engine, []);
+    const ch = pbx.call(MAIN, '+15125550123');
+    await clock.advance(500);
+    pbx.press(ch, '9');
+    await clock.advance(500);
+    const id = store.callByChannel(ch)!.id;
+    engine.stop();
+    const heard = pbx.played.length;
+    const fresh = new CallEngine({ plan, telephony: pbx, store, clock, log: () => {} });
+    pbx.handler = (e) => fresh.handle(e);
+    for (const a of plan.agents.keys()) fresh.agents.pause(a, true);
+    fresh.reconcile(pbx.inventory(), () => {});
+    await clock.advance(100);
+    expect(pbx.played.slice(heard).filter((p) => p.channel === ch).map((p) => p.media)).toEqual([['sound:riverside/main-menu-es']]);
+    pbx.press(ch, '2');
+    await clock.advance(500);
+    expect(store.call(id)).toMatchObject({ state: 'queued', target: 'billing', language: 'es' });
+    expect(store.waiting().map((w) => [w.callId, w.queue, w.language])).toEqual([[id, 'billing', 'es']]);
+  });
+
   it('calls that ended while the socket was down are closed, unknown channels go to the failsafe, orphan legs are hung up', async () => {
     const { clock, pbx, store, engine } = setup();
     only(engine, []);
@@ -488,6 +510,40 @@ describe('on-call forwarding', () => {
     pbx.press(pbx.legOf.get(dial(okafor.number))!, '1');
     await clock.advance(100);
     expect(store.call(id)!.state).toBe('connected');
+  });
+
+  it('the engine restarts while the second clinician rings: the caller is not sent back to the menu, the one who did not answer is not called again', async () => {
+    const patel = member('nurse-patel');
+    const okafor = member('dr-okafor');
+    const { clock, pbx, store, id, ch, engine } = await urgentCall((p) => {
+      p.agent(dial(patel.number), 'noanswer');
+      p.agent(dial(okafor.number), { answerAfter: 3000 });
+    });
+    await clock.advance(patel.ringTime * 1000 + 1000);
+    expect(pbx.originated).toEqual([dial(patel.number), dial(okafor.number)]);
+    const oldLeg = pbx.legOf.get(dial(okafor.number))!;
+    // A new engine on the same database and PBX, as after a crash.
+    engine.stop();
+    const heard = pbx.played.length;
+    const fresh = new CallEngine({ plan, telephony: pbx, store, clock, log: () => {} });
+    pbx.handler = (e) => fresh.handle(e);
+    expect(fresh.reconcile(pbx.inventory(), () => {})).toMatchObject({ resumed: 1 });
+    await clock.advance(100);
+    expect(pbx.channels.has(oldLeg)).toBe(false);
+    expect(pbx.originated).toEqual([dial(patel.number), dial(okafor.number), dial(okafor.number)]);
+    expect(store.events(id).find((e) => e.type === 'resumed')?.data).toEqual({ from: 'forwarding', inputs: ['1'], skipAttempts: 1 });
+    // The caller hears the hold message again, not the greeting or the after-hours menu.
+    const toCaller = pbx.played.slice(heard).filter((p) => p.channel === ch).flatMap((p) => p.media);
+    expect(toCaller).toEqual(['sound:pbx-router/oncall-please-hold']);
+    await clock.advance(3500);
+    const leg = pbx.legOf.get(dial(okafor.number))!;
+    pbx.press(leg, '1');
+    await clock.advance(100);
+    expect(store.call(id)).toMatchObject({ state: 'connected', outcome: 'forward' });
+    expect(attempts(store, id)).toEqual([
+      { member: 'nurse-patel', number: patel.number, result: 'no-answer' },
+      { member: 'dr-okafor', number: okafor.number, result: 'accepted' },
+    ]);
   });
 
   it('everyone fails: the final destination (urgent voicemail) takes over', async () => {

@@ -7,11 +7,11 @@ import { describeReason } from '../routing/conditions.js';
 import { decide, decideActions } from '../routing/engine.js';
 import { nextOpening } from '../routing/schedule.js';
 import type { Decision, Mode, Outcome, Plan } from '../routing/types.js';
-import type { CallRecord, CallStore, WaitingEntry } from '../store/call-store.js';
+import type { CallRecord, CallState, CallStore, WaitingEntry } from '../store/call-store.js';
 import { AgentBook } from './agents.js';
 import type { Clock } from './clock.js';
 import { QueueManager } from './queues.js';
-import { newSession, transition, type Effect, type Session, type SessionEvent } from './session.js';
+import { newSession, transition, type Effect, type RouteOrigin, type Session, type SessionEvent } from './session.js';
 import { TelephonyError, type Telephony, type TelephonyEvent } from './telephony.js';
 import { DialGuard } from './dial-guard.js';
 
@@ -74,6 +74,8 @@ interface Live {
   menuTimer: unknown;
   bridge: string | null;
   agent: string | null;
+  /** The state last written by storedState() (the queue and connect effects write theirs). */
+  stored?: CallState;
 }
 
 export class CallEngine {
@@ -233,6 +235,12 @@ export class CallEngine {
     }
     live.session = r.session;
     this.run(id, r.effects);
+    // The stored state follows the session (what `status` and a restarted engine see), once per change.
+    const stored = storedState(r.session);
+    if (stored && stored !== live.stored && this.calls.get(id) === live) {
+      live.stored = stored;
+      this.deps.store.updateCall(id, { state: stored });
+    }
   }
 
   private run(id: string, effects: readonly Effect[]): void {
@@ -292,7 +300,9 @@ export class CallEngine {
           steps: d.steps,
           trace: d.trace.map((t) => ({ ...t, ...(t.why ? { why: describeReason(t.why) } : {}) })),
         });
-        if (o) store.updateCall(id, { site: d.site, language: o.language, priority: o.priority, outcome: o.action, target: o.target });
+        // What a restarted engine replays to put the caller back here (the menu or the destination).
+        const resume = JSON.stringify({ origin: s.origin, inputs: s.inputs } satisfies Replay);
+        store.updateCall(id, o ? { site: d.site, language: o.language, priority: o.priority, outcome: o.action, target: o.target, resume } : { resume });
         return;
       }
       case 'play':
@@ -538,12 +548,21 @@ export class CallEngine {
       this.pbx(call.id, 'resume in queue', this.queues.enqueue(call.id, call.channelId, w.queue, w.priority, w.language, { entryId: w.id, enqueuedAt: w.enteredAt }));
       return;
     }
-    // Anywhere else (a menu, a ring, a destination being set up): start routing again, already answered.
+    // Anywhere else (a menu, a ring, a forward, a destination being set up): the caller is put back
+    // where the last decision sent them, by replaying its keys without the prompts already heard.
     if (leg) void this.deps.telephony.hangup(leg.id).catch(() => {});
-    this.calls.set(call.id, { session: created.session, plan, menuTimer: null, bridge: null, agent: null });
+    const replay = replayOf(call.resume);
+    const session: Session = replay ? { ...created.session, origin: replay.origin, inputs: replay.inputs, replay: { skipAttempts: this.attemptsMade(call.id) } } : created.session;
+    this.calls.set(call.id, { session, plan, menuTimer: null, bridge: null, agent: null });
     this.byChannel.set(call.channelId, call.id);
-    this.deps.store.addEvent(call.id, this.deps.clock.now(), 'resumed', { from: call.state });
+    this.deps.store.addEvent(call.id, this.deps.clock.now(), 'resumed', { from: call.state, ...(replay ? { inputs: replay.inputs, skipAttempts: session.replay!.skipAttempts } : {}) });
     this.deliver(call.id, { type: 'answered' });
+  }
+
+  /** On-call members this call already tried since its last decision to forward (they are not called again). */
+  private attemptsMade(id: string): number {
+    const since = this.deps.store.decisions(id).filter((d) => d.action === 'forward').at(-1)?.at ?? 0;
+    return this.deps.store.events(id).filter((e) => e.type === 'oncall-attempt' && e.at >= since).length;
   }
 
   /** Ends a call: its bridge goes, its agent wraps up, its row is closed. */
@@ -562,5 +581,43 @@ export class CallEngine {
     if (live.agent) this.agents.finished(live.agent);
     this.deps.store.endCall(id, this.deps.clock.now(), outcome);
     this.queues.dispatch();
+  }
+}
+
+/** What the store keeps for a call to be put back after a restart: its route's origin and keys. */
+interface Replay {
+  readonly origin: RouteOrigin;
+  readonly inputs: readonly string[];
+}
+
+/** The stored replay, or null when there is none or it is not one (an older engine's row). */
+function replayOf(json: string | null): Replay | null {
+  if (!json) return null;
+  try {
+    const r = JSON.parse(json) as Partial<Replay>;
+    const origin = r.origin as RouteOrigin | undefined;
+    const okOrigin = origin?.kind === 'entry' || (origin?.kind === 'actions' && Array.isArray(origin.actions));
+    if (!okOrigin || !Array.isArray(r.inputs) || !r.inputs.every((i) => typeof i === 'string')) return null;
+    return { origin: origin!, inputs: r.inputs };
+  } catch {
+    return null;
+  }
+}
+
+/** The stored state for a session state the effects do not write themselves (menu, ringing, forwarding, callback, voicemail). */
+function storedState(s: Session): CallState | null {
+  switch (s.state) {
+    case 'awaiting-digit':
+      return 'menu';
+    case 'ringing-agent':
+      return s.queue ? null : 'ringing';
+    case 'forwarding':
+      return 'forwarding';
+    case 'callback':
+      return 'callback';
+    case 'handoff':
+      return s.outcome?.action === 'voicemail' ? 'voicemail' : null;
+    default:
+      return null;
   }
 }

@@ -26,9 +26,9 @@ function attempts(s: Session): readonly ForwardAttempt[] {
   return s.outcome?.forward?.attempts ?? [];
 }
 
-/** Starts forwarding: hold the caller, call the first member. */
-export function startForward(s: Session, o: Outcome, effects: Effect[]): TransitionResult {
-  const base: Session = { ...s, state: 'forwarding', outcome: o, forward: { index: -1, leg: null, answered: false, confirmToken: null }, endAs: 'forwarded' };
+/** Starts forwarding: hold the caller, call the first member (after a restart, the first not yet tried). */
+export function startForward(s: Session, o: Outcome, effects: Effect[], skipAttempts = 0): TransitionResult {
+  const base: Session = { ...s, state: 'forwarding', outcome: o, forward: { index: skipAttempts - 1, leg: null, answered: false, confirmToken: null }, endAs: 'forwarded' };
   return dialNext(base, [...effects, { kind: 'hold', sounds: ['pbx-router/oncall-please-hold'] }]);
 }
 

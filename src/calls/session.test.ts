@@ -65,6 +65,19 @@ describe('call session', () => {
     expect(c.session.inputs).toEqual(['9']);
   });
 
+  it('the end of a prompt cut short by a key is ignored in whatever state the call has reached, not rejected', () => {
+    const a = run(MONDAY_10, [{ type: 'answered' }]);
+    const stopped = a.session.playbackId!;
+    const keyed = transition(a.session, { type: 'dtmf', digit: '2' });
+    expect(keyed.ok && keyed.session.state).toBe('routing');
+    const routing = (keyed as Extract<typeof keyed, { ok: true }>).session;
+    const r = transition(routing, { type: 'playback-ended', playbackId: stopped, end: 'stopped' });
+    expect(r).toEqual({ ok: true, session: routing, effects: [] });
+    // The current prompt's end still moves the call on.
+    const b = run(MONDAY_10, [{ type: 'answered' }, { type: 'playback-ended', playbackId: stopped, end: 'done' }]);
+    expect(b.session.state).toBe('awaiting-digit');
+  });
+
   it('a stale menu timer (after a key) is ignored', () => {
     const a = run(MONDAY_10, [{ type: 'answered' }]);
     const b = run(MONDAY_10, [{ type: 'answered' }, { type: 'playback-ended', playbackId: a.session.playbackId!, end: 'done' }, { type: 'dtmf', digit: '7' }]);

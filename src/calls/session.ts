@@ -59,6 +59,12 @@ export interface Session {
   readonly endAs: string | null;
   /** Where routing starts: the entry rule set, or an action list (a queue's overflow). Inputs count from there. */
   readonly origin: RouteOrigin;
+  /**
+   * A call picked up again after an engine restart, until its first decision: the prompts it heard
+   * are not played again (only a menu it was waiting in is), and a forward skips the members
+   * already tried.
+   */
+  readonly replay: { readonly skipAttempts: number } | null;
 }
 
 export interface Leg {
@@ -144,6 +150,7 @@ export function newSession(id: string, channel: string, did: string, caller: str
     endAs: null,
     forward: null,
     callback: null,
+    replay: null,
   };
   return { session, effects: [{ kind: 'answer' }] };
 }
@@ -165,7 +172,7 @@ function newSounds(steps: readonly Step[], resumeAt: number): string[] {
 
 function onDecided(s: Session, d: Decision, menuTimeout: number): TransitionResult {
   const effects: Effect[] = [{ kind: 'record-decision', decision: d }];
-  const sounds = newSounds(d.steps, s.resumeAt);
+  const sounds = s.replay ? replaySounds(d) : newSounds(d.steps, s.resumeAt);
   if (d.steps.some((st) => st.kind === 'guard')) {
     const guard = d.steps.find((st) => st.kind === 'guard');
     return ok({ ...s, state: 'ending' }, [...effects, { kind: 'failsafe', reason: guard && guard.kind === 'guard' ? guard.message : 'routing failed' }]);
@@ -177,23 +184,29 @@ function onDecided(s: Session, d: Decision, menuTimeout: number): TransitionResu
   const resumeAt = d.status === 'awaiting-input' ? d.steps.length - 1 : s.resumeAt;
   if (sounds.length > 0) {
     const playbackId = `${s.id}-pb-${s.seq + 1}`;
-    return ok({ ...s, state: 'playing', seq: s.seq + 1, playbackId, afterPlay, resumeAt }, [...effects, { kind: 'play', playbackId, sounds }]);
+    return ok({ ...s, state: 'playing', seq: s.seq + 1, playbackId, afterPlay, resumeAt, replay: null }, [...effects, { kind: 'play', playbackId, sounds }]);
   }
   return afterPrompts({ ...s, afterPlay, resumeAt }, effects);
 }
 
+/** After a restart: only the prompt of the menu the caller was waiting in, if any. */
+function replaySounds(d: Decision): string[] {
+  const last = d.steps.at(-1);
+  return d.status === 'awaiting-input' && last?.kind === 'menu' && last.sound ? [last.sound] : [];
+}
+
 function afterPrompts(s: Session, effects: Effect[]): TransitionResult {
   const next = s.afterPlay;
-  const base: Session = { ...s, playbackId: null, afterPlay: null };
+  const base: Session = { ...s, playbackId: null, afterPlay: null, replay: null };
   if (!next) return ok({ ...base, state: 'routing' }, effects);
   if (next.kind === 'menu') {
     const token = s.seq + 1;
     return ok({ ...base, state: 'awaiting-digit', seq: token, menuTimer: token }, [...effects, { kind: 'start-menu-timer', token, seconds: next.timeout }]);
   }
-  return startOutcome({ ...base, outcome: next.outcome }, next.outcome, effects);
+  return startOutcome({ ...base, outcome: next.outcome }, next.outcome, effects, s.replay?.skipAttempts ?? 0);
 }
 
-function startOutcome(s: Session, o: Outcome, effects: Effect[]): TransitionResult {
+function startOutcome(s: Session, o: Outcome, effects: Effect[], skipAttempts = 0): TransitionResult {
   switch (o.action) {
     case 'queue':
       return ok({ ...s, state: 'queued', queue: o.target }, [...effects, { kind: 'enqueue', queue: o.target!, priority: o.priority, language: o.language }]);
@@ -207,7 +220,7 @@ function startOutcome(s: Session, o: Outcome, effects: Effect[]): TransitionResu
       return startCallback(s, o, effects);
     case 'forward':
       if (!o.forward || o.forward.attempts.length === 0) return ok({ ...s, state: 'ending' }, [...effects, { kind: 'failsafe', reason: `roster ${o.target} has nobody to call` }]);
-      return startForward(s, o, effects);
+      return startForward(s, o, effects, skipAttempts);
     case 'ring-group': {
       const g = o.ringGroup!;
       if (g.ring.length === 0) return noAnswer(s, effects);
@@ -266,6 +279,8 @@ export function transition(s: Session, e: SessionEvent): TransitionResult {
   if (e.type === 'failed') return s.state === 'ending' ? reject(s, e) : ok({ ...s, state: 'ending' }, [{ kind: 'failsafe', reason: e.message }]);
   if (s.state === 'forwarding') return forwardTransition(s, e) ?? reject(s, e);
   if (s.state === 'callback') return callbackTransition(s, e) ?? reject(s, e);
+  // A prompt the caller cut short with a key (or any earlier playback) ends after the call moved on.
+  if (e.type === 'playback-ended' && e.playbackId !== s.playbackId) return ok(s);
   switch (s.state) {
     case 'answering':
       if (e.type === 'answered') return ok({ ...s, state: 'routing' }, [{ kind: 'route', origin: s.origin, inputs: s.inputs }]);
