@@ -437,6 +437,48 @@ describe('voicemail destination', () => {
   });
 });
 
+describe('voicemail that cannot record', () => {
+  it('a recording Asterisk reports failed: the caller goes to the failsafe dialplan (its own voicemail), no message or email is kept', async () => {
+    const smtp = await startSmtp();
+    try {
+      const clock = new ManualClock(DateTime.fromISO('2026-11-24T19:05', { zone: 'America/Chicago' }).toMillis());
+      const pbx = new FakeTelephony(clock);
+      const db = openDb(':memory:');
+      const store = new CallStore(db);
+      const voicemails = new VoicemailStore(db);
+      const mailer = smtpMailer({ host: '127.0.0.1', port: smtp.port, from: 'pbx@riverside-clinic.example', tls: 'required', allowSelfSigned: true });
+      const logs: string[] = [];
+      const deps = { telephony: pbx, voicemails, now: () => clock.now(), flush: () => flushOutbox({ store: voicemails, mailer, now: () => clock.now(), fetchRecording: (n: string) => pbx.recordingFile(n), log: (m: string) => logs.push(m) }), log: (m: string) => logs.push(m) };
+      const engine = new CallEngine({ plan, telephony: pbx, store, clock, log: (m) => logs.push(m), handoff: destinations(deps) });
+      pbx.handler = (e) => engine.handle(e);
+      const toDialplan: string[] = [];
+      const cont = pbx.continueInDialplan.bind(pbx);
+      pbx.continueInDialplan = async (ch, ...rest) => {
+        toDialplan.push(ch);
+        return cont(ch, ...rest);
+      };
+      pbx.record = async (_ch, name) => {
+        pbx.recordings.set(name, Buffer.from('partial'));
+        return { end: 'failed', duration: 0, talking: 0, silence: 0 };
+      };
+      const ch = pbx.call(MAIN, '+15125550123');
+      await clock.advance(500);
+      pbx.press(ch, '2');
+      await clock.advance(10_000);
+      expect(toDialplan).toEqual([ch]);
+      const call = store.call(store.callByChannel(ch)!.id)!;
+      expect(call).toMatchObject({ state: 'ended', outcome: 'failsafe' });
+      expect(store.events(call.id).find((e) => e.type === 'failsafe')?.data).toEqual({ reason: expect.stringMatching(/voicemail recording for front-desk failed/) });
+      expect(voicemails.list()).toEqual([]);
+      expect(pbx.recordings.size).toBe(0);
+      expect(smtp.received).toHaveLength(0);
+      expect(engine.active()).toBe(0);
+    } finally {
+      await smtp.close();
+    }
+  });
+});
+
 describe('on-call forwarding', () => {
   const roster = plan.rosters.get('on-call-nurse')!;
   // Tuesday 2026-11-24 19:05: the week of 2026-11-23 (46 weeks after the start) is nurse-patel's.
