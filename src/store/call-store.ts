@@ -1,7 +1,8 @@
 /**
  * Call state in SQLite: calls, their events, every routing decision with its trace and config
  * version, queue entries with their position history, agent state changes and callback requests.
- * All statements are prepared once; writes are small and synchronous (WAL).
+ * All statements are prepared once; writes are small and synchronous (WAL). In the running engine
+ * the writes of one event-loop turn share a transaction (src/store/write-groups.ts).
  */
 import type { Db } from './db.js';
 
