@@ -92,6 +92,7 @@ export class CallEngine {
 
   constructor(private readonly deps: EngineDeps) {
     this.plan = deps.plan;
+    warmHolidays(deps.plan, deps.clock.now());
     const lastHour = deps.store.eventsOfType('offer', deps.clock.now() - 3600_000);
     this.guard = new DialGuard(lastHour.flatMap((e) => {
       const number = (e.data as { number?: unknown } | null)?.number;
@@ -160,6 +161,7 @@ export class CallEngine {
 
   /** Uses a new plan for new calls; calls in progress finish on the plan they started with. */
   setPlan(plan: Plan): void {
+    warmHolidays(plan, this.deps.clock.now());
     this.plan = plan;
     this.agents.setPlan(plan);
     this.queues.setPlan(plan);
@@ -620,4 +622,13 @@ function storedState(s: Session): CallState | null {
     default:
       return null;
   }
+}
+
+/**
+ * Works out this year's and next year's holidays now: date-holidays takes tens of milliseconds per
+ * year, which would otherwise stall the first call of the year (and every call behind it).
+ */
+function warmHolidays(plan: Plan, now: number): void {
+  const year = new Date(now).getUTCFullYear();
+  for (const s of plan.schedules.values()) for (const y of [year, year + 1]) s.holidays?.nameOn(`${y}-06-01`);
 }
