@@ -80,6 +80,19 @@ function place(r: PlaceRequest): Promise<Placement> {
   });
 }
 
+/** StasisStart -> first command of every call of these batches together. */
+function pooled(names: readonly string[]): Summary {
+  const f = fake.current!;
+  const latencies: number[] = [];
+  for (const name of names) {
+    for (const rec of batches.get(name) ?? []) {
+      const fc = f.firstCommand(rec.channelId);
+      if (fc?.firstCommandAt != null) latencies.push(fc.firstCommandAt - fc.stasisStartAt);
+    }
+  }
+  return summarize(latencies);
+}
+
 function report(batch: string): BatchReport {
   const f = fake.current!;
   const recs = batches.get(batch) ?? [];
@@ -120,6 +133,7 @@ servePeer({
   },
   place: (r: PlaceRequest) => place(r),
   report: (a: { batch: string }) => report(a.batch),
+  pooled: (a: { batches: string[] }) => pooled(a.batches),
   channels: () => fake.current!.channels().length,
   hangupAll: (a: { batch: string }) => {
     for (const rec of batches.get(a.batch) ?? []) fake.current!.hangupCaller(rec.channelId);

@@ -9,24 +9,40 @@ export interface TargetCheck {
   readonly pass: boolean;
 }
 
-/** Engine p99 / bare p99 at a rate (null when either is missing). */
-export function overhead(l: LoadFigures, rate: string): number | null {
+/** Engine p99 / bare p99 of one run at a rate (null when either is missing). */
+export function overhead(l: LoadFigures, run: string): number | null {
+  return ratio(l.engine[run]?.fake.latency.p99, l.bare[run]?.fake.latency.p99);
+}
+
+function ratio(e: number | undefined, b: number | undefined): number | null {
+  return e === undefined || b === undefined || b === 0 ? null : Math.round((e / b) * 100) / 100;
+}
+
+/** The first-command p99 at a rate, bare and engine: of all its runs together when it had several. */
+export function p99At(l: LoadFigures, rate: string): { bare: number; engine: number; runs: number } | null {
+  const p = l.pooled[rate];
+  if (p) return { bare: p.bare.p99, engine: p.engine.p99, runs: p.runs };
   const e = l.engine[rate]?.fake.latency.p99;
   const b = l.bare[rate]?.fake.latency.p99;
-  return e === undefined || b === undefined || b === 0 ? null : Math.round((e / b) * 100) / 100;
+  return e === undefined || b === undefined ? null : { bare: b, engine: e, runs: 1 };
 }
 
 /** The two load targets: overhead at 100 cps, and 1,000 waiting calls with none lost under 250 MB. */
 export function checkTargets(l: LoadFigures): TargetCheck[] {
-  const ratio = overhead(l, '100cps');
+  const at100 = p99At(l, '100cps');
+  const r100 = at100 && ratio(at100.engine, at100.bare);
   const checks: TargetCheck[] = [];
-  if (ratio !== null) {
-    const e = l.engine['100cps']!;
-    const b = l.bare['100cps']!;
+  if (at100 && r100 !== null) {
+    const runs = Object.keys(l.engine).filter((k) => k === '100cps' || k.startsWith('100cps#'));
     // A fake that placed its calls late was itself short of CPU: the p99 then measures the machine, not the app.
-    const late = Math.max(e.placement.late.p99, b.placement.late.p99);
-    const note = late > 20 ? `; disturbed: the fake placed calls up to ${late} ms late (p99), load average ${b.load_average}/${e.load_average}` : '';
-    checks.push({ target: 'engine overhead p99 at 100 cps <= 1.5x bare ari-client', measured: `${ratio}x (${e.fake.latency.p99} ms vs ${b.fake.latency.p99} ms${note})`, pass: ratio <= 1.5 });
+    const late = Math.max(...runs.flatMap((k) => [l.engine[k]!.placement.late.p99, l.bare[k]?.placement.late.p99 ?? 0]));
+    const note = late > 20 ? `; disturbed: the fake placed calls up to ${late} ms late (p99)` : '';
+    const each = at100.runs > 1 ? `; runs ${runs.map((k) => `${overhead(l, k)}x`).join(', ')}` : '';
+    checks.push({
+      target: 'engine overhead p99 at 100 cps <= 1.5x bare ari-client',
+      measured: `${r100}x (${at100.engine} ms vs ${at100.bare} ms${at100.runs > 1 ? `, the ${at100.runs} runs together` : ''}${each}${note})`,
+      pass: r100 <= 1.5,
+    });
   }
   const w = l.waiting;
   if (w) {

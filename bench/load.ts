@@ -7,12 +7,15 @@ import { loadavg } from 'node:os';
 import type { BatchReport, Placement } from './load-fake-process.js';
 import type { AppSettings, EngineCalls } from './load-app-process.js';
 import { spawnPeer, type Peer } from './load-ipc.js';
-import type { ProcessFigures } from './load-stats.js';
+import type { ProcessFigures, Summary } from './load-stats.js';
 
 /** What the load run does (defaults: the figures in README). */
 export interface LoadOptions {
-  /** Call rates and how many seconds of calls at each (the target rate, 100, gets more samples). */
-  readonly rates: readonly { readonly cps: number; readonly seconds: number }[];
+  /**
+   * Call rates, how many seconds of calls at each, and how many runs (bare, engine, bare, engine...:
+   * the target rate, 100, gets three, so that one disturbed run on the shared cores does not decide).
+   */
+  readonly rates: readonly { readonly cps: number; readonly seconds: number; readonly runs?: number }[];
   readonly waiting: number;
   readonly waitingRate: number;
   /** How long the waiting callers are held after the last one arrived (covers the first announcement at 20 s). */
@@ -41,6 +44,8 @@ export interface LoadFigures {
   readonly bare: Record<string, PhaseFigures>;
   readonly engine: Record<string, PhaseFigures>;
   readonly waiting: PhaseFigures | null;
+  /** Rates run more than once: first-command latency of all their runs together, per application. */
+  readonly pooled: Record<string, { readonly runs: number; readonly bare: Summary; readonly engine: Summary }>;
   /** RSS of each application process once connected, before any call (tsx and ari-client's API description included). */
   readonly idle_rss_mb: { readonly bare: number; readonly engine: number };
   /** The machine's load average at the end (1, 5, 15 min): other processes share the 2 cores. */
@@ -48,7 +53,10 @@ export interface LoadFigures {
   readonly seconds: number;
 }
 
-export const DEFAULT_LOAD: LoadOptions = { rates: [{ cps: 10, seconds: 6 }, { cps: 50, seconds: 6 }, { cps: 100, seconds: 10 }, { cps: 200, seconds: 6 }], waiting: 1000, waitingRate: 100, holdSeconds: 25, appNodeArgs: [] };
+export const DEFAULT_LOAD: LoadOptions = { rates: [{ cps: 10, seconds: 6 }, { cps: 50, seconds: 6 }, { cps: 100, seconds: 10, runs: 3 }, { cps: 200, seconds: 6 }], waiting: 1000, waitingRate: 100, holdSeconds: 25, appNodeArgs: [] };
+
+/** The figures' key of run `i` (0-based) at a rate: `100cps`, then `100cps#2`, `100cps#3`. */
+export const runKey = (cps: number, i: number): string => (i === 0 ? `${cps}cps` : `${cps}cps#${i + 1}`);
 
 const CONFIG = 'config/example-clinic.yaml';
 const MAIN = '+15125550100';
@@ -124,18 +132,25 @@ export async function runLoadBench(o: LoadOptions = DEFAULT_LOAD): Promise<LoadF
   // Both stay up; at each rate the bare app runs, then the engine, so that both see the machine alike.
   const apps = [await startApp('bare', o), await startApp('engine', o)];
   const figures = { bare: {} as Record<string, PhaseFigures>, engine: {} as Record<string, PhaseFigures> };
+  const pooled: LoadFigures['pooled'] = {};
   let waiting: PhaseFigures | null = null;
   try {
-    for (const { cps, seconds } of o.rates) {
-      for (const r of apps) {
-        const t = Date.now();
-        figures[r.kind][`${cps}cps`] = await phase(r.fake, r.app, r.kind, `${r.kind}-${cps}`, Math.round(cps * seconds), cps, false, 0);
-        process.stderr.write(`load: ${r.kind} ${cps} cps done (${(Date.now() - t) / 1000} s, load average ${load1()})\n`);
+    for (const { cps, seconds, runs = 1 } of o.rates) {
+      for (let i = 0; i < runs; i++) {
+        for (const r of apps) {
+          const t = Date.now();
+          figures[r.kind][runKey(cps, i)] = await phase(r.fake, r.app, r.kind, `${r.kind}-${cps}-${i + 1}`, Math.round(cps * seconds), cps, false, 0);
+          process.stderr.write(`load: ${r.kind} ${cps} cps${runs > 1 ? ` run ${i + 1}/${runs}` : ''} done (${(Date.now() - t) / 1000} s, load average ${load1()})\n`);
+        }
+      }
+      if (runs > 1) {
+        const all = (kind: string) => Array.from({ length: runs }, (_, i) => `${kind}-${cps}-${i + 1}`);
+        pooled[`${cps}cps`] = { runs, bare: await apps[0]!.fake.call<Summary>('pooled', { batches: all('bare') }), engine: await apps[1]!.fake.call<Summary>('pooled', { batches: all('engine') }) };
       }
     }
     if (o.waiting > 0) waiting = await phase(apps[1]!.fake, apps[1]!.app, 'engine', 'waiting', o.waiting, o.waitingRate, true, o.holdSeconds);
   } finally {
     for (const r of apps) await stopApp(r);
   }
-  return { options: o, ...figures, waiting, idle_rss_mb: { bare: apps[0]!.idle, engine: apps[1]!.idle }, load_average: loadavg().map((x) => Math.round(x * 10) / 10), seconds: Math.round((Date.now() - t0) / 100) / 10 };
+  return { options: o, ...figures, waiting, pooled, idle_rss_mb: { bare: apps[0]!.idle, engine: apps[1]!.idle }, load_average: loadavg().map((x) => Math.round(x * 10) / 10), seconds: Math.round((Date.now() - t0) / 100) / 10 };
 }
