@@ -76,6 +76,8 @@ interface Live {
   agent: string | null;
   /** The state last written by storedState() (the queue and connect effects write theirs). */
   stored?: CallState;
+  /** The caller's channel and the legs of this call in `byChannel` (so ending a call does not scan every call's). */
+  channels?: Set<string>;
 }
 
 export class CallEngine {
@@ -188,7 +190,7 @@ export class CallEngine {
         this.deliver(id, isCaller ? { type: 'dtmf', digit: ev.digit } : { type: 'leg-dtmf', leg: ev.channel, digit: ev.digit });
         return;
       case 'hangup':
-        this.byChannel.delete(ev.channel);
+        this.unbind(ev.channel);
         this.deliver(id, isCaller ? { type: 'caller-hangup' } : { type: 'leg-hangup', leg: ev.channel });
         return;
       case 'leg-answered':
@@ -196,7 +198,7 @@ export class CallEngine {
         this.deliver(id, { type: 'leg-answered', leg: ev.channel });
         return;
       case 'leg-failed':
-        this.byChannel.delete(ev.channel);
+        this.unbind(ev.channel);
         this.deliver(id, { type: 'leg-failed', leg: ev.channel, reason: ev.reason });
         return;
     }
@@ -207,7 +209,7 @@ export class CallEngine {
     const { session, effects } = newSession(id, ev.channel, ev.did, ev.caller, ev.at);
     const plan = this.plan;
     this.calls.set(id, { session, plan, menuTimer: null, bridge: null, agent: null });
-    this.byChannel.set(ev.channel, id);
+    this.bind(ev.channel, id);
     // The answer goes out first: the caller's first command waits on nothing, not even the store.
     this.run(id, effects);
     const site = plan.didToSite.get(ev.did) ?? null;
@@ -356,13 +358,13 @@ export class CallEngine {
           this.agents.offered(e.agent);
           this.legAgents.set(e.leg, e.agent);
         }
-        this.byChannel.set(e.leg, id);
+        this.bind(e.leg, id);
         store.addEvent(id, clock.now(), 'offer', { agent: e.agent, endpoint: e.endpoint, ...(e.external ? { number: e.external.number } : {}) });
         return void telephony
           .originate({ channelId: e.leg, endpoint: e.endpoint, callerId: e.external?.callerId ?? s.caller, timeout: e.ringTimeout, appArgs: `${e.external ? 'oncall' : 'agent'},${s.channel}` })
           .catch((err: unknown) => {
             // An unregistered phone answers the originate with 500 "Allocation failed": a missed offer, not a failed call.
-            this.byChannel.delete(e.leg);
+            this.unbind(e.leg);
             this.deliver(id, { type: 'leg-failed', leg: e.leg, reason: err instanceof TelephonyError && err.code === 'allocation-failed' ? 'unreachable' : 'failed' });
           });
       }
@@ -395,7 +397,7 @@ export class CallEngine {
         return;
       }
       case 'hangup-leg': {
-        this.byChannel.delete(e.leg);
+        this.unbind(e.leg);
         // A phone the engine stops ringing (the caller left, a colleague answered) frees its agent.
         const agent = this.legAgents.get(e.leg);
         this.legAgents.delete(e.leg);
@@ -535,8 +537,8 @@ export class CallEngine {
       adopt(leg.id);
       const session: Session = { ...created.session, state: 'connected', legs: [{ channel: leg.id, agent: call.agent }] };
       this.calls.set(call.id, { session, plan, menuTimer: null, bridge: `pbx-call-${call.id}`, agent: call.agent });
-      this.byChannel.set(call.channelId, call.id);
-      this.byChannel.set(leg.id, call.id);
+      this.bind(call.channelId, call.id);
+      this.bind(leg.id, call.id);
       this.agents.answered(call.agent);
       return;
     }
@@ -546,7 +548,7 @@ export class CallEngine {
       const outcome = d.status === 'done' ? d.outcome : null;
       const session: Session = { ...created.session, state: 'queued', queue: w.queue, outcome };
       this.calls.set(call.id, { session, plan, menuTimer: null, bridge: null, agent: null });
-      this.byChannel.set(call.channelId, call.id);
+      this.bind(call.channelId, call.id);
       this.pbx(call.id, 'resume in queue', this.queues.enqueue(call.id, call.channelId, w.queue, w.priority, w.language, { entryId: w.id, enqueuedAt: w.enteredAt }));
       return;
     }
@@ -556,7 +558,7 @@ export class CallEngine {
     const replay = replayOf(call.resume);
     const session: Session = replay ? { ...created.session, origin: replay.origin, inputs: replay.inputs, replay: { skipAttempts: this.attemptsMade(call.id) } } : created.session;
     this.calls.set(call.id, { session, plan, menuTimer: null, bridge: null, agent: null });
-    this.byChannel.set(call.channelId, call.id);
+    this.bind(call.channelId, call.id);
     this.deps.store.addEvent(call.id, this.deps.clock.now(), 'resumed', { from: call.state, ...(replay ? { inputs: replay.inputs, skipAttempts: session.replay!.skipAttempts } : {}) });
     this.deliver(call.id, { type: 'answered' });
   }
@@ -567,6 +569,20 @@ export class CallEngine {
     return this.deps.store.events(id).filter((e) => e.type === 'oncall-attempt' && e.at >= since).length;
   }
 
+  /** Routes a channel's events to a call. */
+  private bind(channel: string, id: string): void {
+    this.byChannel.set(channel, id);
+    const live = this.calls.get(id);
+    if (live) (live.channels ??= new Set()).add(channel);
+  }
+
+  /** A channel of a call is gone. */
+  private unbind(channel: string): void {
+    const id = this.byChannel.get(channel);
+    this.byChannel.delete(channel);
+    if (id) this.calls.get(id)?.channels?.delete(channel);
+  }
+
   /** Ends a call: its bridge goes, its agent wraps up, its row is closed. */
   finish(id: string, outcome: string): void {
     const live = this.calls.get(id);
@@ -575,7 +591,7 @@ export class CallEngine {
     // The caller hung up while a clinician's cell was being tried: that attempt is stored too.
     const a = live.attempt;
     if (a) this.deps.store.addEvent(id, this.deps.clock.now(), 'oncall-attempt', { member: a.member, number: a.number, result: 'caller-hung-up', startedAt: a.startedAt, answeredAt: a.answeredAt, digit: a.digit });
-    for (const [ch, owner] of this.byChannel) if (owner === id) this.byChannel.delete(ch);
+    for (const ch of live.channels ?? []) if (this.byChannel.get(ch) === id) this.byChannel.delete(ch);
     this.deps.clock.cancel(live.menuTimer);
     this.deps.clock.cancel(live.confirmTimer);
     this.queues.dequeue(id, 'abandoned');
