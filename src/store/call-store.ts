@@ -53,6 +53,18 @@ export interface WaitingEntry {
   readonly enteredAt: number;
 }
 
+/** One wait in a queue: when it began and ended, and how (null while waiting). */
+export interface QueueEntryRecord {
+  readonly id: number;
+  readonly queue: string;
+  readonly priority: number;
+  readonly language: string;
+  readonly enteredAt: number;
+  readonly leftAt: number | null;
+  readonly result: QueueResult | null;
+  readonly agent: string | null;
+}
+
 export interface CallbackRecord {
   readonly id: number;
   readonly callId: string | null;
@@ -92,6 +104,8 @@ export class CallStore {
       endCall: db.prepare(`UPDATE calls SET ended_at = ?, state = 'ended', outcome = COALESCE(?, outcome), resume = NULL WHERE id = ? AND ended_at IS NULL`),
       call: db.prepare(`SELECT ${CALL_COLUMNS} FROM calls WHERE id = ?`),
       byChannel: db.prepare(`SELECT ${CALL_COLUMNS} FROM calls WHERE channel_id = ? ORDER BY arrived_at DESC LIMIT 1`),
+      byCaller: db.prepare(`SELECT ${CALL_COLUMNS} FROM calls WHERE caller = ? ORDER BY arrived_at DESC LIMIT 1`),
+      entriesOf: db.prepare(`SELECT id, queue, priority, language, entered_at AS enteredAt, left_at AS leftAt, result, agent FROM queue_entries WHERE call_id = ? ORDER BY id`),
       open: db.prepare(`SELECT ${CALL_COLUMNS} FROM calls WHERE ended_at IS NULL ORDER BY arrived_at`),
       event: db.prepare(`INSERT INTO call_events (call_id, at, type, data) VALUES (?, ?, ?, ?)`),
       events: db.prepare(`SELECT at, type, data FROM call_events WHERE call_id = ? ORDER BY id`),
@@ -156,6 +170,16 @@ export class CallStore {
   /** The newest call on a channel, or undefined. */
   callByChannel(channelId: string): CallRecord | undefined {
     return this.stmt.byChannel.get(channelId) as CallRecord | undefined;
+  }
+
+  /** The newest call from a caller number, or undefined. */
+  callByCaller(caller: string): CallRecord | undefined {
+    return this.stmt.byCaller.get(caller) as CallRecord | undefined;
+  }
+
+  /** A call's queue entries, in order (a caller may have waited in more than one queue). */
+  queueEntries(callId: string): QueueEntryRecord[] {
+    return this.stmt.entriesOf.all(callId) as QueueEntryRecord[];
   }
 
   /** Calls not yet ended, oldest first (what a restarted engine must resume). */

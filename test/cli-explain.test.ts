@@ -1,0 +1,122 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DateTime } from 'luxon';
+import { describe, expect, it } from 'vitest';
+import { CallEngine } from '../src/calls/call-engine.js';
+import { main, type Io } from '../src/cli/main.js';
+import { loadPlan } from '../src/config/index.js';
+import { CallStore } from '../src/store/call-store.js';
+import { openDb } from '../src/store/db.js';
+import { FakeTelephony } from './fakes/fake-telephony.js';
+import { ManualClock } from './fakes/manual-clock.js';
+
+const plan = loadPlan('config/example-clinic.yaml').plan!;
+const MAIN = '+15125550100';
+const ZONE = 'America/Chicago';
+
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: Io = { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`) };
+  const code = await main(['node', 'pbx-router', ...args], io);
+  return { code, out, err };
+}
+
+/** Real calls through the engine (in-memory PBX, manual clock) into a database file. */
+function clinic(at: string) {
+  const db = join(mkdtempSync(join(tmpdir(), 'pbx-explain-')), 'calls.sqlite');
+  const clock = new ManualClock(DateTime.fromISO(at, { zone: ZONE }).toMillis());
+  const pbx = new FakeTelephony(clock);
+  const store = new CallStore(openDb(db));
+  const engine = new CallEngine({ plan, telephony: pbx, store, clock, handoff: async ({ session, outcome }, eng) => eng.finish(session.id, outcome.action) });
+  pbx.handler = (e) => engine.handle(e);
+  return { db, clock, pbx, store, engine };
+}
+
+describe('pbx-router explain', () => {
+  it('an urgent call after hours: the menu decision with the rules considered, the forward, each on-call attempt, the outcome, in order', async () => {
+    const { db, clock, pbx, store } = clinic('2026-11-24T19:05');
+    const patel = plan.rosters.get('on-call-nurse')!.members.get('nurse-patel')!;
+    const okafor = plan.rosters.get('on-call-nurse')!.members.get('dr-okafor')!;
+    pbx.agent(`PJSIP/${patel.number}@carrier`, 'noanswer');
+    pbx.agent(`PJSIP/${okafor.number}@carrier`, { answerAfter: 3000 });
+    const ch = pbx.call(MAIN, '+15125550123');
+    await clock.advance(2000);
+    pbx.press(ch, '1');
+    await clock.advance(patel.ringTime * 1000 + 4000);
+    pbx.press(pbx.legOf.get(`PJSIP/${okafor.number}@carrier`)!, '1');
+    await clock.advance(60_000);
+    pbx.hangupFrom(ch);
+    await clock.advance(100);
+    const id = store.callByChannel(ch)!.id;
+
+    const r = await run('explain', id, '--db', db, '--tz', ZONE);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.out.split('\n');
+    expect(lines[0]).toBe(`call ${id} (channel ${ch}), Tue 2026-11-24 19:05:00 CST: forwarded after 1:31.0`);
+    expect(lines[1]).toContain('from +15125550123 to +15125550100; site riverside, language en, priority 9, destination on-call-nurse, agent dr-okafor');
+    const order = [
+      '+0:00.0  arrived: +15125550123 called +15125550100 (site riverside)',
+      '+0:00.0  answered',
+      '+0:00.0  decision: wait for a key in menu after-hours',
+      'rules considered:',
+      '+0:02.0  decision: forward on-call-nurse (site riverside)',
+      `+0:02.0  on-call: calling nurse-patel at ${patel.number}`,
+      `on-call attempt: nurse-patel (${patel.number}): no-answer`,
+      `on-call: calling dr-okafor at ${okafor.number}`,
+      `on-call attempt: dr-okafor (${okafor.number}): accepted, pressed 1`,
+      'connected to dr-okafor',
+      'ended: forwarded',
+    ];
+    let at = -1;
+    for (const want of order) {
+      const i = lines.findIndex((l, k) => k > at && l.includes(want));
+      expect(i, `"${want}" after line ${at}:\n${r.out}`).toBeGreaterThan(at);
+      at = i;
+    }
+    // Why: the rules the first decision looked at, the one that matched and why the others did not.
+    const considered = lines.slice(lines.indexOf(lines.find((l) => l.includes('rules considered:'))!) + 1).filter((l) => /^\s+\S+\[\d+\] /.test(l));
+    expect(considered.some((l) => l.endsWith(': matched'))).toBe(true);
+    expect(considered.some((l) => /: no \(.+\)$/.test(l))).toBe(true);
+    // The attempt to Patel ended when her ring time ran out.
+    const attempt = lines.find((l) => l.includes('on-call attempt: nurse-patel'))!;
+    expect(attempt.trim().startsWith(`+0:${String(2 + patel.ringTime).padStart(2, '0')}`)).toBe(true);
+
+    // The same call by its channel and by the caller's number; --json has the same timeline, in time order.
+    expect((await run('explain', ch, '--db', db, '--tz', ZONE)).out).toBe(r.out);
+    expect((await run('explain', '+15125550123', '--db', db, '--tz', ZONE)).out).toBe(r.out);
+    const j = JSON.parse((await run('explain', id, '--db', db, '--json')).out) as { call: { id: string; outcome: string }; timeline: { at: number; what: string }[] };
+    expect(j.call).toMatchObject({ id, outcome: 'forwarded' });
+    expect(j.timeline.map((e) => e.at)).toEqual([...j.timeline.map((e) => e.at)].sort((a, b) => a - b));
+    expect(j.timeline.filter((e) => e.what.startsWith('on-call attempt'))).toHaveLength(2);
+  });
+
+  it('a caller still waiting in the queue: where they are, what was announced, and that the call is in progress', async () => {
+    const { db, clock, pbx, engine } = clinic('2026-11-23T10:00');
+    for (const a of plan.agents.keys()) engine.agents.pause(a, true);
+    const ch = pbx.call(MAIN, '+15125550123');
+    await clock.advance(500);
+    pbx.press(ch, '1');
+    await clock.advance(65_000);
+    const r = await run('explain', ch, '--db', db, '--tz', ZONE);
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n')[0]).toMatch(/: still in progress \(queued\)$/);
+    expect(r.out).toMatch(/\+0:00\.5 {2}joined queue scheduling at position 1 \(priority 0, en\)/);
+    expect(r.out).toMatch(/announced: position 1 in queue scheduling/);
+    expect(r.out).not.toContain('ended:');
+  });
+
+  it('an unknown call or a missing database is a clear error, not a crash', async () => {
+    const { db } = clinic('2026-11-23T10:00');
+    const none = await run('explain', 'nope', '--db', db);
+    expect(none.code).toBe(2);
+    expect(none.err).toContain(`no call nope in ${db}`);
+    const missing = await run('explain', 'x', '--db', join(tmpdir(), 'pbx-no-such-dir', 'calls.sqlite'));
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('no database at');
+    const zone = await run('explain', 'x', '--db', db, '--tz', 'Mars/Olympus');
+    expect(zone.err).toContain("unknown time zone 'Mars/Olympus'");
+  });
+});
