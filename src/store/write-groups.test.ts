@@ -113,3 +113,33 @@ throw new Error('boom');
     expect(outside(path)).toEqual(['crashed']);
   });
 });
+
+describe('a disk that fills up in the middle of a turn', () => {
+  it('the failing write throws as before, the writes SQLite rolled back with it are logged by count, and the next ones start a new group', async () => {
+    const path = fresh();
+    const db = openDb(path);
+    const logs: string[] = [];
+    const groups = groupWrites(db, (m) => logs.push(m));
+    const store = new CallStore(db);
+    store.createCall(call('a'));
+    await nextTurn();
+    // SQLite's page limit stands in for a full disk: SQLITE_FULL, and SQLite ends the transaction.
+    const pages = db.pragma('page_count', { simple: true }) as number;
+    db.pragma(`max_page_count = ${pages + 1}`);
+    store.addEvent('a', 2, 'small');
+    expect(() => {
+      for (let i = 0; i < 50; i++) store.addEvent('a', 3, 'big', { pad: 'x'.repeat(4000) });
+    }).toThrow(/full/);
+    expect(logs).toEqual([expect.stringMatching(/^database: SQLite rolled back the \d+ write\(s\) before this one in the same turn after: database or disk is full; they are lost$/)]);
+    expect(groups.figures().lost).toBeGreaterThanOrEqual(1);
+    // Space again: the next write of the same turn opens a new group, committed at the turn's end.
+    db.pragma('max_page_count = 1073741823');
+    store.createCall(call('b'));
+    expect(db.inTransaction).toBe(true);
+    await nextTurn();
+    expect(outside(path)).toEqual(['a', 'b']);
+    expect(logs).toHaveLength(1);
+    groups.stop();
+    db.close();
+  });
+});

@@ -61,6 +61,13 @@ export function groupWrites(db: Db, log: (m: string) => void): WriteGroups {
     }
   };
 
+  const rolledBack = (why: string): void => {
+    totals.lost += pending;
+    log(`database: SQLite rolled back the ${pending} write(s) before this one in the same turn after: ${why}; they are lost`);
+    open = false;
+    pending = 0;
+  };
+
   const begin = (): void => {
     if (stopped || open || db.inTransaction) return;
     db.exec('BEGIN IMMEDIATE');
@@ -75,8 +82,16 @@ export function groupWrites(db: Db, log: (m: string) => void): WriteGroups {
       const run = st.run.bind(st) as (...args: unknown[]) => Database.RunResult;
       st.run = ((...args: unknown[]) => {
         begin();
-        if (open) pending++;
-        return run(...args);
+        try {
+          const r = run(...args);
+          if (open) pending++;
+          return r;
+        } catch (e) {
+          // SQLite ends the whole transaction itself on some errors (SQLITE_FULL, SQLITE_IOERR):
+          // say so at once, and let the next write start a new group instead of running alone.
+          if (open && !db.inTransaction) rolledBack((e as Error).message);
+          throw e;
+        }
       }) as Statement['run'];
     }
     return st;
