@@ -18,6 +18,7 @@ import { ariSettingsFromEnv, DEFAULT_DATABASE, startEngine } from '../main.js';
 import { DEFAULT_SECRETS_FILE, SecretsError, secretsEnv } from '../config/secrets.js';
 import { addDeployCommands } from './deploy.js';
 import { addExplainCommand } from './explain.js';
+import { addReportCommand } from './report.js';
 
 export interface Io {
   out(text: string): void;
@@ -190,6 +191,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
 
   addRecordCommands(program, io, (c) => (code = c));
   addExplainCommand(program, io);
+  addReportCommand(program, io);
   const setEngineMode = addAdminCommands(program, io, (c) => (code = c));
   addOncallCommands(program, io, (config) => planOrReport(config, io), (c) => (code = c));
   addDeployCommands(program, io, (config) => planOrReport(config, io), (c) => (code = c));

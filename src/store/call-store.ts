@@ -104,6 +104,7 @@ export class CallStore {
       endCall: db.prepare(`UPDATE calls SET ended_at = ?, state = 'ended', outcome = COALESCE(?, outcome), resume = NULL WHERE id = ? AND ended_at IS NULL`),
       call: db.prepare(`SELECT ${CALL_COLUMNS} FROM calls WHERE id = ?`),
       byChannel: db.prepare(`SELECT ${CALL_COLUMNS} FROM calls WHERE channel_id = ? ORDER BY arrived_at DESC LIMIT 1`),
+      between: db.prepare(`SELECT ${CALL_COLUMNS} FROM calls WHERE arrived_at >= ? AND arrived_at < ? ORDER BY arrived_at`),
       byCaller: db.prepare(`SELECT ${CALL_COLUMNS} FROM calls WHERE caller = ? ORDER BY arrived_at DESC LIMIT 1`),
       entriesOf: db.prepare(`SELECT id, queue, priority, language, entered_at AS enteredAt, left_at AS leftAt, result, agent FROM queue_entries WHERE call_id = ? ORDER BY id`),
       open: db.prepare(`SELECT ${CALL_COLUMNS} FROM calls WHERE ended_at IS NULL ORDER BY arrived_at`),
@@ -170,6 +171,11 @@ export class CallStore {
   /** The newest call on a channel, or undefined. */
   callByChannel(channelId: string): CallRecord | undefined {
     return this.stmt.byChannel.get(channelId) as CallRecord | undefined;
+  }
+
+  /** The calls that arrived in [from, to), oldest first. */
+  callsBetween(from: number, to: number): CallRecord[] {
+    return this.stmt.between.all(from, to) as CallRecord[];
   }
 
   /** The newest call from a caller number, or undefined. */

@@ -1,0 +1,88 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DateTime } from 'luxon';
+import { describe, expect, it } from 'vitest';
+import { CallEngine } from '../src/calls/call-engine.js';
+import { main, type Io } from '../src/cli/main.js';
+import { loadPlan } from '../src/config/index.js';
+import { CallStore } from '../src/store/call-store.js';
+import { openDb } from '../src/store/db.js';
+import { FakeTelephony } from './fakes/fake-telephony.js';
+import { ManualClock } from './fakes/manual-clock.js';
+
+const plan = loadPlan('config/example-clinic.yaml').plan!;
+const MAIN = '+15125550100';
+const ZONE = 'America/Chicago';
+
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: Io = { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`) };
+  const code = await main(['node', 'pbx-router', ...args], io);
+  return { code, out, err };
+}
+
+/** Monday 10:00: one caller answered by James after 3 s, one who gives up after 20 s; Tuesday evening one to voicemail. */
+async function twoDays() {
+  const db = join(mkdtempSync(join(tmpdir(), 'pbx-report-')), 'calls.sqlite');
+  const clock = new ManualClock(DateTime.fromISO('2026-11-23T10:00', { zone: ZONE }).toMillis());
+  const pbx = new FakeTelephony(clock);
+  const store = new CallStore(openDb(db));
+  const engine = new CallEngine({ plan, telephony: pbx, store, clock, handoff: async ({ session, outcome }, eng) => eng.finish(session.id, outcome.action) });
+  pbx.handler = (e) => engine.handle(e);
+  for (const a of plan.agents.keys()) if (a !== 'james') engine.agents.pause(a, true);
+  pbx.agent('PJSIP/1002', { answerAfter: 3000, talkFor: 60_000 });
+  const a = pbx.call(MAIN, '+15125550123');
+  await clock.advance(500);
+  pbx.press(a, '1');
+  await clock.advance(500);
+  const b = pbx.call(MAIN, '+15125550124');
+  await clock.advance(500);
+  pbx.press(b, '1');
+  await clock.advance(20_000);
+  pbx.hangupFrom(b);
+  await clock.advance(60_000);
+  await clock.advance(DateTime.fromISO('2026-11-24T19:05', { zone: ZONE }).toMillis() - clock.now());
+  const c = pbx.call(MAIN, '+15125550125');
+  await clock.advance(500);
+  pbx.press(c, '2');
+  await clock.advance(1000);
+  return { db, store, ids: [a, b, c].map((ch) => store.callByChannel(ch)!.id) };
+}
+
+describe('pbx-router report', () => {
+  it('a day: outcomes, the queue with its waits and talk time; another day only its own calls', async () => {
+    const { db } = await twoDays();
+    const monday = await run('report', '--from', '2026-11-23', '--db', db, '--tz', ZONE);
+    expect(monday.err).toBe('');
+    expect(monday.out.split('\n')).toEqual([
+      'calls from Mon 2026-11-23 00:00 CST to Tue 2026-11-24 00:00 CST: 2',
+      '  by site: riverside 2',
+      '  how they ended: answered 1, abandoned 1',
+      '  answered by an agent or clinician: 50% of ended calls; to the failsafe: 0',
+      '  queue scheduling: 2 caller(s): answered 1, abandoned 1; answered 50%, abandoned 50%',
+      '    wait avg 11.5 s, p90 20 s, longest 20 s; before an answer avg 3 s, p90 3 s, longest 3 s; talk avg 60 s, p90 60 s, longest 60 s',
+      '  voicemails: 0',
+      '  callback requests: 0 (0 still open)',
+      '  on-call forwards: 0 call(s), 0 attempt(s): none',
+      '',
+    ]);
+    const tuesday = await run('report', '--from', '2026-11-24', '--db', db, '--tz', ZONE, '--json');
+    const j = JSON.parse(tuesday.out) as { calls: number; outcomes: Record<string, number>; queues: unknown[] };
+    expect(j).toMatchObject({ calls: 1, outcomes: { voicemail: 1 }, queues: [] });
+    const both = JSON.parse((await run('report', '--from', '2026-11-23', '--to', '2026-11-24', '--db', db, '--tz', ZONE, '--json')).out) as { calls: number };
+    expect(both.calls).toBe(3);
+  });
+
+  it('bad dates and a missing database are clear errors', async () => {
+    const { db } = await twoDays();
+    const bad = await run('report', '--from', 'last tuesday', '--db', db);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("--from 'last tuesday' is not a date");
+    const backwards = await run('report', '--from', '2026-11-24', '--to', '2026-11-23T12:00', '--db', db, '--tz', ZONE);
+    expect(backwards.err).toContain('--to must be after --from');
+    const missing = await run('report', '--db', join(tmpdir(), 'pbx-no-such-dir', 'calls.sqlite'));
+    expect(missing.err).toContain('no database at');
+  });
+});
