@@ -75,6 +75,35 @@ describe('admin API and operator commands against a running engine', () => {
     expect(r.out).toContain('agent maria (Maria Gonzalez): paused');
   });
 
+  it('metrics (token required): calls, queue waits, agents per state and ended calls by outcome, in the Prometheus text format', async () => {
+    const { admin, engine, pbx, clock } = await running();
+    for (const id of engine.currentPlan().agents.keys()) engine.agents.pause(id, true);
+    const waiting = pbx.call('+15125550100', '+15125550123');
+    await clock.advance(500);
+    pbx.press(waiting, '1');
+    const early = pbx.call('+15125550100', '+15125550124');
+    await clock.advance(500);
+    pbx.hangupFrom(early);
+    await clock.advance(40_000);
+    expect((await fetch(`${admin.url}/metrics`)).status).toBe(401);
+    const r = await fetch(`${admin.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const text = await r.text();
+    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, (c) => `\\${c}`)} (\\S+)$`, 'm').exec(text)?.[1]);
+    expect(value('pbx_router_ari_connected')).toBe(1);
+    expect(value('pbx_router_calls_in_progress')).toBe(1);
+    expect(value('pbx_router_queue_waiting{queue="scheduling"}')).toBe(1);
+    expect(value('pbx_router_queue_waiting{queue="billing"}')).toBe(0);
+    expect(value('pbx_router_queue_longest_wait_seconds{queue="scheduling"}')).toBe(40);
+    expect(value('pbx_router_agents{state="paused"}')).toBe(engine.currentPlan().agents.size);
+    expect(value('pbx_router_calls_ended_total{outcome="hung-up-early"}')).toBe(1);
+    expect(text).toMatch(/^# TYPE pbx_router_calls_ended_total counter$/m);
+    expect(text).toMatch(/^pbx_router_config_info\{version="[0-9a-f]{12}"\} 1$/m);
+    // Counts only: no caller numbers.
+    expect(text).not.toMatch(/\+1512555012/);
+  });
+
   it('agent pause and unpause change who is offered calls', async () => {
     const { admin, engine } = await running();
     expect((await cli('agent', 'pause', 'maria', '--engine', admin.url)).out).toContain('agent maria: paused');

@@ -128,6 +128,12 @@ export class CallEngine {
     return this.calls.size;
   }
 
+  /** Calls ended since this engine started, by outcome (counters for /metrics). */
+  endedByOutcome(): Readonly<Record<string, number>> {
+    return Object.fromEntries(this.ended);
+  }
+  private readonly ended = new Map<string, number>();
+
   /** The session of a call (for inspection and handoff handlers). */
   session(id: string): Session | undefined {
     return this.calls.get(id)?.session;
@@ -588,6 +594,7 @@ export class CallEngine {
     const live = this.calls.get(id);
     if (!live) return;
     this.calls.delete(id);
+    this.ended.set(outcome, (this.ended.get(outcome) ?? 0) + 1);
     // The caller hung up while a clinician's cell was being tried: that attempt is stored too.
     const a = live.attempt;
     if (a) this.deps.store.addEvent(id, this.deps.clock.now(), 'oncall-attempt', { member: a.member, number: a.number, result: 'caller-hung-up', startedAt: a.startedAt, answeredAt: a.answeredAt, digit: a.digit });

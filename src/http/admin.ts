@@ -1,6 +1,7 @@
 /**
  * The engine's small local HTTP API: /healthz for Docker and monitoring (no patient data, no
- * token), and, with the admin token, status, agent pause/unpause, the day/night mode and reload.
+ * token), and, with the admin token, status, Prometheus metrics, agent pause/unpause, the day/night
+ * mode and reload.
  * It binds to 127.0.0.1 unless told otherwise.
  */
 import { timingSafeEqual } from 'node:crypto';
@@ -64,6 +65,40 @@ export function status(d: AdminDeps) {
   };
 }
 
+/** A label value in the Prometheus text format. */
+const label = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+/**
+ * The engine's state in the Prometheus text format (0.0.4): connections, calls in progress, callers
+ * waiting per queue and the longest wait, agents per state, calls ended since start per outcome.
+ * Counts only: no caller numbers or names.
+ */
+export function metrics(d: AdminDeps): string {
+  const plan = d.engine.currentPlan();
+  const h = d.health();
+  const queues = d.engine.queues.snapshot();
+  const agents = d.engine.agents.snapshot();
+  const byState: Record<string, number> = { available: 0, ringing: 0, busy: 0, 'wrap-up': 0, paused: 0, offline: 0 };
+  for (const a of plan.agents.keys()) byState[agents[a]?.state ?? 'offline'] = (byState[agents[a]?.state ?? 'offline'] ?? 0) + 1;
+  const out: string[] = [];
+  const metric = (name: string, type: 'gauge' | 'counter', help: string, rows: readonly [Record<string, string>, number][]) => {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [labels, v] of rows) {
+      const l = Object.entries(labels).map(([k, x]) => `${k}="${label(x)}"`).join(',');
+      out.push(`${name}${l ? `{${l}}` : ''} ${v}`);
+    }
+  };
+  metric('pbx_router_config_info', 'gauge', 'The running configuration version.', [[{ version: plan.version }, 1]]);
+  metric('pbx_router_ari_connected', 'gauge', 'Whether the ARI event socket is connected (1) or not (0).', [[{}, h.ari === 'connected' ? 1 : 0]]);
+  if (h.ami !== null) metric('pbx_router_ami_connected', 'gauge', 'Whether AMI (desk phone presence) is connected.', [[{}, h.ami === 'connected' ? 1 : 0]]);
+  metric('pbx_router_calls_in_progress', 'gauge', 'Calls the engine is handling now.', [[{}, d.engine.active()]]);
+  metric('pbx_router_queue_waiting', 'gauge', 'Callers waiting in each queue.', [...plan.queues.keys()].map((q) => [{ queue: q }, queues[q]?.waiting ?? 0]));
+  metric('pbx_router_queue_longest_wait_seconds', 'gauge', 'How long the longest-waiting caller of each queue has waited.', [...plan.queues.keys()].map((q) => [{ queue: q }, queues[q]?.longestWait ?? 0]));
+  metric('pbx_router_agents', 'gauge', 'Agents in each state.', Object.entries(byState).map(([state, n]) => [{ state }, n]));
+  metric('pbx_router_calls_ended_total', 'counter', 'Calls ended since the engine started, by outcome.', Object.entries(d.engine.endedByOutcome()).sort().map(([outcome, n]) => [{ outcome }, n]));
+  return `${out.join('\n')}\n`;
+}
+
 /** Starts the API; `port` 0 picks a free one. */
 export async function startAdmin(d: AdminDeps, host = '127.0.0.1', port = 8089): Promise<AdminServer> {
   if (d.token.length < 16) throw new Error('the admin token must be at least 16 characters (PBX_ROUTER_ADMIN_TOKEN)');
@@ -84,6 +119,10 @@ async function handle(d: AdminDeps, req: IncomingMessage, res: ServerResponse): 
   }
   if (!authorised(req, d.token)) return send(res, 401, { error: 'missing or wrong admin token (Authorization: Bearer <token>)' });
   if (req.method === 'GET' && url.pathname === '/status') return send(res, 200, status(d));
+  if (req.method === 'GET' && url.pathname === '/metrics') {
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' }).end(metrics(d));
+    return;
+  }
   const agent = /^\/agents\/([^/]+)\/(pause|unpause)$/.exec(url.pathname);
   if (req.method === 'POST' && agent) {
     const id = decodeURIComponent(agent[1]!);
