@@ -152,7 +152,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     return { ok: true, version: next.plan.version };
   };
   const admin = o.adminToken
-    ? await startAdmin({ engine, token: o.adminToken, reload, health: () => ({ ari: telephony.connection(), ami: ami ? ami.health().state : null }) }, '127.0.0.1', o.adminPort ?? 8089)
+    ? await startAdmin({ engine, token: o.adminToken, ...(env.PBX_ROUTER_WALLBOARD_TOKEN ? { wallboardToken: env.PBX_ROUTER_WALLBOARD_TOKEN } : {}), reload, health: () => ({ ari: telephony.connection(), ami: ami ? ami.health().state : null }) }, '127.0.0.1', o.adminPort ?? 8089)
     : null;
   if (admin) log(`admin API on ${admin.url}`);
   await telephony.start();

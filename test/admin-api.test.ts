@@ -104,6 +104,23 @@ describe('admin API and operator commands against a running engine', () => {
     expect(text).not.toMatch(/\+1512555012/);
   });
 
+  it('the wallboard is off without its own key, and its key can be neither short nor the admin token', async () => {
+    const { admin, engine } = await running();
+    const off = await fetch(`${admin.url}/wallboard?key=anything-at-all-123`);
+    expect(off.status).toBe(404);
+    expect(((await off.json()) as { error: string }).error).toContain('set PBX_ROUTER_WALLBOARD_TOKEN');
+    const deps = { engine, token: TOKEN, reload: () => ({ ok: true as const, version: 'x' }), health: () => ({ ari: 'connected', ami: null }) };
+    await expect(startAdmin({ ...deps, wallboardToken: TOKEN }, '127.0.0.1', 0)).rejects.toThrow(/must differ from the admin token/);
+    await expect(startAdmin({ ...deps, wallboardToken: 'short' }, '127.0.0.1', 0)).rejects.toThrow(/at least 16 characters/);
+    // The admin token does not open the wallboard's data, nor the wallboard key the admin API.
+    const on = await startAdmin({ ...deps, wallboardToken: 'wallboard-key-0123456789' }, '127.0.0.1', 0);
+    servers.push(on);
+    expect((await fetch(`${on.url}/wallboard/data`, { headers: { 'x-wallboard-key': TOKEN } })).status).toBe(401);
+    expect((await fetch(`${on.url}/status`, { headers: { authorization: 'Bearer wallboard-key-0123456789' } })).status).toBe(401);
+    const data = await fetch(`${on.url}/wallboard/data`, { headers: { 'x-wallboard-key': 'wallboard-key-0123456789' } });
+    expect(await data.json()).toMatchObject({ ari: 'connected', callsInProgress: 0, queues: expect.arrayContaining([{ id: 'scheduling', waiting: 0, longestWait: 0 }]) });
+  });
+
   it('agent pause and unpause change who is offered calls', async () => {
     const { admin, engine } = await running();
     expect((await cli('agent', 'pause', 'maria', '--engine', admin.url)).out).toContain('agent maria: paused');

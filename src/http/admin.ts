@@ -9,12 +9,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { CallEngine } from '../calls/call-engine.js';
 import type { Mode } from '../routing/types.js';
+import { WALLBOARD_HTML, wallboardData } from './wallboard.js';
 
 export interface AdminDeps {
   readonly engine: CallEngine;
   readonly token: string;
   /** Connection states for health: ARI and (when configured) AMI. */
   readonly health: () => { readonly ari: string; readonly ami: string | null };
+  /** The wallboard's read-only key (PBX_ROUTER_WALLBOARD_TOKEN); without it there is no wallboard. */
+  readonly wallboardToken?: string;
   /** Loads and validates the config again; the running one stays when it is bad. */
   readonly reload: () => { ok: true; version: string } | { ok: false; problems: string[] };
 }
@@ -43,11 +46,14 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   return v as Record<string, unknown>;
 }
 
-function authorised(req: IncomingMessage, token: string): boolean {
-  const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+function same(given: string, token: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(token);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function authorised(req: IncomingMessage, token: string): boolean {
+  return same(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '', token);
 }
 
 /** The status the `status` command prints. */
@@ -102,6 +108,8 @@ export function metrics(d: AdminDeps): string {
 /** Starts the API; `port` 0 picks a free one. */
 export async function startAdmin(d: AdminDeps, host = '127.0.0.1', port = 8089): Promise<AdminServer> {
   if (d.token.length < 16) throw new Error('the admin token must be at least 16 characters (PBX_ROUTER_ADMIN_TOKEN)');
+  if (d.wallboardToken !== undefined && d.wallboardToken.length < 16) throw new Error('the wallboard token must be at least 16 characters (PBX_ROUTER_WALLBOARD_TOKEN)');
+  if (d.wallboardToken !== undefined && d.wallboardToken === d.token) throw new Error('the wallboard token must differ from the admin token: it sits in a URL on a screen');
   const server = createServer((req, res) => {
     void handle(d, req, res).catch((e: Error) => send(res, 400, { error: e.message }));
   });
@@ -117,6 +125,7 @@ async function handle(d: AdminDeps, req: IncomingMessage, res: ServerResponse): 
     const ok = h.ari === 'connected' && (h.ami === null || h.ami === 'connected');
     return send(res, ok ? 200 : 503, { status: ok ? 'ok' : 'degraded', ...h, configVersion: d.engine.currentPlan().version });
   }
+  if (req.method === 'GET' && (url.pathname === '/wallboard' || url.pathname === '/wallboard/data')) return wallboard(d, req, res, url);
   if (!authorised(req, d.token)) return send(res, 401, { error: 'missing or wrong admin token (Authorization: Bearer <token>)' });
   if (req.method === 'GET' && url.pathname === '/status') return send(res, 200, status(d));
   if (req.method === 'GET' && url.pathname === '/metrics') {
@@ -142,4 +151,28 @@ async function handle(d: AdminDeps, req: IncomingMessage, res: ServerResponse): 
     return r.ok ? send(res, 200, { version: r.version }) : send(res, 422, { error: 'the new configuration is not valid; the running one stays', problems: r.problems });
   }
   send(res, 404, { error: `no ${req.method} ${url.pathname}` });
+}
+
+/** The wallboard page (key in the URL, for the screen) and its data (key in a header). */
+function wallboard(d: AdminDeps, req: IncomingMessage, res: ServerResponse, url: URL): void {
+  const key = d.wallboardToken;
+  if (!key) return send(res, 404, { error: 'the wallboard is off: set PBX_ROUTER_WALLBOARD_TOKEN (16+ characters) in the secrets file' });
+  if (url.pathname === '/wallboard') {
+    if (!same(url.searchParams.get('key') ?? '', key)) {
+      res.writeHead(401, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><title>pbx-router wallboard</title><p>Wrong or missing wallboard key: open /wallboard?key=&lt;PBX_ROUTER_WALLBOARD_TOKEN&gt;.</p>');
+      return;
+    }
+    res
+      .writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        'content-security-policy': "default-src 'none'; connect-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'",
+        'referrer-policy': 'no-referrer',
+      })
+      .end(WALLBOARD_HTML);
+    return;
+  }
+  const given = req.headers['x-wallboard-key'];
+  if (!same(typeof given === 'string' ? given : '', key)) return send(res, 401, { error: 'missing or wrong wallboard key (x-wallboard-key)' });
+  send(res, 200, wallboardData(d.engine, d.health().ari, Date.now()));
 }
