@@ -2,9 +2,9 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCli as cli } from './cli-helpers.js';
 import { DateTime } from 'luxon';
 import { CallEngine } from '../src/calls/call-engine.js';
-import { main, type Io } from '../src/cli/main.js';
 import { formatProblem } from '../src/config/load.js';
 import { loadPlan } from '../src/config/index.js';
 import { startAdmin, type AdminServer } from '../src/http/admin.js';
@@ -20,13 +20,6 @@ afterEach(async () => {
   delete process.env.PBX_ROUTER_ADMIN_TOKEN;
 });
 
-async function cli(...args: string[]) {
-  let out = '';
-  let err = '';
-  const io: Io = { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`) };
-  const code = await main(['node', 'pbx-router', ...args], io);
-  return { code, out, err };
-}
 
 async function running() {
   const dir = mkdtempSync(join(tmpdir(), 'pbx-admin-'));

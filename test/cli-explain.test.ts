@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
+import { runCli as run } from './cli-helpers.js';
 import { CallEngine } from '../src/calls/call-engine.js';
-import { main, type Io } from '../src/cli/main.js';
 import { loadPlan } from '../src/config/index.js';
 import { CallStore } from '../src/store/call-store.js';
 import { openDb } from '../src/store/db.js';
@@ -15,13 +15,6 @@ const plan = loadPlan('config/example-clinic.yaml').plan!;
 const MAIN = '+15125550100';
 const ZONE = 'America/Chicago';
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`) };
-  const code = await main(['node', 'pbx-router', ...args], io);
-  return { code, out, err };
-}
 
 /** Real calls through the engine (in-memory PBX, manual clock) into a database file. */
 function clinic(at: string) {

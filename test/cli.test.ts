@@ -3,18 +3,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main, type Io } from '../src/cli/main.js';
+import { runCli as run } from './cli-helpers.js';
 import { CallStore } from '../src/store/call-store.js';
 import { openDb } from '../src/store/db.js';
 import { VoicemailStore } from '../src/store/voicemail-store.js';
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = { out: (t) => void (out += t.endsWith('\n') ? t : `${t}\n`), err: (t) => void (err += t.endsWith('\n') ? t : `${t}\n`) };
-  const code = await main(['node', 'pbx-router', ...args], io);
-  return { code, out, err };
-}
 
 const CLINIC = 'config/example-clinic.yaml';
 const MAIN = '+15125550100';
