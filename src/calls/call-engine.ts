@@ -74,7 +74,7 @@ interface Live {
   menuTimer: unknown;
   bridge: string | null;
   agent: string | null;
-  /** The state last written by storedState() (the queue and connect effects write theirs). */
+  /** The call's state as last written to the store (by the effects or by storedState()). */
   stored?: CallState;
   /** The caller's channel and the legs of this call in `byChannel` (so ending a call does not scan every call's). */
   channels?: Set<string>;
@@ -328,6 +328,7 @@ export class CallEngine {
         return;
       case 'enqueue':
         store.updateCall(id, { state: 'queued' });
+        live.stored = 'queued';
         return this.pbx(id, 'enqueue', this.queues.enqueue(id, s.channel, e.queue, e.priority, e.language));
       case 'dequeue':
         live.enteredQueueAt = this.queues.enteredAt(id);
@@ -419,6 +420,7 @@ export class CallEngine {
           this.agents.answered(e.agent);
         }
         store.updateCall(id, { state: 'connected', agent: e.agent });
+        live.stored = 'connected';
         store.addEvent(id, clock.now(), 'connected', { agent: e.agent });
         return this.pbx(
           id,
@@ -431,6 +433,7 @@ export class CallEngine {
       }
       case 'handoff':
         store.updateCall(id, { state: 'routing' });
+        live.stored = 'routing';
         store.addEvent(id, clock.now(), 'handoff', { action: e.outcome.action, target: e.outcome.target });
         if (this.deps.handoff) return this.pbx(id, e.outcome.action, this.deps.handoff({ session: s, outcome: e.outcome }, this));
         return this.fail(id, `no handler for ${e.outcome.action} ${e.outcome.target ?? ''} yet`);
