@@ -21,13 +21,18 @@ const outside = (path: string) => {
   }
 };
 
+/** A fresh database file with grouped writes, the store on it, and what the groups logged. */
+function grouped() {
+  const path = fresh();
+  const db = openDb(path);
+  const logs: string[] = [];
+  const groups = groupWrites(db, (m) => logs.push(m));
+  return { path, db, logs, groups, store: new CallStore(db) };
+}
+
 describe('one SQLite transaction per event-loop turn', () => {
   it('the writes of a turn are committed together once the turn ends; the engine reads its own writes at once', async () => {
-    const path = fresh();
-    const db = openDb(path);
-    const logs: string[] = [];
-    const groups = groupWrites(db, (m) => logs.push(m));
-    const store = new CallStore(db);
+    const { path, db, logs, groups, store } = grouped();
     store.createCall(call('a'));
     store.addEvent('a', 1, 'arrived');
     store.updateCall('a', { state: 'menu' });
@@ -45,10 +50,7 @@ describe('one SQLite transaction per event-loop turn', () => {
   });
 
   it('a failing write throws to its caller as before and the other writes of the turn are kept', async () => {
-    const path = fresh();
-    const db = openDb(path);
-    groupWrites(db, () => {});
-    const store = new CallStore(db);
+    const { path, db, store } = grouped();
     store.createCall(call('a'));
     expect(() => store.createCall(call('a'))).toThrow(/UNIQUE/);
     store.createCall(call('b'));
@@ -58,10 +60,7 @@ describe('one SQLite transaction per event-loop turn', () => {
   });
 
   it("a store's own transaction nests inside the turn: when it fails only its writes are undone", async () => {
-    const path = fresh();
-    const db = openDb(path);
-    groupWrites(db, () => {});
-    const store = new CallStore(db);
+    const { path, db, store } = grouped();
     store.createCall(call('a'));
     expect(() =>
       store.transaction(() => {
@@ -76,10 +75,7 @@ describe('one SQLite transaction per event-loop turn', () => {
   });
 
   it('stop commits the open turn; after it every write is committed on its own again', async () => {
-    const path = fresh();
-    const db = openDb(path);
-    const groups = groupWrites(db, () => {});
-    const store = new CallStore(db);
+    const { path, db, groups, store } = grouped();
     store.createCall(call('a'));
     groups.stop();
     expect(outside(path)).toEqual(['a']);
@@ -116,11 +112,7 @@ throw new Error('boom');
 
 describe('a disk that fills up in the middle of a turn', () => {
   it('the failing write throws as before, the writes SQLite rolled back with it are logged by count, and the next ones start a new group', async () => {
-    const path = fresh();
-    const db = openDb(path);
-    const logs: string[] = [];
-    const groups = groupWrites(db, (m) => logs.push(m));
-    const store = new CallStore(db);
+    const { path, db, logs, groups, store } = grouped();
     store.createCall(call('a'));
     await nextTurn();
     // SQLite's page limit stands in for a full disk: SQLITE_FULL, and SQLite ends the transaction.
