@@ -123,7 +123,8 @@ describe.each(['config/example-clinic.yaml', 'config/example-network.yaml'])('pb
     const r = await generate();
     for (const f of ['pjsip-phones.conf', 'ari.conf', 'manager.conf', 'voicemail.conf']) expect(statSync(join(r.out, f)).mode & 0o777, f).toBe(0o600);
     expect(statSync(join(r.out, 'extensions-dids.conf')).mode & 0o777).toBe(0o644);
-    expect(readdirSync(r.out).sort()).toEqual(['ari.conf', 'extensions-dids.conf', 'manager.conf', 'pjsip-phones.conf', 'voicemail.conf']);
+    expect(statSync(join(r.out, 'pjsip-carrier.conf')).mode & 0o777).toBe(0o644);
+    expect(readdirSync(r.out).sort()).toEqual(['ari.conf', 'extensions-dids.conf', 'manager.conf', 'pjsip-carrier.conf', 'pjsip-phones.conf', 'voicemail.conf']);
     const dids = readFileSync(join(r.out, 'extensions-dids.conf'), 'utf8');
     for (const secret of ['pw-', ARI, AMI]) expect(dids).not.toContain(secret);
   });
@@ -182,6 +183,7 @@ describe('generated files are included by the shipped Asterisk configuration', (
   it.each([
     ['pjsip.conf', 'generated/pjsip-phones.conf'],
     ['pjsip.conf', 'generated/carrier.conf'],
+    ['pjsip.conf', 'generated/pjsip-carrier.conf'],
     ['extensions.conf', 'generated/extensions-dids.conf'],
   ])('%s includes %s', (file, generated) => {
     expect(readFileSync(`dialplan/${file}`, 'utf8')).toMatch(new RegExp(`^#(try)?include ${generated}$`, 'm'));
@@ -207,6 +209,32 @@ describe('weak and unsafe passwords are refused', () => {
 });
 
 const PHONES = ['1001', '1002', '1003', '1004', '1005', '1006', '1007'];
+
+describe('the carrier trunk from outbound.carrier', () => {
+  it('endpoint carrier (from-carrier, media through Asterisk), an aor at host:port with qualify, and identify by the host', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'pbx-carrier-')), 'gen');
+    expect((await cli('asterisk-config', '--config', 'config/example-clinic.yaml', '--out', out, '--secrets', secretsFor(PHONES))).code).toBe(0);
+    const conf = sections(readFileSync(join(out, 'pjsip-carrier.conf'), 'utf8'));
+    const of = (type: string) => conf.find((x) => x.name === 'carrier' && get(x, 'type') === type);
+    expect(get(of('endpoint'), 'context')).toBe('from-carrier');
+    expect(get(of('endpoint'), 'direct_media')).toBe('no');
+    expect(get(of('endpoint'), 'dtmf_mode')).toBe('rfc4733');
+    expect(get(of('aor'), 'contact')).toBe('sip:sip.carrier.example:5060');
+    expect(get(of('identify'), 'match')).toBe('sip.carrier.example');
+    // The trunk dial string names this endpoint.
+    expect(loadPlan('config/example-clinic.yaml').plan!.outbound!.trunk).toBe('PJSIP/{number}@carrier');
+  });
+
+  it('without outbound.carrier the file only says where the trunk goes instead', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'pbx-carrier-')), 'gen');
+    const net = loadPlan('config/example-network.yaml').plan!;
+    const phones = [...net.agents.values()].map((a) => a.endpoint.replace(/^PJSIP\//, ''));
+    expect((await cli('asterisk-config', '--config', 'config/example-network.yaml', '--out', out, '--secrets', secretsFor(phones))).code).toBe(0);
+    const text = readFileSync(join(out, 'pjsip-carrier.conf'), 'utf8');
+    expect(sections(text).filter((x) => x.name === 'carrier')).toEqual([]);
+    expect(text).toContain('generated/carrier.conf');
+  });
+});
 
 describe('the failsafe voicemail box', () => {
   it('voicemail.conf holds 100@default with the PIN from the secrets file, and a desk phone can reach it with *97', async () => {

@@ -88,12 +88,13 @@ describe('Asterisk services bind to loopback with the least rights', () => {
     expect(ari.get('router')!.find(([k]) => k === 'password')?.[1]).toBe('${ARI_PASSWORD}');
   });
 
-  it('AMI user: read system,call only, no write rights, loopback only', () => {
+  it('AMI user: read system,call only, write only the reporting class (DeviceStateList needs it), loopback only', () => {
     const m = parseConf('manager.conf');
     expect(m.get('general')).toContainEqual(['bindaddr', '127.0.0.1']);
     const user = m.get('router')!;
     expect(user).toContainEqual(['read', 'system,call']);
-    expect(user.find(([k]) => k === 'write')?.[1]).toBe('');
+    // Not call, originate, command, config or system: reporting allows status lists and nothing that changes a call.
+    expect(user.find(([k]) => k === 'write')?.[1]).toBe('reporting');
     expect(user).toContainEqual(['permit', '127.0.0.1/255.255.255.255']);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadPlan } from '../src/config/index.js';
@@ -39,7 +39,10 @@ describe('docker/compose.yaml (static)', () => {
 describe('docker/compose.yaml: Asterisk reads our dialplan/ and the files asterisk-config writes (static)', () => {
   it('mounts each dialplan/ file read-only where Asterisk reads it, and every one exists in the repository', () => {
     const mounts = binds('asterisk').filter((b) => b.source.startsWith('../dialplan/') && !b.source.includes('generated'));
-    for (const f of ['extensions.conf', 'pjsip.conf', 'http.conf', 'modules.conf', 'musiconhold.conf']) {
+    // Every shipped file except the two templates asterisk-config fills in (ari.conf, manager.conf).
+    const shipped = readdirSync(new URL('../dialplan/', import.meta.url)).filter((f) => f.endsWith('.conf') && f !== 'ari.conf' && f !== 'manager.conf');
+    expect(shipped).toEqual(expect.arrayContaining(['extensions.conf', 'pjsip.conf', 'http.conf', 'modules.conf', 'musiconhold.conf', 'logger.conf', 'indications.conf']));
+    for (const f of shipped) {
       expect(mounts, f).toContainEqual(expect.objectContaining({ source: `../dialplan/${f}`, target: `/etc/asterisk/${f}`, ro: true }));
       expect(existsSync(new URL(`../dialplan/${f}`, import.meta.url)), f).toBe(true);
     }

@@ -13,7 +13,7 @@ import type { Plan } from '../routing/types.js';
 import { sipPasswordKey } from '../config/secrets.js';
 
 export interface GeneratedFile {
-  readonly name: 'pjsip-phones.conf' | 'extensions-dids.conf' | 'ari.conf' | 'manager.conf' | 'voicemail.conf';
+  readonly name: 'pjsip-phones.conf' | 'pjsip-carrier.conf' | 'extensions-dids.conf' | 'ari.conf' | 'manager.conf' | 'voicemail.conf';
   readonly text: string;
   /** Holds passwords: written 0600. */
   readonly secret: boolean;
@@ -94,6 +94,7 @@ export function asteriskConfig(plan: Plan, secrets: NodeJS.ProcessEnv, source: s
     skipped,
     files: [
       { name: 'pjsip-phones.conf', secret: true, text: header + phones.map((p) => pjsipPhone(p, secrets[p.passwordKey]!)).join('\n') },
+      { name: 'pjsip-carrier.conf', secret: false, text: header + carrierTrunk(plan) },
       { name: 'extensions-dids.conf', secret: false, text: header + didRouting(plan) + '\n' + hints(phones) },
       ...CREDENTIALS.map((c) => ({ name: c.file, secret: true, text: header + fill(templates[c.template], c.placeholder, secrets[c.key]!) })),
       { name: 'voicemail.conf', secret: true, text: header + failsafeVoicemail(pin!) },
@@ -155,6 +156,35 @@ max_contacts = 1
 remove_existing = yes
 ; OPTIONS every 30 s: a phone that stops answering becomes Unreachable and its agent offline.
 qualify_frequency = 30
+`;
+}
+
+// The endpoint `carrier` that the trunk dial string (PJSIP/{number}@carrier) names: inbound calls
+// from its addresses enter [from-carrier]; forwards go to its host. Without `outbound.carrier` in
+// the routing config the file only says so, and generated/carrier.conf (by hand) describes it.
+function carrierTrunk(plan: Plan): string {
+  const c = plan.outbound?.carrier;
+  if (!c) return '; No outbound.carrier in the routing config: describe the trunk in generated/carrier.conf.\n';
+  return `[carrier]
+type = endpoint
+context = from-carrier
+disallow = all
+allow = ulaw,alaw
+aors = carrier
+dtmf_mode = rfc4733
+; Media always through Asterisk: the engine plays to, records and bridges these calls itself.
+direct_media = no
+
+[carrier]
+type = aor
+contact = sip:${c.host}:${c.port}
+; OPTIONS every 60 s: a carrier that stops answering shows Unavail in \`pjsip show contacts\`.
+qualify_frequency = 60
+
+[carrier]
+type = identify
+endpoint = carrier
+${c.match.map((m) => `match = ${m}`).join('\n')}
 `;
 }
 

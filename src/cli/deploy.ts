@@ -34,7 +34,7 @@ export function writeAtomically(path: string, text: string, mode: number): void 
 export function addDeployCommands(program: Command, io: Io, planFor: (config: string) => Plan | null, setCode: (c: number) => void): void {
   program
     .command('asterisk-config')
-    .description('write pjsip-phones.conf (desk phones of the agents) and extensions-dids.conf (site DIDs -> Stasis, hints) from the routing config')
+    .description('write pjsip-phones.conf (desk phones of the agents), pjsip-carrier.conf (the trunk, from outbound.carrier) and extensions-dids.conf (site DIDs -> Stasis, hints) from the routing config')
     .requiredOption('-c, --config <file>', 'routing config file or folder')
     .requiredOption('--out <dir>', 'output folder, e.g. dialplan/generated (included by dialplan/pjsip.conf and extensions.conf)')
     .option('--secrets <file>', `secrets file with SIP_PASSWORD_<phone>, ASTERISK_ARI_PASSWORD, ASTERISK_AMI_PASSWORD, FAILSAFE_VOICEMAIL_PIN (env PBX_ROUTER_SECRETS; default ${DEFAULT_SECRETS_FILE} if it exists)`)
@@ -62,7 +62,8 @@ export function addDeployCommands(program: Command, io: Io, planFor: (config: st
       }
       for (const s of result.skipped) io.out(`skipped agent ${s}`);
       const dids = [...plan.sites.values()].reduce((n, s) => n + s.dids.length, 0);
-      io.out(`wrote ${join(o.out, 'pjsip-phones.conf')} (${result.phones.length} desk phone(s)), ari.conf, manager.conf and voicemail.conf (passwords and the failsafe PIN from the secrets file), all mode 0600, and extensions-dids.conf (${dids} DID(s), ${result.phones.length} hint(s))`);
+      const carrier = plan.outbound?.carrier;
+      io.out(`wrote ${join(o.out, 'pjsip-phones.conf')} (${result.phones.length} desk phone(s)), pjsip-carrier.conf (${carrier ? `trunk to ${carrier.host}:${carrier.port}` : 'no outbound.carrier in the config: describe the trunk in carrier.conf'}), ari.conf, manager.conf and voicemail.conf (passwords and the failsafe PIN from the secrets file), all mode 0600, and extensions-dids.conf (${dids} DID(s), ${result.phones.length} hint(s))`);
       io.out('then in Asterisk: pjsip reload and dialplan reload (or `docker compose restart asterisk`)');
     });
 

@@ -152,6 +152,9 @@ export function compilePlan({ config, ical, texts }: CompileInput): Plan {
         allowInternational: config.outbound.allowInternational ?? false,
         allowPremium: config.outbound.allowPremium ?? false,
         maxForwardsPerNumberPerHour: config.outbound.maxForwardsPerNumberPerHour ?? 6,
+        carrier: config.outbound.carrier
+          ? Object.freeze({ host: config.outbound.carrier.host, port: config.outbound.carrier.port ?? 5060, match: Object.freeze([...(config.outbound.carrier.match ?? [config.outbound.carrier.host])]) })
+          : null,
       })
     : null;
   const dialTargets = new Set<string>();

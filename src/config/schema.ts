@@ -400,6 +400,27 @@ export const OutboundSchema = Type.Object(
     allowInternational: Type.Optional(Type.Boolean()),
     allowPremium: Type.Optional(Type.Boolean()),
     maxForwardsPerNumberPerHour: Type.Optional(Type.Integer({ minimum: 1 })),
+    carrier: Type.Optional(
+      Type.Object(
+        {
+          host: Type.String({
+            pattern: '^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$',
+            description: "The carrier's SIP server (name or IPv4 address): calls from it are inbound calls, and forwards go to it",
+          }),
+          port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'SIP port (default 5060)' })),
+          match: Type.Optional(
+            Type.Array(Type.String({ pattern: '^[A-Za-z0-9.:/-]+$' }), {
+              minItems: 1,
+              description: 'Addresses or networks the carrier sends calls from, when not only host (e.g. 203.0.113.0/24)',
+            }),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description: 'The SIP trunk that `pbx-router asterisk-config` writes for the endpoint named carrier (generated/pjsip-carrier.conf)',
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -227,6 +227,8 @@ export interface Outbound {
   readonly allowInternational: boolean;
   readonly allowPremium: boolean;
   readonly maxForwardsPerNumberPerHour: number;
+  /** The SIP trunk asterisk-config writes (endpoint `carrier`), when the config describes it. */
+  readonly carrier: { readonly host: string; readonly port: number; readonly match: readonly string[] } | null;
 }
 
 export interface Plan {
