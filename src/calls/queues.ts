@@ -192,11 +192,8 @@ export class QueueManager {
     if (e.offering || e.announcing) return;
     const position = this.position(e);
     const req = requirementsAt(q, this.plan.clinic.languageSkills, e.language, 0);
-    const snap = this.deps.agents.snapshot();
-    const staffed = eligible(this.plan.agents, req, q.site).filter((a) => {
-      const st = snap[a.id]?.state ?? 'offline';
-      return st !== 'offline' && st !== 'paused';
-    }).length;
+    // A paused agent still in wrap-up or on a call will not take this caller: no basis for a wait.
+    const staffed = eligible(this.plan.agents, req, q.site).filter((a) => this.deps.agents.staffing(a.id)).length;
     const estimate = q.announce.estimatedWait ? estimateWait(position, staffed, this.deps.store.recentHandleTimes(q.id)) : null;
     this.deps.store.recordPosition(e.entryId, this.deps.clock.now(), position, estimate);
     const media: string[] = [];
