@@ -70,6 +70,10 @@ export interface Live {
   events(type?: string): JsonObject[];
   /** Starts a second engine on the same database (after a restart). */
   restart(): Promise<RunningEngine>;
+  /** Stops the engine as a crash would (no new engine until boot()). */
+  kill(): Promise<void>;
+  /** Starts a new engine on the same database after kill(). */
+  boot(): Promise<RunningEngine>;
   stop(): Promise<void>;
 }
 
@@ -101,6 +105,7 @@ export async function startLive(o: LiveOptions): Promise<Live> {
     return r;
   };
   let run = await boot();
+  let killed = false;
   const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms / speed));
   const live: Live = {
     fake,
@@ -125,8 +130,18 @@ export async function startLive(o: LiveOptions): Promise<Live> {
       run = await boot();
       return run;
     },
-    async stop() {
+    async kill() {
+      if (killed) return;
+      killed = true;
       await run.stop();
+    },
+    async boot() {
+      run = await boot();
+      killed = false;
+      return run;
+    },
+    async stop() {
+      if (!killed) await run.stop();
       await fake.stop();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -1,0 +1,32 @@
+/**
+ * The shared live scenarios (test/scenarios/shared-scenarios.ts) on a real Asterisk 22.10.1: SIPp
+ * callers through the carrier trunk, baresip desk phones, the carrier's far end for the cells.
+ */
+import { afterAll, afterEach, beforeAll, describe, it } from 'vitest';
+import { SCENARIOS } from '../scenarios/shared-scenarios.js';
+import type { World } from '../scenarios/world.js';
+import { startRealWorld } from './real-world.js';
+import { startTier, type Tier } from './tier.js';
+
+let tier: Tier;
+let world: World | null = null;
+beforeAll(async () => {
+  tier = await startTier();
+  console.log(`real-Asterisk tier: ${tier.version}`);
+}, 120_000);
+afterAll(async () => {
+  await tier?.stop();
+}, 60_000);
+afterEach(async () => {
+  await world?.stop();
+  world = null;
+}, 60_000);
+
+describe('shared live scenarios on a real Asterisk', () => {
+  for (const s of SCENARIOS) {
+    it(s.name, async () => {
+      world = await startRealWorld(tier, s.world);
+      await s.run(world);
+    }, s.timeout);
+  }
+});

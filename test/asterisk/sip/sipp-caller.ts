@@ -1,0 +1,189 @@
+/**
+ * A caller from outside: one SIPp process that sends an INVITE from the carrier's address into
+ * Asterisk (the shipped [from-carrier] context), presses keys with RFC 4733 events from Debian's
+ * `dtmf_2833_*.pcap`, speaks (a pcap of mu-law RTP), and hangs up or waits for Asterisk's BYE.
+ * Its SDP offers the port of an Ear, so what Asterisk sends the caller is recorded.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ear, type SoundLibrary } from './ear.js';
+
+/** What the caller does, in ms after the call is answered (the fake Asterisk's script, same meaning). */
+export interface CallerScript {
+  readonly dtmf?: readonly { readonly at: number; readonly digit: string }[];
+  /** The caller talks (a recorded sentence, repeated to fill `ms`). */
+  readonly speech?: readonly { readonly at: number; readonly ms: number }[];
+  /** Hangs up this long after the answer; without it the caller waits for Asterisk to hang up (at most 15 minutes). */
+  readonly hangupAfter?: number;
+}
+
+export interface SippCallerOptions {
+  readonly did: string;
+  readonly caller: string;
+  readonly script: CallerScript;
+  readonly library: SoundLibrary;
+  /** A pcap of the caller's voice (speech), when the script speaks. */
+  readonly speechPcap?: string;
+  /** Where Asterisk listens for SIP. */
+  readonly asterisk?: string;
+  /** The carrier's address (the shipped identify matches it). */
+  readonly from?: string;
+}
+
+const PCAPS = '/usr/share/sip-tester';
+let nextPort = 0;
+
+/** A free-ish port pair for SIPp's own SIP and media sockets (one call per process). */
+function ports(): { sip: number; media: number } {
+  nextPort = (nextPort + 1) % 2000;
+  const base = 30000 + ((process.pid * 7) % 20) * 2000 + nextPort * 4;
+  return { sip: base, media: base + 2 };
+}
+
+/** The pcap that presses one key. */
+export function dtmfPcap(digit: string): string {
+  const name = digit === '*' ? 'star' : digit === '#' ? 'pound' : digit;
+  if (!/^([0-9]|star|pound)$/.test(name)) throw new Error(`no RFC 4733 capture for key ${digit}`);
+  return join(PCAPS, `dtmf_2833_${name}.pcap`);
+}
+
+const wait = (ms: number, next: string) => `  <recv request="BYE" timeout="${Math.max(1, Math.round(ms))}" ontimeout="${next}" next="byein"/>\n  <label id="${next}"/>\n`;
+
+/** The SIPp scenario XML for one caller. */
+export function callerScenario(o: { caller: string; earPort: number; script: CallerScript; speechPcap?: string }): string {
+  const steps: { at: number; xml: string }[] = [];
+  for (const d of o.script.dtmf ?? []) steps.push({ at: d.at, xml: `  <nop><action><exec play_pcap_audio="${dtmfPcap(d.digit)}"/></action></nop>\n` });
+  for (const s of o.script.speech ?? []) {
+    if (!o.speechPcap) throw new Error('the script speaks but no speech pcap was given');
+    steps.push({ at: s.at, xml: `  <nop><action><exec play_pcap_audio="${o.speechPcap}"/></action></nop>\n` });
+  }
+  steps.sort((a, b) => a.at - b.at);
+  let body = '';
+  let t = 0;
+  steps.forEach((s, i) => {
+    body += wait(s.at - t, `step${i}`) + s.xml;
+    t = s.at;
+  });
+  const end = o.script.hangupAfter ?? 15 * 60_000;
+  body += wait(end - t, 'hangup');
+  const from = `"Patient" <sip:${o.caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]`;
+  const to = `<sip:[service]@[remote_ip]:[remote_port]>`;
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="pbx-router caller">
+  <send retrans="500"><![CDATA[
+INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: ${from}
+To: ${to}
+Call-ID: [call_id]
+CSeq: 1 INVITE
+Contact: <sip:${o.caller}@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=caller 1 1 IN IP4 [media_ip]
+s=-
+c=IN IP4 [media_ip]
+t=0 0
+m=audio ${o.earPort} RTP/AVP 0 101
+a=rtpmap:0 PCMU/8000
+a=rtpmap:101 telephone-event/8000
+a=fmtp:101 0-16
+a=ptime:20
+a=sendrecv
+]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="183" optional="true"/>
+  <recv response="200" rrs="true"/>
+  <send><![CDATA[
+ACK [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: ${from}
+To: ${to}[peer_tag_param]
+[routes]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Contact: <sip:${o.caller}@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Length: 0
+]]></send>
+${body}  <send retrans="500"><![CDATA[
+BYE [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: ${from}
+To: ${to}[peer_tag_param]
+[routes]
+Call-ID: [call_id]
+CSeq: 2 BYE
+Contact: <sip:${o.caller}@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Length: 0
+]]></send>
+  <recv response="200" next="end"/>
+  <label id="byein"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+]]></send>
+  <label id="end"/>
+</scenario>
+`;
+}
+
+/** One caller's SIP call in progress. */
+export class SippCaller {
+  readonly ear: Ear;
+  private proc: ChildProcess | null = null;
+  private dir = '';
+  /** Resolves with SIPp's exit code when the call is over (0: it went as scripted). */
+  done: Promise<number> = Promise.resolve(0);
+  /** SIPp's errors, for a failed test. */
+  errors = '';
+
+  constructor(private readonly o: SippCallerOptions) {
+    this.ear = new Ear(o.library, o.from ?? '127.0.0.2');
+  }
+
+  /** Sends the INVITE. */
+  async start(): Promise<void> {
+    const earPort = await this.ear.listen();
+    this.dir = mkdtempSync(join(tmpdir(), 'pbx-sipp-'));
+    const scenario = join(this.dir, 'caller.xml');
+    writeFileSync(scenario, callerScenario({ caller: this.o.caller, earPort, script: this.o.script, ...(this.o.speechPcap ? { speechPcap: this.o.speechPcap } : {}) }));
+    const p = ports();
+    const from = this.o.from ?? '127.0.0.2';
+    const args = [this.o.asterisk ?? '127.0.0.1:5060', '-sf', scenario, '-s', this.o.did.replace(/^\+/, ''), '-i', from, '-p', String(p.sip), '-mi', from, '-mp', String(p.media), '-m', '1', '-nostdin', '-trace_err', '-timeout', '1000s', '-recv_timeout', '1000s'];
+    this.proc = spawn('sipp', args, { cwd: this.dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    this.proc.stderr?.on('data', (d: Buffer) => (this.errors += d.toString()));
+    this.done = new Promise((resolve) => {
+      this.proc!.once('exit', (code) => {
+        for (const f of existsSync(this.dir) ? [join(this.dir, `caller_${this.proc!.pid}_errors.log`)] : []) if (existsSync(f)) this.errors += readFileSync(f, 'utf8');
+        this.ear.close();
+        resolve(code ?? 99);
+      });
+    });
+  }
+
+  /** Ends the call now (SIPp is stopped; Asterisk sees the RTP stop and, when SIPp sent nothing, the dialog stays until its own timers). */
+  async kill(): Promise<void> {
+    this.proc?.kill('SIGUSR1');
+    await Promise.race([this.done, new Promise((r) => setTimeout(r, 3000))]);
+    this.proc?.kill('SIGKILL');
+  }
+
+  /** Removes the scenario folder. */
+  cleanup(): void {
+    this.ear.close();
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
