@@ -61,6 +61,21 @@ export function markBufferWarningShown(): void {
   }
 }
 
+/**
+ * swagger-client (under ari-client) logs through a global `log` that prints every message as a
+ * JavaScript array on stdout (the deprecated-Swagger notice at every connect) and keeps every
+ * message in `log.history` for ever. Replaced once by one that hands messages to `to` (the engine's
+ * log, on stderr), drops the notice, and keeps nothing.
+ */
+export function quietSwaggerLog(to: (m: string) => void = () => {}): void {
+  const g = globalThis as { log?: unknown };
+  if (typeof g.log !== 'function' || !String(g.log).includes('log.history')) return;
+  g.log = (...args: unknown[]) => {
+    const text = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+    if (!/deprecated version of Swagger/.test(text)) to(`ARI client: ${text.slice(0, 200)}`);
+  };
+}
+
 const MAX_BACKOFF_MS = 30_000;
 /** The longest prompt or announcement we play; past it the playback counts as failed (a `foo:bar` media never finishes). */
 const PLAYBACK_GUARD_MS = 10 * 60_000;
@@ -89,6 +104,7 @@ export class AriTelephony implements Telephony {
     private readonly now: () => number = Date.now,
   ) {
     markBufferWarningShown();
+    quietSwaggerLog(log);
   }
 
   /** The connection state, for health and status. */

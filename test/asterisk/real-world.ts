@@ -102,7 +102,8 @@ export async function startRealWorld(tier: Tier, o: WorldOptions): Promise<World
     p.set('noanswer');
     p.hangup();
   }
-  const stopped = [...tier.phones.values()].filter((p) => !p.running());
+  for (const agent of o.unregistered ?? []) await tier.phones.get(agent)?.stop();
+  const stopped = [...tier.phones.entries()].filter(([agent, p]) => !p.running() && !o.unregistered?.includes(agent)).map(([, p]) => p);
   for (const p of stopped) await p.start();
   if (stopped.length) await registered(tier.asterisk, stopped.map((p) => p.extension));
   await tier.cells.reset();
@@ -200,7 +201,10 @@ export async function startRealWorld(tier: Tier, o: WorldOptions): Promise<World
       };
       return caller;
     },
-    channels: () => ari.channels(),
+    async channels() {
+      const list = (await ari.channels()) as unknown as { id: string; name: string; state: string; dialplan?: { context?: string }; caller?: { number?: string } }[];
+      return list.map((c) => ({ id: c.id, name: c.name, state: c.state, context: c.dialplan?.context ?? '', caller: c.caller?.number ?? '' }));
+    },
     bridges: () => ari.bridges(),
     async killEngine() {
       await current.kill('SIGKILL');
@@ -210,6 +214,11 @@ export async function startRealWorld(tier: Tier, o: WorldOptions): Promise<World
       await current.start();
     },
     logs: () => current.logs,
+    diagnostics() {
+      const messages = tier.asterisk.messages().split('\n').slice(-40).join('\n');
+      const sipp = callers.map((c) => c.errors.trim()).filter(Boolean).map((e) => e.slice(-1500)).join('\n---\n');
+      return `engine log:\n${current.logs.slice(-60).join('\n')}\n\nAsterisk messages.log:\n${messages}\n\nSIPp callers:\n${sipp}\n\ncells:\n${tier.cells.log.slice(-1500)}`;
+    },
     async stop() {
       await current.kill('SIGTERM');
       for (const c of callers) {

@@ -2,7 +2,7 @@
  * The shared live scenarios (test/scenarios/shared-scenarios.ts) on a real Asterisk 22.10.1: SIPp
  * callers through the carrier trunk, baresip desk phones, the carrier's far end for the cells.
  */
-import { afterAll, afterEach, beforeAll, describe, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, it, onTestFailed } from 'vitest';
 import { SCENARIOS } from '../scenarios/shared-scenarios.js';
 import type { World } from '../scenarios/world.js';
 import { startRealWorld } from './real-world.js';
@@ -26,7 +26,9 @@ describe('shared live scenarios on a real Asterisk', () => {
   for (const s of SCENARIOS) {
     it(s.name, async () => {
       world = await startRealWorld(tier, s.world);
-      await s.run(world);
+      const w = world;
+      onTestFailed(() => console.log(`--- ${s.name}\n${w.diagnostics()}`));
+      await s.run(w);
     }, s.timeout);
   }
 });

@@ -18,7 +18,15 @@ export class FakeAmi {
   /** Actions received, for inspection. */
   readonly actions: Record<string, string>[] = [];
 
-  constructor(private readonly user = 'router', private readonly secret = 'ami-secret') {}
+  /**
+   * `write`: the user's write classes as in manager.conf. Asterisk refuses DeviceStateList with
+   * "Permission denied" unless they include call or reporting (or all).
+   */
+  constructor(
+    private readonly user = 'router',
+    private readonly secret = 'ami-secret',
+    private readonly write = 'reporting',
+  ) {}
 
   /** Listens on 127.0.0.1 (port 0: any free port); resolves with the port. */
   async start(port = 0): Promise<number> {
@@ -98,6 +106,8 @@ export class FakeAmi {
     if (!this.authed.has(s)) return send(s, [['Response', 'Error'], ...id, ['Message', 'Permission denied']]);
     if (name === 'ping') return send(s, [['Response', 'Success'], ...id, ['Ping', 'Pong'], ['Timestamp', (Date.now() / 1000).toFixed(6)]]);
     if (name === 'devicestatelist') {
+      const classes = this.write.split(',').map((c) => c.trim());
+      if (!classes.some((c) => c === 'call' || c === 'reporting' || c === 'all')) return send(s, [['Response', 'Error'], ...id, ['Message', 'Permission denied']]);
       send(s, [['Response', 'Success'], ...id, ['EventList', 'start'], ['Message', 'Device State Changes will follow']]);
       for (const [device, state] of this.devices) send(s, [['Event', 'DeviceStateChange'], ...id, ['Device', device], ['State', state]]);
       return send(s, [['Event', 'DeviceStateListComplete'], ...id, ['EventList', 'Complete'], ['ListItems', String(this.devices.size)]]);

@@ -4,6 +4,7 @@
  * on loopback. What a caller heard is read from the fake: the playbacks that finished on the
  * caller's channel, and what the channel was hearing, sampled every few ms of PBX time.
  */
+import { readFileSync } from 'node:fs';
 import { loadPlan } from '../../src/config/index.js';
 import { smtpMailer } from '../../src/notify/mailer.js';
 import { FakeAmi } from '../fakes/fake-ami.js';
@@ -23,13 +24,13 @@ export async function startFakeWorld(o: WorldOptions): Promise<World> {
   const endpointOf = (agent: string) => plan.agents.get(agent)?.endpoint ?? `PJSIP/${agent}`;
   const smtp: TestSmtp = await startSmtp();
   const mailer = smtpMailer({ host: '127.0.0.1', port: smtp.port, from: 'pbx-router@riverside-clinic.example', tls: 'required', allowSelfSigned: true });
-  const ami = new FakeAmi('router', AMI_SECRET);
+  const ami = new FakeAmi('router', AMI_SECRET, shippedAmiWrite());
   const amiPort = await ami.start();
-  for (const a of plan.agents.values()) ami.devices.set(a.endpoint, 'NOT_INUSE');
+  for (const a of plan.agents.values()) ami.devices.set(a.endpoint, o.unregistered?.includes(a.id) ? 'UNAVAILABLE' : 'NOT_INUSE');
   const env = { ...process.env, ASTERISK_AMI_HOST: '127.0.0.1', ASTERISK_AMI_PORT: String(amiPort), ASTERISK_AMI_USER: 'router', ASTERISK_AMI_PASSWORD: AMI_SECRET };
   const live: Live = await startLive({ at: '2026-11-23T10:00', config, mailer, env, speed: 20 });
   live.run.engine.setMode(o.mode, null);
-  for (const a of plan.agents.values()) live.fake.setAgent(a.endpoint, 'noanswer');
+  for (const a of plan.agents.values()) live.fake.setAgent(a.endpoint, o.unregistered?.includes(a.id) ? 'unregistered' : 'noanswer');
   const hearing = new Map<string, { at: number; what: string }[]>();
   const sampler = setInterval(() => {
     for (const c of live.fake.calls()) {
@@ -117,7 +118,7 @@ export async function startFakeWorld(o: WorldOptions): Promise<World> {
       return caller;
     },
     async channels() {
-      return live.fake.channels().map((c) => ({ id: String(c.id), name: String(c.name), state: String(c.state) }));
+      return live.fake.channels().map((c) => ({ id: String(c.id), name: String(c.name), state: String(c.state), context: String((c.dialplan as { context?: string }).context ?? ''), caller: String((c.caller as { number?: string }).number ?? '') }));
     },
     async bridges() {
       return live.fake.bridges().map((b) => ({ id: String(b.id), bridge_type: String(b.bridge_type), channels: b.channels as string[] }));
@@ -130,6 +131,7 @@ export async function startFakeWorld(o: WorldOptions): Promise<World> {
       live.run.engine.setMode(o.mode, null);
     },
     logs: () => live.logs,
+    diagnostics: () => `engine log:\n${live.logs.slice(-60).join('\n')}`,
     async stop() {
       clearInterval(sampler);
       await live.stop();
@@ -139,6 +141,12 @@ export async function startFakeWorld(o: WorldOptions): Promise<World> {
     },
   };
   return world;
+}
+
+/** The write classes of the AMI user in the shipped dialplan/manager.conf (what the fake AMI allows). */
+function shippedAmiWrite(): string {
+  const text = readFileSync(new URL('../../dialplan/manager.conf', import.meta.url), 'utf8');
+  return /^write\s*=\s*(.*)$/m.exec(text)?.[1]?.replace(/;.*$/, '').trim() ?? '';
 }
 
 /** Sounds whose playback finished on a target, in order; with `moh`, stretches of music between them too. */

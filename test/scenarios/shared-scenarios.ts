@@ -23,6 +23,15 @@ const press = (...keys: string[]) => keys.map((digit, i) => ({ at: 2500 + i * 12
 const ended = (w: World, id: string) => w.until(`call ${id} ended`, () => w.store().call(id)?.state === 'ended' && w.store().call(id));
 const events = (w: World, id: string, type: string) => w.store().events(id).filter((e) => e.type === type).map((e) => e.data as Record<string, unknown>);
 
+/** The on-call scenarios' roster: Priya Patel first, then Dr. Okafor, short rings and confirm time. */
+const ONCALL = {
+  'rosters.on-call-nurse.escalation': ['nurse-patel', 'dr-okafor'],
+  'rosters.on-call-nurse.ringTime': 8,
+  'rosters.on-call-nurse.members.dr-okafor.ringTime': 8,
+  'rosters.on-call-nurse.confirm': { required: true, digit: '1', timeout: 6 },
+} as const;
+const CELL = { patel: '+15125550198', okafor: '+15125550197' } as const;
+
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'menu 1 -> scheduling -> the agent answers -> caller and agent hear each other in a mixing bridge -> the caller hangs up -> nothing left',
@@ -82,6 +91,16 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    name: 'a desk phone already unregistered when the engine starts is offline from the start (DeviceStateList at connect)',
+    world: { mode: 'day', unregistered: ['aisha'] },
+    timeout: 60_000,
+    async run(w) {
+      await w.until('aisha offline', async () => (await w.agentState('aisha')) === 'offline', 5000);
+      expect(await w.agentState('maria')).toBe('available');
+      expect(w.logs().join('\n')).not.toMatch(/DeviceStateList failed/);
+    },
+  },
+  {
     name: 'a direct desk-to-desk call makes both agents busy, and available again when it ends',
     world: { mode: 'day' },
     timeout: 60_000,
@@ -118,4 +137,233 @@ export const SCENARIOS: readonly Scenario[] = [
       await nothingLeft(w);
     },
   },
+  {
+    name: 'a paused agent still in wrap-up is no basis for an estimated wait: the waiting caller hears the position only',
+    world: { mode: 'day', config: { 'agents.maria.wrapUp': 60, 'queues.scheduling.announce': { position: true, estimatedWait: true, interval: 10, first: 4 } } },
+    timeout: 90_000,
+    async run(w) {
+      await w.only(['maria']);
+      await w.phone('maria', { answer: 1000, hangupAfter: 3000 });
+      const first = await w.call({ caller: newCaller(), script: { dtmf: press('1'), hangupAfter: 30_000 } });
+      const talked = await w.until('the first call answered', () => first.record()?.state === 'connected' && first.record());
+      await ended(w, talked.id);
+      expect(await w.agentState('maria')).toBe('wrap-up');
+      await w.pause('maria', true);
+      const c = await w.call({ caller: newCaller(), script: { dtmf: press('1'), hangupAfter: 12_000 } });
+      const rec = await w.until('the second caller queued', () => c.record()?.state === 'queued' && c.record());
+      await w.until('the first announcement', () => w.store().positions(w.store().queueEntries(rec.id)[0]?.id ?? -1).length >= 1, 20_000);
+      await ended(w, rec.id);
+      const announced = w.store().positions(w.store().queueEntries(rec.id)[0]!.id);
+      expect(announced.map((a) => a.estimate)).toEqual(announced.map(() => null));
+      expect(c.heard()).toContain('queue-youarenext');
+      expect(c.heard()).not.toContain('queue-holdtime');
+      await nothingLeft(w);
+    },
+  },
+  {
+    name: 'a Spanish caller (9 then 1) is served by the Spanish-speaking agent though another is free',
+    world: { mode: 'day' },
+    timeout: 60_000,
+    async run(w) {
+      await w.only(['james', 'maria']);
+      await w.phone('james', { answer: 1000 });
+      await w.phone('maria', { answer: 1000 });
+      const c = await w.call({ caller: newCaller(), script: { dtmf: press('9', '1'), hangupAfter: 14_000 } });
+      const open = await w.until('the call connected', () => c.record()?.state === 'connected' && c.record());
+      expect(open).toMatchObject({ agent: 'maria', language: 'es', target: 'scheduling' });
+      await ended(w, open.id);
+      await nothingLeft(w);
+    },
+  },
+  {
+    name: 'a priority caller (the partner nursing home) who calls later is served first',
+    world: { mode: 'day' },
+    timeout: 90_000,
+    async run(w) {
+      await w.only([]);
+      await w.phone('james', { answer: 1000, hangupAfter: 4000 });
+      const normal = await w.call({ caller: newCaller(), script: { dtmf: press('1'), hangupAfter: 60_000 } });
+      await w.until('the normal caller queued', () => normal.record()?.state === 'queued');
+      const partner = await w.call({ caller: '+15125550777', script: { dtmf: press('1'), hangupAfter: 60_000 } });
+      const p = await w.until('the partner queued', () => partner.record()?.state === 'queued' && partner.record());
+      expect(p.priority).toBe(3);
+      await w.pause('james', false);
+      const served = await w.until('the partner connected', () => partner.record()?.state === 'connected' && partner.record(), 30_000);
+      expect(served.agent).toBe('james');
+      expect(normal.record()?.state).toBe('queued');
+      await w.until('the normal caller served next', () => normal.record()?.state === 'connected', 40_000);
+      await normal.hangup();
+      await partner.hangup();
+      await nothingLeft(w);
+    },
+  },
+  {
+    name: 'maximum wait: the caller goes to the front-desk voicemail, leaves a message, and the email arrives',
+    world: { mode: 'day', config: { 'queues.scheduling.maxWait': 12 } },
+    timeout: 90_000,
+    async run(w) {
+      await w.only([]);
+      const c = await w.call({ caller: newCaller(), script: { dtmf: press('1'), speech: [{ at: 21_000, ms: 6000 }], hangupAfter: 34_000 } });
+      const rec = await w.until('the caller queued', () => c.record()?.state === 'queued' && c.record());
+      await w.until('the caller in voicemail', () => w.store().call(rec.id)?.state === 'voicemail', 30_000);
+      const done = await ended(w, rec.id);
+      expect(done.outcome).toBe('voicemail');
+      const mail = await w.until('the voicemail email', () => w.emails().find((m) => m.text?.includes(c.number) || m.subject?.includes('Front desk')), 30_000);
+      expect([mail.to].flat().flatMap((t) => t?.value.map((v) => v.address))).toContain('frontdesk@riverside-clinic.example');
+      expect(c.heard()).toContain('beep');
+      await nothingLeft(w);
+    },
+  },
+  {
+    name: '* while waiting: a callback request that keeps the caller place, the confirmation heard, the call ended and the channel gone',
+    world: { mode: 'day' },
+    timeout: 60_000,
+    async run(w) {
+      await w.only([]);
+      const c = await w.call({ caller: newCaller(), script: { dtmf: [{ at: 2500, digit: '1' }, { at: 10_000, digit: '*' }], hangupAfter: 30_000 } });
+      const rec = await w.until('the caller queued', () => c.record()?.state === 'queued' && c.record());
+      const done = await ended(w, rec.id);
+      expect(done.outcome).toBe('callback');
+      const cb = w.store().callbacks(true).find((x) => x.callId === rec.id);
+      expect(cb).toMatchObject({ list: 'callbacks', number: c.number, reason: 'queue-callback' });
+      await w.until('the caller channel gone', () => c.gone(), 15_000);
+      await nothingLeft(w);
+    },
+  },
+  {
+    name: 'three invalid keys: the front-desk ring group rings together; the first to answer takes the call, the others stop ringing',
+    world: { mode: 'day' },
+    timeout: 60_000,
+    async run(w) {
+      await w.only(['maria', 'james', 'emily']);
+      await w.phone('maria', 'noanswer');
+      await w.phone('james', { answer: 3000 });
+      await w.phone('emily', 'noanswer');
+      const c = await w.call({ caller: newCaller(), script: { dtmf: press('7', '7', '7'), hangupAfter: 20_000 } });
+      const open = await w.until('the call connected', () => c.record()?.state === 'connected' && c.record(), 40_000);
+      expect(open.agent).toBe('james');
+      await w.until('maria and emily stop ringing', async () => (await w.agentState('maria')) === 'available' && (await w.agentState('emily')) === 'available', 10_000);
+      await ended(w, open.id);
+      await nothingLeft(w);
+    },
+  },
+  {
+    name: 'menu 3: prescription-refill voicemail with the caller speaking; message stored and the email sent through SMTP',
+    world: { mode: 'day' },
+    timeout: 60_000,
+    async run(w) {
+      const c = await w.call({ caller: newCaller(), script: { dtmf: press('3'), speech: [{ at: 8000, ms: 6000 }], hangupAfter: 20_000 } });
+      const rec = await w.until('the caller in voicemail', () => c.record()?.state === 'voicemail' && c.record(), 20_000);
+      const done = await ended(w, rec.id);
+      expect(done.outcome).toBe('voicemail');
+      const mail = await w.until('the voicemail email', () => w.emails().find((m) => [m.to].flat().some((t) => t?.value.some((v) => v.address === 'pharmacy-desk@riverside-clinic.example'))), 30_000);
+      expect(mail.subject).toMatch(/voicemail|message/i);
+      expect(c.heard()).toContain('beep');
+      await nothingLeft(w);
+    },
+  },
+  {
+    name: 'after hours, urgent: the first cell does not answer, the second presses 1 and is bridged with the caller',
+    world: { mode: 'night', config: ONCALL },
+    timeout: 90_000,
+    async run(w) {
+      await w.cell(CELL.patel, 'noanswer');
+      await w.cell(CELL.okafor, { answer: 2000, dtmf: [{ at: 3000, digit: '1' }], hangupAfter: 12_000 });
+      const c = await w.call({ caller: newCaller(), script: { dtmf: press('1') } });
+      const open = await w.until('the call connected to Dr. Okafor', () => c.record()?.state === 'connected' && c.record(), 60_000);
+      expect(open).toMatchObject({ agent: 'dr-okafor', target: 'on-call-nurse', priority: 9 });
+      const done = await ended(w, open.id);
+      expect(done.outcome).toBe('forwarded');
+      expect(events(w, open.id, 'oncall-attempt').map((a) => [a.member, a.result])).toEqual([
+        ['nurse-patel', 'no-answer'],
+        ['dr-okafor', 'accepted'],
+      ]);
+      await nothingLeft(w);
+    },
+  },
+  {
+    name: 'after hours, urgent: a clinician who answers and presses nothing is not connected; the next one presses 1',
+    world: { mode: 'night', config: ONCALL },
+    timeout: 90_000,
+    async run(w) {
+      await w.cell(CELL.patel, { answer: 1500 });
+      await w.cell(CELL.okafor, { answer: 1500, dtmf: [{ at: 3000, digit: '1' }], hangupAfter: 10_000 });
+      const c = await w.call({ caller: newCaller(), script: { dtmf: press('1') } });
+      const open = await w.until('the call connected to Dr. Okafor', () => c.record()?.state === 'connected' && c.record(), 60_000);
+      expect(open.agent).toBe('dr-okafor');
+      await ended(w, open.id);
+      expect(events(w, open.id, 'oncall-attempt').map((a) => [a.member, a.result])).toEqual([
+        ['nurse-patel', 'no-confirmation'],
+        ['dr-okafor', 'accepted'],
+      ]);
+      await nothingLeft(w);
+    },
+  },
+  {
+    name: 'after hours, urgent: nobody answers; the caller leaves an urgent voicemail, emailed to the roster',
+    world: { mode: 'night', config: ONCALL },
+    timeout: 120_000,
+    async run(w) {
+      await w.cell(CELL.patel, 'noanswer');
+      await w.cell(CELL.okafor, 'noanswer');
+      const c = await w.call({ caller: newCaller(), script: { dtmf: press('1'), speech: [{ at: 26_000, ms: 6000 }], hangupAfter: 40_000 } });
+      const rec = await w.until('the caller forwarded', () => c.record()?.outcome === 'forward' && c.record(), 20_000);
+      const done = await ended(w, rec.id);
+      expect(done.outcome).toBe('voicemail');
+      expect(events(w, rec.id, 'oncall-attempt').map((a) => a.result)).toEqual(['no-answer', 'no-answer']);
+      const mail = await w.until('the urgent email', () => w.emails().find((m) => [m.to].flat().some((t) => t?.value.some((v) => v.address === 'oncall@riverside-clinic.example'))), 30_000);
+      expect([mail.to].flat().flatMap((t) => t?.value.map((v) => v.address))).toContain('nurses@riverside-clinic.example');
+      await nothingLeft(w);
+    },
+  },
+  {
+    name: 'the engine down: a new call falls through to the failsafe dialplan and rings the front desk, never silence',
+    world: { mode: 'day' },
+    timeout: 60_000,
+    async run(w) {
+      await w.phone('maria', { answer: 2000 });
+      await w.killEngine();
+      await w.sleep(1000);
+      const c = await w.call({ caller: newCaller(), script: { hangupAfter: 12_000 } });
+      const ch = await w.until('the call in the failsafe', async () => (await w.channels()).find((x) => x.caller === c.number && x.context === 'router-failsafe'), 10_000);
+      expect(ch).toBeTruthy();
+      if (w.backend === 'real') {
+        await w.until('the caller talking to the front desk', () => c.heard().includes('voice:maria'), 15_000);
+      }
+      await w.until('the caller gone', () => c.gone(), 20_000);
+      await w.startEngine();
+    },
+  },
+  {
+    name: 'SIGKILL with three callers waiting: after the restart they keep their places, hear music, and are served in order',
+    world: { mode: 'day' },
+    timeout: 150_000,
+    async run(w) {
+      await w.only([]);
+      await w.phone('james', { answer: 1000, hangupAfter: 3000 });
+      const callers = [];
+      for (let i = 0; i < 3; i++) {
+        const c = await w.call({ caller: newCaller(), script: { dtmf: press('1'), hangupAfter: 120_000 } });
+        await w.until(`caller ${i + 1} queued`, () => c.record()?.state === 'queued');
+        callers.push(c);
+      }
+      await w.killEngine();
+      await w.sleep(3000);
+      await w.startEngine();
+      const restartedAt = callers[0]!.elapsed();
+      await w.sleep(4000);
+      for (const c of callers) expect(c.record()?.state).toBe('queued');
+      await w.pause('james', false);
+      const order: string[] = [];
+      for (const c of callers) {
+        await w.until('the next caller connected', () => c.record()?.state !== 'queued' && c.record(), 40_000);
+        order.push(c.number);
+        await w.until('that call ended', () => c.record()?.state === 'ended', 30_000);
+      }
+      expect(order).toEqual(callers.map((c) => c.number));
+      if (w.backend === 'real') for (const c of callers) expect(c.longestSilence(restartedAt, restartedAt + 4000)).toBeLessThan(2000);
+      await nothingLeft(w);
+    },
+  },
 ];
+

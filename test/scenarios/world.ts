@@ -29,6 +29,17 @@ export interface WorldOptions {
   readonly config?: Readonly<Record<string, unknown>>;
   /** The clinic open ('day') or closed ('night'), by the manual override. */
   readonly mode: 'day' | 'night';
+  /** Agents whose desk phone is not registered when the engine starts. */
+  readonly unregistered?: readonly string[];
+}
+
+/** A channel as ARI lists it. */
+export interface AsteriskChannel {
+  readonly id: string;
+  readonly name: string;
+  readonly state: string;
+  readonly context: string;
+  readonly caller: string;
 }
 
 /** One inbound caller. */
@@ -80,7 +91,7 @@ export interface World {
   /** A caller dials `did` (default the main number). */
   call(o: { readonly caller: string; readonly did?: string; readonly script: CallerScript }): Promise<Caller>;
   /** What Asterisk holds now. */
-  channels(): Promise<{ id: string; name: string; state: string }[]>;
+  channels(): Promise<AsteriskChannel[]>;
   bridges(): Promise<{ id: string; bridge_type: string; channels: string[] }[]>;
   /** The engine is killed (SIGKILL: nothing is cleaned up). */
   killEngine(): Promise<void>;
@@ -88,6 +99,8 @@ export interface World {
   startEngine(): Promise<void>;
   /** The engine's log so far. */
   logs(): string[];
+  /** What to print when a scenario fails: the engine's log and, on the real Asterisk, its log and the SIP peers' errors. */
+  diagnostics(): string;
   stop(): Promise<void>;
 }
 

@@ -104,6 +104,56 @@ export function writeRtpPcap(file: string, packets: readonly { readonly atMs: nu
   writeFileSync(file, Buffer.concat(parts));
 }
 
+/** The RTP packets of a pcap file (Ethernet/IPv4/UDP framing, as Debian's dtmf_2833_*.pcap are), with their times. */
+export function readRtpPcap(file: string): { atMs: number; rtp: Buffer }[] {
+  const b = readFileSync(file);
+  const out: { atMs: number; rtp: Buffer }[] = [];
+  let first: number | null = null;
+  for (let o = 24; o + 16 <= b.length; ) {
+    const at = b.readUInt32LE(o) * 1000 + b.readUInt32LE(o + 4) / 1000;
+    const len = b.readUInt32LE(o + 8);
+    const frame = b.subarray(o + 16, o + 16 + len);
+    o += 16 + len;
+    first ??= at;
+    out.push({ atMs: at - first, rtp: Buffer.from(frame.subarray(42)) });
+  }
+  return out;
+}
+
+/**
+ * One RTP stream for a whole call: every packet a caller sends (key presses from Debian's pcaps,
+ * speech) gets the next sequence number, a timestamp after the last and the same SSRC. Debian's
+ * pcaps each carry the numbers of their own capture: played as they are, a 9 then a 1 goes
+ * backwards (Asterisk drops it as old) and 7, 7, 7 repeat one event (Asterisk hears one key).
+ */
+export class RtpStream {
+  private seq = 1000;
+  private ts = 160_000;
+
+  constructor(private readonly ssrc = 0x5eed5eed) {}
+
+  /** The packets renumbered to follow what this stream sent before. */
+  follow(packets: readonly { atMs: number; rtp: Buffer }[]): { atMs: number; rtp: Buffer }[] {
+    if (packets.length === 0) return [];
+    const firstTs = packets[0]!.rtp.readUInt32BE(4);
+    const firstSeq = packets[0]!.rtp.readUInt16BE(2);
+    const base = this.ts;
+    let lastTs = base;
+    const out = packets.map((p) => {
+      const rtp = Buffer.from(p.rtp);
+      rtp.writeUInt16BE((this.seq + ((p.rtp.readUInt16BE(2) - firstSeq + 65536) % 65536)) & 0xffff, 2);
+      lastTs = (base + ((p.rtp.readUInt32BE(4) - firstTs) >>> 0)) >>> 0;
+      rtp.writeUInt32BE(lastTs, 4);
+      rtp.writeUInt32BE(this.ssrc, 8);
+      return { atMs: p.atMs, rtp };
+    });
+    this.seq = (this.seq + ((packets.at(-1)!.rtp.readUInt16BE(2) - firstSeq + 65536) % 65536) + 1) & 0xffff;
+    // The next event starts well after this one ended (timestamps are in 8 kHz samples).
+    this.ts = (lastTs + 8000 + Math.ceil((packets.at(-1)!.atMs / 1000) * 8000)) >>> 0;
+    return out;
+  }
+}
+
 /** RTP packets (payload type 0, 20 ms each) carrying mu-law audio, for writeRtpPcap. */
 export function ulawRtp(ulaw: Buffer, ssrc = 0x5eed5eed): { atMs: number; rtp: Buffer }[] {
   const out: { atMs: number; rtp: Buffer }[] = [];

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readRtpPcap, RtpStream, writeRtpPcap } from './audio.js';
 import { Ear, type SoundLibrary } from './ear.js';
 
 /** What the caller does, in ms after the call is answered (the fake Asterisk's script, same meaning). */
@@ -51,15 +52,24 @@ export function dtmfPcap(digit: string): string {
 
 const wait = (ms: number, next: string) => `  <recv request="BYE" timeout="${Math.max(1, Math.round(ms))}" ontimeout="${next}" next="byein"/>\n  <label id="${next}"/>\n`;
 
-/** The SIPp scenario XML for one caller. */
-export function callerScenario(o: { caller: string; earPort: number; script: CallerScript; speechPcap?: string }): string {
-  const steps: { at: number; xml: string }[] = [];
-  for (const d of o.script.dtmf ?? []) steps.push({ at: d.at, xml: `  <nop><action><exec play_pcap_audio="${dtmfPcap(d.digit)}"/></action></nop>\n` });
-  for (const s of o.script.speech ?? []) {
-    if (!o.speechPcap) throw new Error('the script speaks but no speech pcap was given');
-    steps.push({ at: s.at, xml: `  <nop><action><exec play_pcap_audio="${o.speechPcap}"/></action></nop>\n` });
-  }
-  steps.sort((a, b) => a.at - b.at);
+/**
+ * The pcap files a caller's script sends, in `dir`, renumbered as one RTP stream (see RtpStream):
+ * each key press from Debian's capture of that key, each speech from the speech pcap.
+ */
+export function scriptPcaps(dir: string, script: CallerScript, speechPcap?: string): { at: number; file: string }[] {
+  const sends = [...(script.dtmf ?? []).map((d) => ({ at: d.at, source: dtmfPcap(d.digit) })), ...(script.speech ?? []).map((s) => ({ at: s.at, source: speechPcap ?? '' }))].sort((a, b) => a.at - b.at);
+  const stream = new RtpStream();
+  return sends.map((send, i) => {
+    if (!send.source) throw new Error('the script speaks but no speech pcap was given');
+    const file = join(dir, `send-${i}.pcap`);
+    writeRtpPcap(file, stream.follow(readRtpPcap(send.source)));
+    return { at: send.at, file };
+  });
+}
+
+/** The SIPp scenario XML for one caller; `sends` are the pcaps of scriptPcaps(). */
+export function callerScenario(o: { caller: string; earPort: number; script: CallerScript; sends: readonly { at: number; file: string }[] }): string {
+  const steps = o.sends.map((x) => ({ at: x.at, xml: `  <nop><action><exec play_pcap_audio="${x.file}"/></action></nop>\n` }));
   let body = '';
   let t = 0;
   steps.forEach((s, i) => {
@@ -159,7 +169,8 @@ export class SippCaller {
     const earPort = await this.ear.listen();
     this.dir = mkdtempSync(join(tmpdir(), 'pbx-sipp-'));
     const scenario = join(this.dir, 'caller.xml');
-    writeFileSync(scenario, callerScenario({ caller: this.o.caller, earPort, script: this.o.script, ...(this.o.speechPcap ? { speechPcap: this.o.speechPcap } : {}) }));
+    const sends = scriptPcaps(this.dir, this.o.script, this.o.speechPcap);
+    writeFileSync(scenario, callerScenario({ caller: this.o.caller, earPort, script: this.o.script, sends }));
     const p = ports();
     const from = this.o.from ?? '127.0.0.2';
     const args = [this.o.asterisk ?? '127.0.0.1:5060', '-sf', scenario, '-s', this.o.did.replace(/^\+/, ''), '-i', from, '-p', String(p.sip), '-mi', from, '-mp', String(p.media), '-m', '1', '-nostdin', '-trace_err', '-timeout', '1000s', '-recv_timeout', '1000s'];
