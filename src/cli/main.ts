@@ -210,7 +210,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   addExplainCommand(program, io);
   addReportCommand(program, io);
   const setEngineMode = addAdminCommands(program, io, (c) => (code = c));
-  addOncallCommands(program, io, load, (c) => (code = c));
+  addOncallCommands(program, io, load);
   addDeployCommands(program, io, load, (c) => (code = c));
 
   program

@@ -13,8 +13,8 @@ import type { Io } from './main.js';
 const DB = DEFAULT_DATABASE;
 const fmt = (ms: number, zone: string) => DateTime.fromMillis(ms, { zone }).toFormat('ccc yyyy-LL-dd HH:mm ZZZZ');
 
-/** Adds the oncall commands; `planFor` loads a config or reports its problems (null). */
-export function addOncallCommands(program: Command, io: Io, planFor: (config: string) => Plan | null, setCode: (c: number) => void): void {
+/** Adds the oncall commands; `planFor` loads a config, or reports its problems, sets the exit code and returns null. */
+export function addOncallCommands(program: Command, io: Io, planFor: (config: string) => Plan | null): void {
   const oncall = program.command('oncall').description('on-call rosters: who is on call, and overrides');
   oncall
     .command('show')

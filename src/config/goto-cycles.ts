@@ -13,29 +13,47 @@ interface Edge {
   readonly to: string;
   /** Where the goto (or site action) is written. */
   readonly path: ConfigPath;
-  readonly rule: string;
+  /** The rule that takes it, in words: 'After hours' in inbound. */
+  readonly label: string;
   /** Every call that enters the rule set leaves it through this edge. */
   readonly certain: boolean;
 }
 
 const LEAVES = new Set(['menu', 'queue', 'agent', 'ringGroup', 'forward', 'voicemail', 'callback', 'hangup']);
+/**
+ * A site action by did or caller-area can choose any site: one node stands for that choice, with
+ * an edge to each site rule set, so that the graph stays linear in the config and not rules x sites.
+ */
+const ANY_SITE = '\u0000any-site';
+
+interface SiteRoutes {
+  /** Each distinct rule set of a site, with the first site that names it. */
+  readonly routes: ReadonlyMap<string, string>;
+  /** Every site has a rule set, so choosing a site always jumps. */
+  readonly allRoute: boolean;
+}
 
 /** Warnings and errors for every goto cycle reachable from the entry rule set. */
 export function gotoCycles(cfg: Config): SemanticIssue[] {
   const routes = cfg.routes ?? {};
+  const sites = Object.entries(cfg.sites ?? {});
+  const siteRoutes: SiteRoutes = { routes: new Map(), allRoute: sites.length > 0 && sites.every(([, s]) => s.routes !== undefined) };
+  for (const [id, s] of sites) if (s.routes !== undefined && !siteRoutes.routes.has(s.routes)) (siteRoutes.routes as Map<string, string>).set(s.routes, id);
   const edges = new Map<string, Edge[]>();
-  for (const [id, rules] of Object.entries(routes)) edges.set(id, ruleSetEdges(cfg, id, rules));
-  const reachable = reachableRuleSets(cfg, cfg.clinic?.entry ?? 'inbound');
+  for (const [id, rules] of Object.entries(routes)) edges.set(id, ruleSetEdges(cfg, siteRoutes, id, rules));
+  const certainSite = siteRoutes.allRoute && siteRoutes.routes.size === 1;
+  edges.set(ANY_SITE, [...siteRoutes.routes].map(([to, site]) => ({ to, path: ['sites', site, 'routes'], label: `the choice of site (${printable(site, 40)} and others)`, certain: certainSite })));
+  const reachable = [...reachableRuleSets(cfg, cfg.clinic?.entry ?? 'inbound', siteRoutes), ANY_SITE];
   const issues: SemanticIssue[] = [];
   const reported = new Set<string>();
   const report = (cycle: readonly Edge[], certainOnly: boolean) => {
-    const nodes = cycle.map((e) => e.to);
     const key = cycle.map((e) => `${e.to}@${e.path.join('.')}`).sort().join('|');
     if (reported.has(key)) return;
     reported.add(key);
     // The cycle as read from the rule set it is entered at: a -> b -> a.
-    const start = cycle[cycle.length - 1]!.to;
-    const names = [start, ...nodes].map((n) => printable(n, 40)).join(' -> ');
+    const nodes = [cycle[cycle.length - 1]!.to, ...cycle.slice(0, -1).map((e) => e.to)].filter((n) => n !== ANY_SITE);
+    const shown = nodes.length <= 8 ? nodes : [...nodes.slice(0, 7), `... (${nodes.length - 7} more rule sets)`];
+    const names = [...shown, nodes[0]!].map((n) => printable(n, 40)).join(' -> ');
     if (certainOnly || cycle.every((e) => e.certain)) {
       issues.push({
         path: cycle[0]!.path,
@@ -45,7 +63,7 @@ export function gotoCycles(cfg: Config): SemanticIssue[] {
       return;
     }
     const guarded = cycle.filter((e) => !e.certain);
-    const where = guarded.map((e) => `'${printable(e.rule, 40)}' in ${printable(String(e.path[1]), 40)}`).join(', ');
+    const where = guarded.length <= 4 ? guarded.map((e) => e.label).join(', ') : `${guarded.slice(0, 4).map((e) => e.label).join(', ')} and ${guarded.length - 4} more rules`;
     issues.push({
       path: guarded[0]!.path,
       severity: 'warning',
@@ -63,14 +81,14 @@ export function gotoCycles(cfg: Config): SemanticIssue[] {
 }
 
 /** Where a call can leave a rule set for another one, and whether every call leaves that way. */
-function ruleSetEdges(cfg: Config, id: string, rules: readonly RuleConfig[]): Edge[] {
+function ruleSetEdges(cfg: Config, siteRoutes: SiteRoutes, id: string, rules: readonly RuleConfig[]): Edge[] {
   const found: Omit<Edge, 'certain'>[] = [];
   let exits = 0;
   let caught = false;
   for (let i = 0; i < rules.length && !caught; i++) {
     const rule = rules[i]!;
-    const out = listExits(cfg, rule.then, ['routes', id, i, 'then']);
-    for (const t of out.targets) found.push({ ...t, rule: rule.name });
+    const out = listExits(cfg, siteRoutes, rule.then, ['routes', id, i, 'then']);
+    for (const t of out.targets) found.push({ ...t, label: `'${printable(rule.name, 40)}' in ${printable(id, 40)}` });
     exits += out.targets.length + (out.leaves ? 1 : 0);
     // A rule without conditions that ends takes every call that gets to it; later rules never run.
     caught = out.ends && (rule.when === undefined || Object.keys(rule.when).length === 0);
@@ -83,8 +101,8 @@ function ruleSetEdges(cfg: Config, id: string, rules: readonly RuleConfig[]): Ed
 }
 
 /** The rule sets an action list can jump to, whether it can leave otherwise, and whether it always ends. */
-function listExits(cfg: Config, list: readonly ActionConfig[], path: ConfigPath): { targets: Omit<Edge, 'rule' | 'certain'>[]; leaves: boolean; ends: boolean } {
-  const targets: Omit<Edge, 'rule' | 'certain'>[] = [];
+function listExits(cfg: Config, siteRoutes: SiteRoutes, list: readonly ActionConfig[], path: ConfigPath): { targets: Omit<Edge, 'label' | 'certain'>[]; leaves: boolean; ends: boolean } {
+  const targets: Omit<Edge, 'label' | 'certain'>[] = [];
   for (let j = 0; j < list.length; j++) {
     const a = list[j]!;
     if (a.goto !== undefined) {
@@ -92,9 +110,14 @@ function listExits(cfg: Config, list: readonly ActionConfig[], path: ConfigPath)
       return { targets, leaves: false, ends: true };
     }
     if (a.site !== undefined) {
+      if (a.site.by !== 'fixed') {
+        if (siteRoutes.routes.size > 0) targets.push({ to: ANY_SITE, path: [...path, j, 'site'] });
+        if (siteRoutes.allRoute) return { targets, leaves: false, ends: true };
+        continue;
+      }
       const sites = cfg.sites ?? {};
-      const candidates = a.site.by === 'fixed' ? [a.site.site ?? '', ...(a.site.overflow === false ? [] : (sites[a.site.site ?? '']?.nearest ?? []))] : Object.keys(sites);
-      const known = candidates.filter((s) => sites[s] !== undefined);
+      const chosen = a.site.site ?? '';
+      const known = [chosen, ...(a.site.overflow === false ? [] : (sites[chosen]?.nearest ?? []))].filter((s) => sites[s] !== undefined);
       const withRoutes = new Set(known.map((s) => sites[s]!.routes).filter((r): r is string => r !== undefined));
       for (const r of withRoutes) targets.push({ to: r, path: [...path, j, 'site'] });
       // A chosen site without a rule set of its own continues with the next action.
@@ -107,7 +130,7 @@ function listExits(cfg: Config, list: readonly ActionConfig[], path: ConfigPath)
 }
 
 /** Rule sets a call can get to from the entry: through rules, menus, queues, ring groups and rosters. */
-function reachableRuleSets(cfg: Config, entry: string): string[] {
+function reachableRuleSets(cfg: Config, entry: string, siteRoutes: SiteRoutes): string[] {
   const lists = (kind: string, id: string): readonly (readonly ActionConfig[])[] => {
     switch (kind) {
       case 'goto':
@@ -122,6 +145,8 @@ function reachableRuleSets(cfg: Config, entry: string): string[] {
         return cfg.ringGroups?.[id] ? [cfg.ringGroups[id].noAnswer] : [];
       case 'forward':
         return cfg.rosters?.[id] ? [cfg.rosters[id].final] : [];
+      case 'site':
+        return [[...siteRoutes.routes.keys()].map((r) => ({ goto: r }))];
       default:
         return [];
     }
@@ -129,8 +154,8 @@ function reachableRuleSets(cfg: Config, entry: string): string[] {
   const seen = new Set<string>();
   const order: string[] = [];
   const queue: [string, string][] = [['goto', entry]];
-  while (queue.length) {
-    const [kind, id] = queue.shift()!;
+  for (let next = 0; next < queue.length; next++) {
+    const [kind, id] = queue[next]!;
     const key = `${kind}:${id}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -139,7 +164,7 @@ function reachableRuleSets(cfg: Config, entry: string): string[] {
       for (const a of list) {
         const k = Object.keys(a)[0] ?? '';
         const target = (a as Record<string, unknown>)[k];
-        if (k === 'site') for (const s of Object.values(cfg.sites ?? {})) if (s.routes !== undefined) queue.push(['goto', s.routes]);
+        if (k === 'site') queue.push(['site', '*']);
         if (typeof target === 'string') queue.push([k, target]);
       }
     }

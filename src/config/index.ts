@@ -69,8 +69,10 @@ function check(parsed: ParsedConfig, sources: readonly Source[], limits: LoadLim
   problems.push(...structureProblems(parsed));
   if (problems.length > 0) return invalid();
 
+  const zones = new Map<string, boolean>();
+  const validZone = (zone: string) => zones.get(zone) ?? zones.set(zone, IANAZone.isValidZone(zone)).get(zone)!;
   for (const [id, site] of Object.entries(config.sites ?? {})) {
-    if (!IANAZone.isValidZone(site.timezone)) {
+    if (!validZone(site.timezone)) {
       problems.push({ ...parsed.locate(['sites', id, 'timezone']), code: 'bad-timezone', message: `'${printable(site.timezone, 60)}' is not a known time zone (expected an IANA name such as America/Chicago)` });
     }
   }

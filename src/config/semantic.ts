@@ -3,7 +3,7 @@
  * caller, rules that can never match, queues nobody can serve, destinations that dead-end, and
  * external numbers that must never be dialled (premium, international, not E.164).
  */
-import type { ActionConfig, Config, ConditionConfig, MenuConfig, QueueConfig } from './schema.js';
+import type { ActionConfig, AgentConfig, Config, ConditionConfig, MenuConfig, QueueConfig } from './schema.js';
 import type { ConfigPath, Severity } from './load.js';
 import { tollFraudReason } from './toll-fraud.js';
 import { compileCallerPattern } from '../routing/caller-pattern.js';
@@ -112,11 +112,18 @@ export function semanticIssues(cfg: Config): SemanticIssue[] {
       if (why) add(['agents', id, 'endpoint'], 'toll-fraud', `agent ${id} dials ${external[1]} through a trunk: ${why}`);
     }
   }
+  const allAgents = Object.values(cfg.agents ?? {});
+  const agentsAt = new Map<string, AgentConfig[]>();
+  for (const a of allAgents) {
+    const list = agentsAt.get(a.site);
+    if (list) list.push(a);
+    else agentsAt.set(a.site, [a]);
+  }
   for (const [id, q] of Object.entries(cfg.queues ?? {})) {
     ref('site', q.site, ['queues', id, 'site']);
     ref('callback', q.callbackKey, ['queues', id, 'callbackKey']);
     actionList(q.overflow, ['queues', id, 'overflow'], true);
-    queueServable(cfg, id, q, add);
+    queueServable(allAgents, agentsAt, id, q, add);
   }
   for (const [id, m] of Object.entries(cfg.menus ?? {})) {
     for (const [digit, list] of Object.entries(m.options)) actionList(list, ['menus', id, 'options', digit], true);
@@ -315,7 +322,7 @@ function reach(start: string, graph: ReadonlyMap<string, Set<string>>): string[]
   return [...seen];
 }
 
-function queueServable(cfg: Config, id: string, q: QueueConfig, add: (path: ConfigPath, code: string, message: string) => void) {
+function queueServable(allAgents: readonly AgentConfig[], agentsAt: ReadonlyMap<string, AgentConfig[]>, id: string, q: QueueConfig, add: (path: ConfigPath, code: string, message: string) => void) {
   // Fully relaxed requirements: the most any caller will ever accept.
   const req = new Map(Object.entries(q.skills));
   for (const step of q.relax ?? []) {
@@ -323,9 +330,9 @@ function queueServable(cfg: Config, id: string, q: QueueConfig, add: (path: Conf
     for (const [s, l] of Object.entries(step.levels ?? {})) if (req.has(s)) req.set(s, Math.min(req.get(s)!, l));
     for (const s of step.drop ?? []) req.delete(s);
   }
-  const agents = Object.entries(cfg.agents ?? {}).filter(([, a]) => q.site === undefined || a.site === q.site);
-  const able = agents.filter(([, a]) => [...req].every(([s, l]) => (a.skills[s] ?? 0) >= l));
-  if (able.length === 0) {
+  const agents = q.site === undefined ? allAgents : (agentsAt.get(q.site) ?? []);
+  const needs = [...req];
+  if (!agents.some((a) => needs.every(([s, l]) => (a.skills[s] ?? 0) >= l))) {
     const need = [...req].map(([s, l]) => `${s} >= ${l}`).join(', ');
     const where = q.site !== undefined ? ` at site ${q.site}` : '';
     add(['queues', id, 'skills'], 'unservable-queue', `no agent${where} can serve queue ${id}: it needs ${need || 'no skill'} and no agent${where} has ${req.size > 1 ? 'all of ' : ''}that, even after every relaxation step`);
