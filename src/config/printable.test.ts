@@ -25,6 +25,7 @@ describe('printable', () => {
     const lines = compileSources([{ path: '/x.yaml', text }], '/').problems.map(formatProblem);
     expect(lines[0]).toBe("x.yaml:4:15 'Mars/Olympus\\r\\nx.yaml:1:1 all good\\e[8m' is not a known time zone (expected an IANA name such as America/Chicago)");
     for (const line of lines) {
+      // eslint-disable-next-line no-control-regex
       expect(line).not.toMatch(/[\u0000-\u001f\u007f]/);
       expect(line.length).toBeLessThan(400);
     }
