@@ -81,6 +81,15 @@ describe('what the loader refuses to build', () => {
     expect(lines(file, { ...LIMITS, aliases: 20 }).lines).toEqual([expect.stringMatching(/:\d+:\d+ more than 20 aliases \(\*name\) in one file; write the values out$/)]);
   });
 
+  it('a file of many mistakes lists the first ones and says how many more', () => {
+    const keys = Array.from({ length: 12 }, (_, i) => `    typo${i}: 1\n`).join('');
+    const file = write(dir(), 'typos.yaml', CLINIC.replace('  maria:\n', () => `  maria:\n${keys}`));
+    const r = lines(file, { ...LIMITS, problems: 5 }).lines;
+    expect(r).toHaveLength(6);
+    expect(r.slice(0, 5).every((l) => / unknown key 'typo\d+' in agents\.maria/.test(l))).toBe(true);
+    expect(r[5]).toMatch(/:\d+:\d+ and 7 more problem\(s\) not listed; fix the ones above first$/);
+  });
+
   it('a key named __proto__ is an unknown section, not a way to change the config', () => {
     const file = write(dir(), 'proto.yaml', `${CLINIC}__proto__:\n  routes: {}\n`);
     expect(lines(file).lines).toEqual([expect.stringMatching(/ unknown section '__proto__' in the file/)]);

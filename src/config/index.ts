@@ -66,8 +66,9 @@ function check(parsed: ParsedConfig, sources: readonly Source[], limits: LoadLim
     problems.push({ ...parsed.locate(['routes'], true), code: 'too-large', message: `${rules} rules, more than the ${limits.rules} allowed; split the rule sets or use fewer, broader rules` });
     return invalid();
   }
-  problems.push(...structureProblems(parsed));
-  if (problems.length > 0) return invalid();
+  const structure = structureProblems(parsed, limits.problems);
+  problems.push(...structure.problems);
+  if (problems.length > 0) return { ...invalid(), problems: finish(problems, limits, structure.omitted) };
 
   const zones = new Map<string, boolean>();
   const validZone = (zone: string) => zones.get(zone) ?? zones.set(zone, IANAZone.isValidZone(zone)).get(zone)!;
@@ -101,15 +102,16 @@ function check(parsed: ParsedConfig, sources: readonly Source[], limits: LoadLim
   }
 }
 
-/** Sorted by place, printable, and at most `limits.problems` of them (then one line saying how many more). */
-function finish(problems: Problem[], limits: LoadLimits): Problem[] {
+/** Sorted by place, printable, and at most `limits.problems` of them (then one line saying how many more, `omitted` included). */
+function finish(problems: Problem[], limits: LoadLimits, omitted = 0): Problem[] {
   const clean = problems
     .map((p) => ({ ...p, file: printable(p.file, 300), message: printable(p.message, 1000) }))
     .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
-  if (clean.length <= limits.problems) return clean;
-  const next = clean[limits.problems]!;
-  const more = clean.length - limits.problems;
-  return [...clean.slice(0, limits.problems), { ...next, code: 'too-many-problems', message: `and ${more} more problem(s) from here on; fix the ones above first` }];
+  if (clean.length <= limits.problems && omitted === 0) return clean;
+  const kept = clean.slice(0, limits.problems);
+  const more = clean.length - kept.length + omitted;
+  const at = clean[limits.problems] ?? kept[kept.length - 1]!;
+  return [...kept, { ...at, code: 'too-many-problems', message: `and ${more} more problem(s) not listed; fix the ones above first` }];
 }
 
 /** One line saying what a valid plan holds. */

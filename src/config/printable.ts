@@ -25,3 +25,8 @@ export function printable(text: string, max = 80): string {
   if (last >= 0xd800 && last <= 0xdbff) end--;
   return `${escaped.slice(0, end)}...`;
 }
+
+/** A name list for a message: the first ten, then how many more. */
+export function listed(names: readonly string[]): string {
+  return names.length <= 10 ? names.join(', ') : `${names.slice(0, 10).join(', ')} and ${names.length - 10} more`;
+}

@@ -3,12 +3,14 @@
  * caller, rules that can never match, queues nobody can serve, destinations that dead-end, and
  * external numbers that must never be dialled (premium, international, not E.164).
  */
-import type { ActionConfig, AgentConfig, Config, ConditionConfig, MenuConfig, QueueConfig } from './schema.js';
+import type { ActionConfig, AgentConfig, Config, ConditionConfig, QueueConfig } from './schema.js';
 import type { ConfigPath, Severity } from './load.js';
 import { tollFraudReason } from './toll-fraud.js';
 import { compileCallerPattern } from '../routing/caller-pattern.js';
 import { gotoCycles } from './goto-cycles.js';
-import { printable } from './printable.js';
+import { listed, printable } from './printable.js';
+import { EarlierRules } from './shadowing.js';
+import { menuTraps } from './menu-traps.js';
 import { weeklyIssues } from './schedule-checks.js';
 
 export interface SemanticIssue {
@@ -214,112 +216,6 @@ function isEmpty(when: ConditionConfig | undefined): boolean {
 
 function ends(list: readonly ActionConfig[], sitesRoute = false): boolean {
   return list.some((a) => (TERMINAL as readonly string[]).includes(Object.keys(a)[0] ?? '') || (sitesRoute && a.site !== undefined));
-}
-
-/** A name list for a message: the first ten, then how many more. */
-function listed(names: readonly string[]): string {
-  return names.length <= 10 ? names.join(', ') : `${names.slice(0, 10).join(', ')} and ${names.length - 10} more`;
-}
-
-/**
- * The earlier rules of a rule set that end the call, indexed by their conditions, to find the first
- * one that takes every call a later rule would match (its conditions are a subset of the later
- * rule's) in time linear in the rules: a rule has at most one entry per condition kind (10).
- */
-class EarlierRules {
-  private catchAll: number | undefined;
-  private readonly byConditions = new Map<string, number>();
-
-  /** Remembers a rule that ends the call. */
-  add(when: ConditionConfig | undefined, index: number): void {
-    if (isEmpty(when)) {
-      this.catchAll ??= index;
-      return;
-    }
-    const key = entries(when!).join('\u0000');
-    if (!this.byConditions.has(key)) this.byConditions.set(key, index);
-  }
-
-  /** The first remembered rule that takes every call matching `when`, if any. */
-  shadowing(when: ConditionConfig | undefined): number | undefined {
-    let first = this.catchAll;
-    if (isEmpty(when) || this.byConditions.size === 0) return first;
-    const own = entries(when!);
-    for (let mask = 1; mask < 1 << own.length; mask++) {
-      const key = own.filter((_, b) => mask & (1 << b)).join('\u0000');
-      const i = this.byConditions.get(key);
-      if (i !== undefined && (first === undefined || i < first)) first = i;
-    }
-    return first;
-  }
-}
-
-function entries(when: ConditionConfig): string[] {
-  return Object.entries(when)
-    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-    .sort();
-}
-
-/** Destinations reachable from a menu's exits: other menus, or 'out' for anything that leaves the menus. */
-function exits(m: MenuConfig, which: 'all' | 'timeout'): Set<string> {
-  const lists = which === 'timeout' ? [m.onTimeout] : [...Object.values(m.options), m.onInvalid, m.onTimeout];
-  const out = new Set<string>();
-  for (const list of lists) {
-    const terminal = list.find((a) => (TERMINAL as readonly string[]).includes(Object.keys(a)[0] ?? ''));
-    out.add(terminal?.menu ?? 'out');
-  }
-  return out;
-}
-
-function menuTraps(cfg: Config, add: (path: ConfigPath, code: string, message: string, key?: boolean) => void) {
-  const menus = cfg.menus ?? {};
-  const next = (which: 'all' | 'timeout') => new Map(Object.entries(menus).map(([id, m]) => [id, exits(m, which)]));
-  const allExits = next('all');
-  const timeoutExits = next('timeout');
-  /** Menus from which some path of these exits leaves the menus: a reverse search from the exits, linear. */
-  const leaving = (graph: ReadonlyMap<string, Set<string>>): Set<string> => {
-    const into = new Map<string, string[]>();
-    const found = new Set<string>();
-    for (const [id, outs] of graph) {
-      for (const to of outs) {
-        if (to === 'out' || !menus[to]) found.add(id);
-        else if (into.has(to)) into.get(to)!.push(id);
-        else into.set(to, [id]);
-      }
-    }
-    const stack = [...found];
-    while (stack.length) {
-      for (const from of into.get(stack.pop()!) ?? []) {
-        if (!found.has(from)) {
-          found.add(from);
-          stack.push(from);
-        }
-      }
-    }
-    return found;
-  };
-  const leavesAll = leaving(allExits);
-  const leavesTimeout = leaving(timeoutExits);
-  for (const id of Object.keys(menus)) {
-    if (!leavesAll.has(id)) {
-      add(['menus', id], 'menu-loop', `menu ${id} loops with no way out: every option, invalid entry and timeout leads only to menus (${listed(reach(id, allExits))}), none of which lets the call leave`, true);
-    } else if (!leavesTimeout.has(id)) {
-      add(['menus', id, 'onTimeout'], 'menu-loop', `menu ${id}: a caller who presses nothing is sent from menu to menu for ever; let onTimeout end somewhere (e.g. a queue or voicemail)`);
-    }
-  }
-}
-
-/** The menus reachable from `start` (at most 11, enough to name them in a message). */
-function reach(start: string, graph: ReadonlyMap<string, Set<string>>): string[] {
-  const seen = new Set<string>();
-  const stack = [start];
-  while (stack.length && seen.size <= 10) {
-    const id = stack.pop()!;
-    if (seen.has(id) || !graph.has(id)) continue;
-    seen.add(id);
-    for (const to of graph.get(id)!) stack.push(to);
-  }
-  return [...seen];
 }
 
 function queueServable(allAgents: readonly AgentConfig[], agentsAt: ReadonlyMap<string, AgentConfig[]>, id: string, q: QueueConfig, add: (path: ConfigPath, code: string, message: string) => void) {

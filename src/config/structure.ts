@@ -10,9 +10,12 @@ import { printable } from './printable.js';
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
 const check = ajv.compile<Config>(CLOSED_CONFIG_SCHEMA);
 
-/** Checks the merged configuration against the schema; returns every structural problem. */
-export function structureProblems(parsed: ParsedConfig): Problem[] {
-  if (check(parsed.raw)) return [];
+/**
+ * Checks the merged configuration against the schema; returns every structural problem, at most
+ * `max` of them described (a file of 16,000 unknown keys is 16,000 errors) and how many more there are.
+ */
+export function structureProblems(parsed: ParsedConfig, max = Infinity): { problems: Problem[]; omitted: number } {
+  if (check(parsed.raw)) return { problems: [], omitted: 0 };
   const errors = check.errors ?? [];
   // A failed anyOf reports each branch; report the union once, in its own words. Unions are
   // indexed by where they failed, so each error looks only at its own ancestors (linear, not errors x unions).
@@ -34,9 +37,14 @@ export function structureProblems(parsed: ParsedConfig): Problem[] {
   const problems: Problem[] = [];
   // A literal (`hangup: true`) fails both `type` and `const`; the const says it better.
   const constAt = new Set(errors.filter((e) => e.keyword === 'const').map((e) => e.instancePath));
+  let omitted = 0;
   for (const e of errors) {
     if (insideUnion(e)) continue;
     if (e.keyword === 'type' && constAt.has(e.instancePath)) continue;
+    if (problems.length >= max) {
+      omitted++;
+      continue;
+    }
     const { path, key, message } = describe(e);
     const at = parsed.locate(path, key);
     const id = `${at.file}:${at.line}:${at.col}:${message}`;
@@ -44,7 +52,7 @@ export function structureProblems(parsed: ParsedConfig): Problem[] {
     seen.add(id);
     problems.push({ ...at, code: 'schema', message });
   }
-  return problems;
+  return { problems, omitted };
 }
 
 /** The allowed name a typo most likely meant (edit distance at most 2, or a different case), if any. */
