@@ -1,5 +1,6 @@
 /** `npm run bench [-- --json]`: the project's benchmarks (never run as timed unit tests). */
 import { runDecisionBench } from './decision.js';
+import { formatConfigLoad, runConfigLoadBench } from './config-load.js';
 import { DEFAULT_LOAD, runLoadBench } from './load.js';
 import { checkTargets, formatLoad } from './load-report.js';
 
@@ -16,10 +17,12 @@ if (!json) {
     ].join('\n'),
   );
 }
+const configLoad = runConfigLoadBench();
+if (!json) process.stdout.write(`${formatConfigLoad(configLoad)}\n`);
 // The load run never fails the command on a missed target: it reports it.
 const load = await runLoadBench(profile ? { ...DEFAULT_LOAD, appNodeArgs: ['--cpu-prof', '--cpu-prof-dir=.tmp/profiles'] } : DEFAULT_LOAD);
 if (json) {
-  process.stdout.write(`${JSON.stringify({ node: process.version, decision, load: { ...load, targets: checkTargets(load) }, seconds: Math.round((Date.now() - started) / 100) / 10 }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ node: process.version, decision, configLoad, load: { ...load, targets: checkTargets(load) }, seconds: Math.round((Date.now() - started) / 100) / 10 }, null, 2)}\n`);
 } else {
   process.stdout.write(`${formatLoad(load)}  (whole bench ${Math.round((Date.now() - started) / 100) / 10} s)\n`);
 }

@@ -9,7 +9,7 @@ import { startAdmin, type AdminServer } from './http/admin.js';
 import { AriTelephony, type ConnectionState } from './asterisk/ari-telephony.js';
 import { CallEngine, type HandoffHandler } from './calls/call-engine.js';
 import { systemClock, trackedClock, type Clock } from './calls/clock.js';
-import { loadPlan } from './config/index.js';
+import { loadPlan, type LoadResult } from './config/index.js';
 import type { Plan } from './routing/types.js';
 import { formatProblem } from './config/load.js';
 import cron from 'node-cron';
@@ -73,8 +73,9 @@ const phonesOf = (plan: Plan): Map<string, string> => new Map([...plan.agents.va
 /** Loads the config, opens the store, connects to ARI and starts taking calls. */
 export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   const log = o.log ?? ((m: string) => process.stderr.write(`${new Date().toISOString()} ${m}\n`));
-  const { plan, problems } = loadPlan(o.config);
+  const { plan, problems, warnings } = loadPlan(o.config);
   if (!plan) throw new Error(`the configuration has ${problems.length} problem(s):\n${problems.map(formatProblem).join('\n')}`);
+  for (const w of warnings) log(formatProblem(w));
   if (o.database !== ':memory:') mkdirSync(dirname(o.database), { recursive: true, mode: 0o700 });
   const db = openDb(o.database);
   const checkpoints = startCheckpointer(db, o.database, log);
@@ -139,10 +140,22 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     : null;
   ami?.start();
   log(`config ${plan.version} loaded from ${o.config}; database ${o.database}; connecting to ${o.ariUrl} as ${o.ariUser}, application ${o.app}`);
+  // The one reload path, for SIGHUP and the admin API alike: loadPlan never throws, and every
+  // problem is logged, so a bad config (even an alias typo) leaves the running one in place.
   const reload = (): { ok: true; version: string } | { ok: false; problems: string[] } => {
-    const next = loadPlan(o.config);
+    try {
+      return reloadFrom(loadPlan(o.config));
+    } catch (e) {
+      const problem = `reload failed: ${(e as Error).message}; config ${engine.currentPlan().version} stays`;
+      log(problem);
+      return { ok: false, problems: [problem] };
+    }
+  };
+  const reloadFrom = (next: LoadResult): { ok: true; version: string } | { ok: false; problems: string[] } => {
+    for (const w of next.warnings) log(`reload: ${formatProblem(w)}`);
     if (!next.plan) {
       const problems = next.problems.map(formatProblem);
+      for (const p of problems) log(`reload: ${p}`);
       log(`reload rejected: ${problems.length} problem(s); config ${engine.currentPlan().version} stays`);
       return { ok: false, problems };
     }

@@ -59,9 +59,9 @@ describe('invalid config fixtures', () => {
   });
 
   it.each(fixtures.map((f) => [f.name, f] as const))('%s: loadPlan reports exactly the expected lines', (_name, f) => {
-    const { plan, problems } = loadPlan(f.path, INVALID);
+    const { plan, problems, warnings } = loadPlan(f.path, INVALID);
     expect(plan).toBeNull();
-    expect(sorted(problems.map(formatProblem))).toEqual(sorted(f.expected));
+    expect(sorted([...problems, ...warnings].map(formatProblem))).toEqual(sorted(f.expected));
   });
 
   it.each(fixtures.map((f) => [f.name, f] as const))('%s: every position is inside the file it names', (_name, f) => {
@@ -89,6 +89,8 @@ describe('invalid config fixtures', () => {
 
   it('between them the fixtures exercise every kind of check', () => {
     const codes = new Set(fixtures.flatMap((f) => loadPlan(f.path, INVALID).problems.map((p) => p.code)));
+    const warned = new Set(fixtures.flatMap((f) => loadPlan(f.path, INVALID).warnings.map((p) => p.code)));
+    expect(warned).toContain('goto-loop');
     for (const code of [
       'yaml-syntax',
       'schema',
@@ -104,6 +106,11 @@ describe('invalid config fixtures', () => {
       'bad-timezone',
       'unreadable-ical',
       'no-trunk',
+      'yaml-alias',
+      'yaml-limit',
+      'goto-loop',
+      'bad-pattern',
+      'empty-range',
     ]) {
       expect(codes, code).toContain(code);
     }
@@ -141,9 +148,9 @@ describe('valid configs', () => {
     expect(r.out[0]).toMatch(/^valid: Two-file Clinic: 1 site\(s\), 1 agent\(s\), 1 queue\(s\)/);
   });
 
-  it('a missing config is one clear problem, not a crash', async () => {
+  it('a missing config is one clear problem, not a crash, and exit 2 (could not read) rather than 1 (invalid)', async () => {
     const r = await run('validate', 'test/fixtures/no-such-config.yaml');
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.err[0]).toMatch(/^test\/fixtures\/no-such-config\.yaml:1:1 cannot read the configuration: no such file or folder$/);
   });
 });

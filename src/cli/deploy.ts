@@ -41,7 +41,7 @@ export function addDeployCommands(program: Command, io: Io, planFor: (config: st
     .option('--templates <dir>', 'where ari.conf and manager.conf with ${ARI_PASSWORD} / ${AMI_PASSWORD} are read', TEMPLATES)
     .action((o: { config: string; out: string; secrets?: string; templates: string }) => {
       const plan = planFor(o.config);
-      if (!plan) return setCode(1);
+      if (!plan) return; // planFor reported the problems and set the exit code
       const template = (f: string) => {
         const path = join(o.templates, f);
         if (!existsSync(path)) throw new InputError(`no ${path}: give --templates <the dialplan folder of pbx-router>`);

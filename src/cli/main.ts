@@ -14,7 +14,7 @@ import { runDemo } from './demo.js';
 import { addRecordCommands } from './records.js';
 import { addAdminCommands } from './admin-client.js';
 import { addOncallCommands } from './oncall.js';
-import { ariSettingsFromEnv, DEFAULT_DATABASE, startEngine } from '../main.js';
+import { ariSettingsFromEnv, DEFAULT_DATABASE, startEngine, type RunningEngine } from '../main.js';
 import { DEFAULT_SECRETS_FILE, SecretsError, secretsEnv } from '../config/secrets.js';
 import { addDeployCommands } from './deploy.js';
 import { addExplainCommand } from './explain.js';
@@ -30,21 +30,38 @@ const processIo: Io = {
   err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
 };
 
-/** Loads a plan or prints every problem; null means exit 1. */
-function planOrReport(path: string, io: Io): Plan | null {
-  const { plan, problems } = loadPlan(path);
+/** Exit codes of commands that load a config: 1 invalid, 2 could not be read (or bad usage). */
+export const EXIT_INVALID = 1;
+export const EXIT_UNREADABLE = 2;
+
+/** Loads a plan, printing its warnings, or prints every problem, sets the exit code (1 invalid, 2 unreadable) and returns null. */
+function planOrReport(path: string, io: Io, setCode: (c: number) => void): Plan | null {
+  const { plan, problems, warnings, status } = loadPlan(path);
+  for (const w of warnings) io.err(formatProblem(w));
   if (plan) return plan;
   for (const p of problems) io.err(formatProblem(p));
-  io.err(`${problems.length} problem(s) in ${path}`);
+  io.err(`${problems.length} problem(s) in ${path}${warnings.length ? ` and ${warnings.length} warning(s)` : ''}`);
   if (problems.some((p) => p.code === 'schema' || p.code === 'yaml-syntax')) {
     io.err('(references, menus, rules and numbers are checked once these are fixed)');
   }
+  setCode(status === 'unreadable' ? EXIT_UNREADABLE : EXIT_INVALID);
   return null;
+}
+
+/**
+ * SIGHUP reloads the config through the same path as the admin API's POST /reload: a bad config
+ * is logged problem by problem and the running one stays. Returns a function that stops listening.
+ */
+export function reloadOnHangup(running: Pick<RunningEngine, 'reload'>): () => void {
+  const onHangup = () => void running.reload();
+  process.on('SIGHUP', onHangup);
+  return () => void process.off('SIGHUP', onHangup);
 }
 
 /** Runs the command line; resolves to the exit code. */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   let code = 0;
+  const load = (path: string) => planOrReport(path, io, (c) => (code = c));
   const program = new Command('pbx-router')
     .description('Call routing for clinics on Asterisk: validate, simulate and test routing rules')
     .exitOverride()
@@ -56,8 +73,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .description('check a config file or folder; prints every problem as file:line:col message')
     .argument('<config>', 'config file or folder')
     .action((config: string) => {
-      const plan = planOrReport(config, io);
-      if (!plan) return void (code = 1);
+      const plan = load(config);
+      if (!plan) return;
       io.out(`valid: ${summarize(plan)}`);
     });
 
@@ -76,8 +93,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .addOption(new Option('--mode <mode>', 'manual override for every site').choices(['day', 'night', 'auto']))
     .option('--json', 'print one JSON object')
     .action((o: { config: string; at: string; did: string; caller: string; digits?: string; language?: string; priority?: number; agents?: string; state?: string; mode?: string; json?: boolean }) => {
-      const plan = planOrReport(o.config, io);
-      if (!plan) return void (code = 1);
+      const plan = load(o.config);
+      if (!plan) return;
       const zone = zoneFor(plan, o.did);
       const at = parseInstant(o.at, zone);
       const inputs = parseDigits(o.digits);
@@ -99,8 +116,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .argument('[scenarios]', 'scenarios YAML (default: <config>.scenarios.yaml beside the config)')
     .option('-v, --verbose', 'print the path and trace of passing scenarios too')
     .action((config: string, scenarios: string | undefined, o: { verbose?: boolean }) => {
-      const plan = planOrReport(config, io);
-      if (!plan) return void (code = 1);
+      const plan = load(config);
+      if (!plan) return;
       const file = scenarios ?? config.replace(/\/?$/, '').replace(/\.ya?ml$/, '') + '.scenarios.yaml';
       const results = runScenarioFile(plan, file);
       let failed = 0;
@@ -128,8 +145,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .action(async (mode: 'day' | 'night' | 'auto', o: { site?: string; state?: string; config?: string; engine: string; secrets?: string }) => {
       if (!o.state) return setEngineMode(mode, o.site, o.engine, o.secrets);
       if (o.config && o.site) {
-        const plan = planOrReport(o.config, io);
-        if (!plan) return void (code = 1);
+        const plan = load(o.config);
+        if (!plan) return;
         if (!plan.sites.has(o.site)) throw new InputError(`unknown site '${o.site}' (sites: ${[...plan.sites.keys()].join(', ')})`);
       }
       const current = existsSync(o.state) ? ((parse(readFileSync(o.state, 'utf8')) as Record<string, unknown> | null) ?? {}) : {};
@@ -151,8 +168,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .option('--seed <n>', 'random seed', (v) => Number.parseInt(v, 10), 7)
     .option('--quiet', 'print only the summary')
     .action((o: { config: string; date: string; calls: number; seed: number; quiet?: boolean }) => {
-      const plan = planOrReport(o.config, io);
-      if (!plan) return void (code = 1);
+      const plan = load(o.config);
+      if (!plan) return;
       runDemo(plan, o, io);
     });
 
@@ -185,7 +202,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
-        process.on('SIGHUP', () => void running.reload());
+        reloadOnHangup(running);
       });
     });
 
@@ -193,8 +210,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   addExplainCommand(program, io);
   addReportCommand(program, io);
   const setEngineMode = addAdminCommands(program, io, (c) => (code = c));
-  addOncallCommands(program, io, (config) => planOrReport(config, io), (c) => (code = c));
-  addDeployCommands(program, io, (config) => planOrReport(config, io), (c) => (code = c));
+  addOncallCommands(program, io, load);
+  addDeployCommands(program, io, load, (c) => (code = c));
 
   program
     .command('schema')

@@ -13,8 +13,8 @@ import type { Io } from './main.js';
 const DB = DEFAULT_DATABASE;
 const fmt = (ms: number, zone: string) => DateTime.fromMillis(ms, { zone }).toFormat('ccc yyyy-LL-dd HH:mm ZZZZ');
 
-/** Adds the oncall commands; `planFor` loads a config or reports its problems (null). */
-export function addOncallCommands(program: Command, io: Io, planFor: (config: string) => Plan | null, setCode: (c: number) => void): void {
+/** Adds the oncall commands; `planFor` loads a config, or reports its problems, sets the exit code and returns null. */
+export function addOncallCommands(program: Command, io: Io, planFor: (config: string) => Plan | null): void {
   const oncall = program.command('oncall').description('on-call rosters: who is on call, and overrides');
   oncall
     .command('show')
@@ -24,7 +24,7 @@ export function addOncallCommands(program: Command, io: Io, planFor: (config: st
     .option('--db <file>', 'SQLite database with run-time overrides (read if it exists)', DB)
     .action((o: { config: string; at?: string; db: string }) => {
       const plan = planFor(o.config);
-      if (!plan) return setCode(1);
+      if (!plan) return; // planFor reported the problems and set the exit code
       const overrides = readOverrides(o.db);
       for (const r of plan.rosters.values()) {
         const at = o.at ? parseInstant(o.at, r.timezone) : Date.now();
@@ -47,7 +47,7 @@ export function addOncallCommands(program: Command, io: Io, planFor: (config: st
     .option('--db <file>', 'SQLite database', DB)
     .action((roster: string, member: string, o: { from: string; to: string; config: string; db: string }) => {
       const plan = planFor(o.config);
-      if (!plan) return setCode(1);
+      if (!plan) return; // planFor reported the problems and set the exit code
       const r = plan.rosters.get(roster);
       if (!r) throw new InputError(`unknown roster '${roster}' (rosters: ${[...plan.rosters.keys()].join(', ') || 'none'})`);
       if (!r.members.has(member)) throw new InputError(`'${member}' is not a member of ${roster} (members: ${[...r.members.keys()].join(', ')})`);

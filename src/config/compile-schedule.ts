@@ -89,6 +89,13 @@ export function createHolidayCalendar(country: string, region: string | null, ty
   };
 }
 
+function sharedCalendar(calendars: Map<string, HolidayCalendar>, country: string, region: string | null, types?: readonly string[], except?: readonly string[]): HolidayCalendar {
+  const key = JSON.stringify([country, region, types ?? null, except ?? null]);
+  let cal = calendars.get(key);
+  if (!cal) calendars.set(key, (cal = createHolidayCalendar(country, region, types, except)));
+  return cal;
+}
+
 function addClosure(map: Map<string, DatedClosure[]>, date: string, c: DatedClosure): void {
   const list = map.get(date) ?? [];
   list.push(c);
@@ -257,8 +264,12 @@ export function icalClosures(text: string): { byDate: Map<string, DatedClosure[]
   return { byDate, instants };
 }
 
-/** Compiles one schedule; throws `invalid iCalendar: ...` for a broken feed, `closure N (...)` for a broken closure. */
-export function compileSchedule(id: string, cfg: ScheduleConfig, icalText: string | null): CompiledSchedule {
+/**
+ * Compiles one schedule; throws `invalid iCalendar: ...` for a broken feed, `closure N (...)` for a
+ * broken closure. `calendars` shares holiday calendars between schedules of one plan (building one
+ * reads date-holidays' rules for the country, which is slow).
+ */
+export function compileSchedule(id: string, cfg: ScheduleConfig, icalText: string | null, calendars: Map<string, HolidayCalendar> = new Map()): CompiledSchedule {
   const byDate = datedClosures(cfg.closures);
   let instants: InstantClosure[] = [];
   if (icalText !== null) {
@@ -271,7 +282,7 @@ export function compileSchedule(id: string, cfg: ScheduleConfig, icalText: strin
   return Object.freeze({
     id,
     weekly: Object.freeze(weeklyRanges(cfg.weekly).map((d) => Object.freeze(d))),
-    holidays: h ? createHolidayCalendar(h.country, h.region ?? null, h.types, h.except) : null,
+    holidays: h ? sharedCalendar(calendars, h.country, h.region ?? null, h.types, h.except) : null,
     closuresByDate: byDate,
     instantClosures: Object.freeze(instants.sort((a, b) => a.startMs - b.startMs)),
   });

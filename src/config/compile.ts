@@ -20,6 +20,7 @@ import type {
   CompiledRuleSet,
   CompiledSchedule,
   CompiledSite,
+  HolidayCalendar,
   Outbound,
   Plan,
   Strategy,
@@ -42,8 +43,9 @@ export function compilePlan({ config, ical, texts }: CompileInput): Plan {
   for (const [id, t] of ical ?? []) hash.update(id).update(t).update('\0');
   const version = hash.digest('hex').slice(0, 12);
 
+  const calendars = new Map<string, HolidayCalendar>();
   const schedules = new Map<string, CompiledSchedule>(
-    entries(config.schedules).map(([id, s]) => [id, scheduleOrThrow(id, () => compileSchedule(id, s, ical?.get(id) ?? null))]),
+    entries(config.schedules).map(([id, s]) => [id, scheduleOrThrow(id, () => compileSchedule(id, s, ical?.get(id) ?? null, calendars))]),
   );
   const queues = new Map<string, CompiledQueue>(
     entries(config.queues).map(([id, q]) => [
@@ -72,6 +74,13 @@ export function compilePlan({ config, ical, texts }: CompileInput): Plan {
       }),
     ]),
   );
+  const queuesOfSite = new Map<string, string[]>();
+  for (const q of queues.values()) {
+    if (q.site === null) continue;
+    const list = queuesOfSite.get(q.site);
+    if (list) list.push(q.id);
+    else queuesOfSite.set(q.site, [q.id]);
+  }
   const sites = new Map<string, CompiledSite>(
     entries(config.sites).map(([id, s]) => [
       id,
@@ -85,7 +94,7 @@ export function compilePlan({ config, ical, texts }: CompileInput): Plan {
         nearest: Object.freeze([...(s.nearest ?? [])]),
         routes: s.routes ?? null,
         saturation: s.saturation ? Object.freeze({ ...s.saturation }) : null,
-        queues: Object.freeze([...queues.values()].filter((q) => q.site === id).map((q) => q.id)),
+        queues: Object.freeze(queuesOfSite.get(id) ?? []),
       }),
     ]),
   );
@@ -199,19 +208,30 @@ export function dialString(outbound: Pick<Outbound, 'trunk'>, number: string): s
   return outbound.trunk.replace('{number}', number);
 }
 
+function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) out.push(j >= b.length || (i < a.length && a[i]! < b[j]!) ? a[i++]! : b[j++]!);
+  return out;
+}
+
 function compileRuleSet(id: string, rules: readonly RuleConfig[]): CompiledRuleSet {
   const compiled: CompiledRule[] = rules.map((r, index) => {
     const dids = r.when?.did === undefined ? null : new Set(Array.isArray(r.when.did) ? r.when.did : [r.when.did]);
     return Object.freeze({ name: r.name, index, when: r.when ?? {}, checks: compileChecks(r.when), then: toActions(r.then), dids });
   });
   const anyDid = compiled.filter((r) => r.dids === null).map((r) => r.index);
-  const byDid = new Map<string, number[]>();
+  // Per number: its own rules merged in order with the rules for any number (one pass, not numbers x rules).
+  const own = new Map<string, number[]>();
   for (const r of compiled) {
-    if (!r.dids) continue;
-    for (const did of r.dids) if (!byDid.has(did)) byDid.set(did, []);
+    for (const did of r.dids ?? []) {
+      const list = own.get(did);
+      if (list) list.push(r.index);
+      else own.set(did, [r.index]);
+    }
   }
-  for (const [did, idx] of byDid) {
-    for (const r of compiled) if (r.dids === null || r.dids.has(did)) idx.push(r.index);
-  }
+  const byDid = new Map<string, number[]>();
+  for (const [did, list] of own) byDid.set(did, mergeSorted(list, anyDid));
   return Object.freeze({ id, rules: Object.freeze(compiled), byDid, anyDid: Object.freeze(anyDid) });
 }

@@ -2,14 +2,14 @@
  * Reading a configuration: one YAML file or a folder of them, merged into one object, with a map
  * from any path inside it back to file, line and column so every problem can say where it is.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { basename, dirname, relative } from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { LIMITS, type LoadLimits } from './limits.js';
+import { printable } from './printable.js';
+import type { Source } from './read.js';
+import { documentIssues } from './yaml-checks.js';
 
-export interface Source {
-  readonly path: string;
-  readonly text: string;
-}
+export type { Source } from './read.js';
 
 export interface Location {
   readonly file: string;
@@ -17,10 +17,15 @@ export interface Location {
   readonly col: number;
 }
 
+/** An error makes a config invalid; a warning is printed but the config is used. */
+export type Severity = 'error' | 'warning';
+
 /** A problem found in a configuration, with where it is. */
 export interface Problem extends Location {
   readonly code: string;
   readonly message: string;
+  /** Absent means error. */
+  readonly severity?: Severity;
 }
 
 export type ConfigPath = readonly (string | number)[];
@@ -51,24 +56,16 @@ export const NAMED_SECTIONS = [
 ] as const;
 const named = new Set<string>(NAMED_SECTIONS);
 
-/** Reads a config file, or every *.yaml / *.yml file of a folder in name order. */
-export function readSources(path: string): Source[] {
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return [{ path, text: readFileSync(path, 'utf8') }];
-  return readdirSync(path)
-    .filter((f) => /\.ya?ml$/.test(f) && !/\.(scenarios|test|agents)\.ya?ml$/.test(f))
-    .sort()
-    .map((f) => ({ path: join(path, f), text: readFileSync(join(path, f), 'utf8') }));
-}
-
 interface ParsedSource {
   readonly source: Source;
   readonly doc: Document;
   readonly lines: LineCounter;
+  /** Free of syntax errors and safe to turn into values. */
+  readonly usable: boolean;
 }
 
 /** Parses and merges sources; YAML syntax errors and duplicate definitions become problems. */
-export function parseSources(sources: readonly Source[], displayBase = process.cwd()): ParsedConfig {
+export function parseSources(sources: readonly Source[], displayBase = process.cwd(), limits: LoadLimits = LIMITS): ParsedConfig {
   const problems: Problem[] = [];
   const parsed: ParsedSource[] = [];
   const display = (p: string) => {
@@ -77,8 +74,9 @@ export function parseSources(sources: readonly Source[], displayBase = process.c
   };
   for (const source of sources) {
     const lines = new LineCounter();
-    const doc = parseDocument(source.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-    for (const err of doc.errors) {
+    // Keys are checked for uniqueness by documentIssues, in linear time.
+    const doc = parseDocument(source.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+    for (const err of doc.errors.slice(0, limits.problems)) {
       // Point at the offending text, not at the indentation before it.
       let at = err.pos[0];
       while (source.text[at] === ' ') at++;
@@ -94,15 +92,29 @@ export function parseSources(sources: readonly Source[], displayBase = process.c
       }
       problems.push({ file: display(source.path), line: pos.line, col: pos.col, code: 'yaml-syntax', message });
     }
-    parsed.push({ source, doc, lines });
+    const issues = doc.errors.length === 0 ? documentIssues(doc, limits) : [];
+    for (const issue of issues.slice(0, limits.problems)) {
+      const pos = lines.linePos(issue.offset);
+      problems.push({ file: display(source.path), line: pos.line, col: pos.col, code: issue.code, message: issue.message });
+    }
+    parsed.push({ source, doc, lines, usable: doc.errors.length === 0 && issues.length === 0 });
   }
 
   const raw: Record<string, unknown> = {};
   /** "section" or "section/id" -> index into parsed. */
   const origin = new Map<string, number>();
   parsed.forEach((p, i) => {
-    if (p.doc.errors.length > 0) return;
-    const value: unknown = p.doc.toJS();
+    if (!p.usable) return;
+    let value: unknown;
+    try {
+      // Aliases were bounded by documentIssues; the yaml package's own count would refuse a
+      // config that uses one anchor more than 100 times.
+      value = p.doc.toJS({ maxAliasCount: -1 });
+    } catch (e) {
+      const pos = p.lines.linePos(p.doc.contents?.range?.[0] ?? 0);
+      problems.push({ file: display(p.source.path), line: pos.line, col: pos.col, code: 'yaml-syntax', message: `the YAML cannot be read: ${firstLine((e as Error).message)}` });
+      return;
+    }
     if (value === null || value === undefined) return;
     if (typeof value !== 'object' || Array.isArray(value)) {
       const pos = p.lines.linePos(p.doc.contents?.range?.[0] ?? 0);
@@ -111,7 +123,8 @@ export function parseSources(sources: readonly Source[], displayBase = process.c
     }
     for (const [section, content] of Object.entries(value as Record<string, unknown>)) {
       if (named.has(section) && isPlainObject(content)) {
-        const target = (raw[section] ??= {}) as Record<string, unknown>;
+        if (!Object.hasOwn(raw, section)) put(raw, section, {});
+        const target = raw[section] as Record<string, unknown>;
         if (!origin.has(section)) origin.set(section, i);
         for (const [id, entry] of Object.entries(content)) {
           const key = `${section}/${id}`;
@@ -122,7 +135,7 @@ export function parseSources(sources: readonly Source[], displayBase = process.c
             continue;
           }
           origin.set(key, i);
-          target[id] = entry;
+          put(target, id, entry);
         }
         continue;
       }
@@ -133,7 +146,7 @@ export function parseSources(sources: readonly Source[], displayBase = process.c
         continue;
       }
       if (first === undefined) origin.set(section, i);
-      raw[section] = content;
+      put(raw, section, content);
     }
   });
 
@@ -172,7 +185,7 @@ function locateIn(p: ParsedSource, path: ConfigPath, key: boolean): { line: numb
   for (let i = 0; i < path.length && node; i++) {
     const step = path[i]!;
     if (isMap(node)) {
-      const pair = node.items.find((it) => isScalar(it.key) && String(it.key.value) === String(step));
+      const pair = keyIndex(node).get(String(step));
       if (!pair) break;
       const last = i === path.length - 1;
       if (last && key && isScalar(pair.key)) {
@@ -216,6 +229,27 @@ function unclosedBracket(text: string, end: number): number | undefined {
   return stack.at(-1);
 }
 
+/** Sets a key as an own property, even `__proto__` (which would otherwise replace the prototype). */
+function put(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+const indexes = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+/** The pairs of a map by key, built once per map: locating thousands of problems stays linear. */
+function keyIndex(node: YAMLMap): Map<string, Pair> {
+  let index = indexes.get(node);
+  if (index) return index;
+  index = new Map();
+  for (const it of node.items as Pair[]) {
+    if (!isScalar(it.key)) continue;
+    const k = String(it.key.value);
+    if (!index.has(k)) index.set(k, it);
+  }
+  indexes.set(node, index);
+  return index;
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -229,7 +263,7 @@ export function configName(path: string): string {
   return basename(path);
 }
 
-/** Renders a problem as `file:line:col message`. */
+/** Renders a problem as `file:line:col message` (`file:line:col warning: message` for a warning), printable on one line. */
 export function formatProblem(p: Problem): string {
-  return `${p.file}:${p.line}:${p.col} ${p.message}`;
+  return `${printable(p.file, 300)}:${p.line}:${p.col} ${p.severity === 'warning' ? 'warning: ' : ''}${printable(p.message, 1000)}`;
 }

@@ -391,9 +391,11 @@ export const CallbackListSchema = Type.Object(
 
 export const OutboundSchema = Type.Object(
   {
+    // One target only: & (several targets), comma (Dial options), | and spaces separate things in
+    // an Asterisk dial string, and ${...} would expand a channel variable.
     trunk: Type.String({
-      pattern: '^(PJSIP|SIP|IAX2|Local)/.*\\{number\\}.*$',
-      description: 'Dial string for external numbers, with {number}, e.g. PJSIP/{number}@carrier',
+      pattern: '^(PJSIP|SIP|IAX2|Local)/[A-Za-z0-9_.+@:/=;-]*\\{number\\}[A-Za-z0-9_.+@:/=;-]*$',
+      description: 'One dial target for external numbers, with {number}, e.g. PJSIP/{number}@carrier; only letters, digits and _ . + - @ : / = ; (no &, comma, | or spaces: they add targets or Dial options)',
     }),
     callerId: E164,
     country: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: 'Home country code (default 1)' })),

@@ -3,15 +3,23 @@
  * caller, rules that can never match, queues nobody can serve, destinations that dead-end, and
  * external numbers that must never be dialled (premium, international, not E.164).
  */
-import type { ActionConfig, Config, ConditionConfig, MenuConfig, QueueConfig } from './schema.js';
-import type { ConfigPath } from './load.js';
+import type { ActionConfig, AgentConfig, Config, ConditionConfig, QueueConfig } from './schema.js';
+import type { ConfigPath, Severity } from './load.js';
 import { tollFraudReason } from './toll-fraud.js';
+import { compileCallerPattern } from '../routing/caller-pattern.js';
+import { gotoCycles } from './goto-cycles.js';
+import { listed, printable } from './printable.js';
+import { EarlierRules } from './shadowing.js';
+import { menuTraps } from './menu-traps.js';
+import { weeklyIssues } from './schedule-checks.js';
 
 export interface SemanticIssue {
   readonly path: ConfigPath;
   readonly key?: boolean;
   readonly code: string;
   readonly message: string;
+  /** Absent means error. */
+  readonly severity?: Severity;
 }
 
 type RefKind = 'site' | 'schedule' | 'agent' | 'queue' | 'menu' | 'roster' | 'mailbox' | 'ringGroup' | 'callback' | 'ruleSet';
@@ -43,13 +51,18 @@ const ACTION_REF: Partial<Record<keyof ActionConfig, RefKind>> = {
 export function semanticIssues(cfg: Config): SemanticIssue[] {
   const issues: SemanticIssue[] = [];
   const add = (path: ConfigPath, code: string, message: string, key = false) => issues.push({ path, key, code, message });
-  const ids = (kind: RefKind) => Object.keys((cfg[SECTION[kind]] as Record<string, unknown> | undefined) ?? {});
+  const idSets = new Map<RefKind, Set<string>>();
+  const ids = (kind: RefKind): Set<string> => {
+    let set = idSets.get(kind);
+    if (!set) idSets.set(kind, (set = new Set(Object.keys((cfg[SECTION[kind]] as Record<string, unknown> | undefined) ?? {}))));
+    return set;
+  };
   const ref = (kind: RefKind, id: string | undefined, path: ConfigPath) => {
     if (id === undefined) return;
     const known = ids(kind);
-    if (known.includes(id)) return;
+    if (known.has(id)) return;
     const label = kind === 'ruleSet' ? 'rule set' : kind === 'ringGroup' ? 'ring group' : kind === 'callback' ? 'callback list' : kind;
-    add(path, 'unknown-reference', `unknown ${label} '${id}' (defined: ${known.length ? known.join(', ') : `none; add it under ${SECTION[kind]}`})`);
+    add(path, 'unknown-reference', `unknown ${label} '${id}' (defined: ${known.size ? listed([...known]) : `none; add it under ${SECTION[kind]}`})`);
   };
 
   // Action lists: references, unreachable actions, dead ends.
@@ -101,11 +114,18 @@ export function semanticIssues(cfg: Config): SemanticIssue[] {
       if (why) add(['agents', id, 'endpoint'], 'toll-fraud', `agent ${id} dials ${external[1]} through a trunk: ${why}`);
     }
   }
+  const allAgents = Object.values(cfg.agents ?? {});
+  const agentsAt = new Map<string, AgentConfig[]>();
+  for (const a of allAgents) {
+    const list = agentsAt.get(a.site);
+    if (list) list.push(a);
+    else agentsAt.set(a.site, [a]);
+  }
   for (const [id, q] of Object.entries(cfg.queues ?? {})) {
     ref('site', q.site, ['queues', id, 'site']);
     ref('callback', q.callbackKey, ['queues', id, 'callbackKey']);
     actionList(q.overflow, ['queues', id, 'overflow'], true);
-    queueServable(cfg, id, q, add);
+    queueServable(allAgents, agentsAt, id, q, add);
   }
   for (const [id, m] of Object.entries(cfg.menus ?? {})) {
     for (const [digit, list] of Object.entries(m.options)) actionList(list, ['menus', id, 'options', digit], true);
@@ -114,9 +134,9 @@ export function semanticIssues(cfg: Config): SemanticIssue[] {
   }
   for (const [id, r] of Object.entries(cfg.rosters ?? {})) {
     ref('site', r.site, ['rosters', id, 'site']);
-    const members = Object.keys(r.members);
+    const members = new Set(Object.keys(r.members));
     const member = (m: string, path: ConfigPath) => {
-      if (!members.includes(m)) add(path, 'unknown-reference', `unknown member '${m}' of roster ${id} (members: ${members.join(', ')})`);
+      if (!members.has(m)) add(path, 'unknown-reference', `unknown member '${m}' of roster ${id} (members: ${listed([...members])})`);
     };
     r.rotation.order.forEach((m, i) => member(m, ['rosters', id, 'rotation', 'order', i]));
     r.overrides?.forEach((o, i) => {
@@ -134,6 +154,7 @@ export function semanticIssues(cfg: Config): SemanticIssue[] {
     actionList(r.final, ['rosters', id, 'final'], true);
   }
   for (const [id, mb] of Object.entries(cfg.mailboxes ?? {})) ref('site', mb.site, ['mailboxes', id, 'site']);
+  for (const [id, sch] of Object.entries(cfg.schedules ?? {})) issues.push(...weeklyIssues(id, sch));
   for (const [id, g] of Object.entries(cfg.ringGroups ?? {})) {
     g.agents.forEach((a, i) => ref('agent', a, ['ringGroups', id, 'agents', i]));
     actionList(g.noAnswer, ['ringGroups', id, 'noAnswer'], true);
@@ -147,20 +168,22 @@ export function semanticIssues(cfg: Config): SemanticIssue[] {
   // A site action jumps into the chosen site's rule set; it is a destination when every site has one.
   const sitesRoute = Object.keys(cfg.sites ?? {}).length > 0 && Object.values(cfg.sites ?? {}).every((s) => s.routes !== undefined);
   for (const [setId, rules] of Object.entries(cfg.routes ?? {})) {
+    const earlier = new EarlierRules();
     rules.forEach((rule, i) => {
       const path: ConfigPath = ['routes', setId, i];
       conditionRefs(rule.when, [...path, 'when'], ref, add);
       actionList(rule.then, [...path, 'then'], false);
-      const shadow = rules.slice(0, i).findIndex((earlier) => shadows(earlier.when, rule.when) && ends(earlier.then, sitesRoute));
-      if (shadow >= 0) {
-        add([...path, 'name'], 'shadowed-rule', `rule '${rule.name}' can never match: the earlier rule ${shadow + 1} '${rules[shadow]!.name}' already takes every call it would match`);
+      const shadow = earlier.shadowing(rule.when);
+      if (shadow !== undefined) {
+        add([...path, 'name'], 'shadowed-rule', `rule '${printable(rule.name, 60)}' can never match: the earlier rule ${shadow + 1} '${printable(rules[shadow]!.name, 60)}' already takes every call it would match`);
       }
+      if (ends(rule.then, sitesRoute)) earlier.add(rule.when, i);
     });
     if (!rules.some((r) => isEmpty(r.when) && ends(r.then, sitesRoute))) {
       add(['routes', setId], 'no-catch-all', `rule set ${setId} has no catch-all rule (a rule without 'when' that ends in a destination): a call that matches no rule would have nowhere to go`, true);
     }
   }
-  gotoCycles(cfg, add);
+  issues.push(...gotoCycles(cfg));
   menuTraps(cfg, add);
   return issues;
 }
@@ -177,11 +200,8 @@ function conditionRefs(
   if (typeof when.open === 'object') ref('site', when.open.site, [...path, 'open', 'site']);
   if (when.queue) ref('queue', when.queue.name, [...path, 'queue', 'name']);
   if (when.caller?.pattern !== undefined) {
-    try {
-      new RegExp(when.caller.pattern);
-    } catch (e) {
-      add([...path, 'caller', 'pattern'], 'bad-pattern', `caller pattern is not a valid regular expression: ${(e as Error).message}`);
-    }
+    const compiled = compileCallerPattern(when.caller.pattern);
+    if (!compiled.ok) add([...path, 'caller', 'pattern'], 'bad-pattern', `caller pattern '${printable(when.caller.pattern, 60)}' cannot be used: ${printable(compiled.message, 200)}`);
   }
 }
 
@@ -198,77 +218,7 @@ function ends(list: readonly ActionConfig[], sitesRoute = false): boolean {
   return list.some((a) => (TERMINAL as readonly string[]).includes(Object.keys(a)[0] ?? '') || (sitesRoute && a.site !== undefined));
 }
 
-/** True when every call matching `later` also matches `earlier` (earlier's conditions are a subset). */
-function shadows(earlier: ConditionConfig | undefined, later: ConditionConfig | undefined): boolean {
-  if (isEmpty(earlier)) return true;
-  if (isEmpty(later)) return false;
-  return Object.entries(earlier!).every(([k, v]) => JSON.stringify((later as Record<string, unknown>)[k]) === JSON.stringify(v));
-}
-
-function gotoCycles(cfg: Config, add: (path: ConfigPath, code: string, message: string) => void) {
-  // A rule set that unconditionally (first matching catch-all) jumps back into itself loops for ever.
-  const target = new Map<string, string>();
-  for (const [id, rules] of Object.entries(cfg.routes ?? {})) {
-    const first = rules[0];
-    const jump = first && isEmpty(first.when) ? first.then.find((a) => a.goto !== undefined)?.goto : undefined;
-    if (jump) target.set(id, jump);
-  }
-  for (const start of target.keys()) {
-    const seen = [start];
-    let cur = target.get(start);
-    while (cur && !seen.includes(cur)) {
-      seen.push(cur);
-      cur = target.get(cur);
-    }
-    if (cur === start) add(['routes', start, 0, 'then'], 'goto-loop', `rule sets loop for ever: ${[...seen, start].join(' -> ')}`);
-  }
-}
-
-/** Destinations reachable from a menu's exits: other menus, or 'out' for anything that leaves the menus. */
-function exits(m: MenuConfig, which: 'all' | 'timeout'): Set<string> {
-  const lists = which === 'timeout' ? [m.onTimeout] : [...Object.values(m.options), m.onInvalid, m.onTimeout];
-  const out = new Set<string>();
-  for (const list of lists) {
-    const terminal = list.find((a) => (TERMINAL as readonly string[]).includes(Object.keys(a)[0] ?? ''));
-    out.add(terminal?.menu ?? 'out');
-  }
-  return out;
-}
-
-function menuTraps(cfg: Config, add: (path: ConfigPath, code: string, message: string, key?: boolean) => void) {
-  const menus = cfg.menus ?? {};
-  /** The menus reachable from `start` through these exits, and whether any exit leaves the menus. */
-  const reach = (start: string, which: 'all' | 'timeout') => {
-    const seen = new Set<string>();
-    const stack = [start];
-    let leaves = false;
-    while (stack.length) {
-      const id = stack.pop()!;
-      if (seen.has(id)) continue;
-      const m = menus[id];
-      if (!m) {
-        leaves = true;
-        continue;
-      }
-      seen.add(id);
-      for (const next of exits(m, which)) {
-        if (next === 'out') leaves = true;
-        else stack.push(next);
-      }
-    }
-    return { seen, leaves };
-  };
-  for (const id of Object.keys(menus)) {
-    const all = reach(id, 'all');
-    if (!all.leaves) {
-      add(['menus', id], 'menu-loop', `menu ${id} loops with no way out: every option, invalid entry and timeout leads only to menus (${[...all.seen].join(', ')}), none of which lets the call leave`, true);
-    } else if (!reach(id, 'timeout').leaves) {
-      add(['menus', id, 'onTimeout'], 'menu-loop', `menu ${id}: a caller who presses nothing is sent from menu to menu for ever; let onTimeout end somewhere (e.g. a queue or voicemail)`);
-    }
-  }
-}
-
-function queueServable(cfg: Config, id: string, q: QueueConfig, add: (path: ConfigPath, code: string, message: string) => void) {
+function queueServable(allAgents: readonly AgentConfig[], agentsAt: ReadonlyMap<string, AgentConfig[]>, id: string, q: QueueConfig, add: (path: ConfigPath, code: string, message: string) => void) {
   // Fully relaxed requirements: the most any caller will ever accept.
   const req = new Map(Object.entries(q.skills));
   for (const step of q.relax ?? []) {
@@ -276,9 +226,9 @@ function queueServable(cfg: Config, id: string, q: QueueConfig, add: (path: Conf
     for (const [s, l] of Object.entries(step.levels ?? {})) if (req.has(s)) req.set(s, Math.min(req.get(s)!, l));
     for (const s of step.drop ?? []) req.delete(s);
   }
-  const agents = Object.entries(cfg.agents ?? {}).filter(([, a]) => q.site === undefined || a.site === q.site);
-  const able = agents.filter(([, a]) => [...req].every(([s, l]) => (a.skills[s] ?? 0) >= l));
-  if (able.length === 0) {
+  const agents = q.site === undefined ? allAgents : (agentsAt.get(q.site) ?? []);
+  const needs = [...req];
+  if (!agents.some((a) => needs.every(([s, l]) => (a.skills[s] ?? 0) >= l))) {
     const need = [...req].map(([s, l]) => `${s} >= ${l}`).join(', ');
     const where = q.site !== undefined ? ` at site ${q.site}` : '';
     add(['queues', id, 'skills'], 'unservable-queue', `no agent${where} can serve queue ${id}: it needs ${need || 'no skill'} and no agent${where} has ${req.size > 1 ? 'all of ' : ''}that, even after every relaxation step`);

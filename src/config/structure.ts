@@ -5,26 +5,46 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { CLOSED_CONFIG_SCHEMA, type Config } from './schema.js';
 import type { ConfigPath, ParsedConfig, Problem } from './load.js';
+import { printable } from './printable.js';
 
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
 const check = ajv.compile<Config>(CLOSED_CONFIG_SCHEMA);
 
-/** Checks the merged configuration against the schema; returns every structural problem. */
-export function structureProblems(parsed: ParsedConfig): Problem[] {
-  if (check(parsed.raw)) return [];
+/**
+ * Checks the merged configuration against the schema; returns every structural problem, at most
+ * `max` of them described (a file of 16,000 unknown keys is 16,000 errors) and how many more there are.
+ */
+export function structureProblems(parsed: ParsedConfig, max = Infinity): { problems: Problem[]; omitted: number } {
+  if (check(parsed.raw)) return { problems: [], omitted: 0 };
   const errors = check.errors ?? [];
-  // A failed anyOf reports each branch; report the union once, in its own words.
-  const unions = errors.filter((e) => e.keyword === 'anyOf');
-  const insideUnion = (e: ErrorObject) =>
-    e.keyword !== 'anyOf' &&
-    unions.some((u) => e.schemaPath.startsWith(u.schemaPath.replace(/\/anyOf$/, '/anyOf/')) && e.instancePath.startsWith(u.instancePath));
+  // A failed anyOf reports each branch; report the union once, in its own words. Unions are
+  // indexed by where they failed, so each error looks only at its own ancestors (linear, not errors x unions).
+  const unions = new Map<string, string[]>();
+  for (const u of errors) {
+    if (u.keyword !== 'anyOf') continue;
+    const list = unions.get(u.instancePath) ?? [];
+    list.push(u.schemaPath.replace(/\/anyOf$/, '/anyOf/'));
+    unions.set(u.instancePath, list);
+  }
+  const insideUnion = (e: ErrorObject) => {
+    if (e.keyword === 'anyOf' || unions.size === 0) return false;
+    for (let at = e.instancePath; ; at = at.slice(0, at.lastIndexOf('/'))) {
+      if (unions.get(at)?.some((prefix) => e.schemaPath.startsWith(prefix))) return true;
+      if (at === '') return false;
+    }
+  };
   const seen = new Set<string>();
   const problems: Problem[] = [];
   // A literal (`hangup: true`) fails both `type` and `const`; the const says it better.
   const constAt = new Set(errors.filter((e) => e.keyword === 'const').map((e) => e.instancePath));
+  let omitted = 0;
   for (const e of errors) {
     if (insideUnion(e)) continue;
     if (e.keyword === 'type' && constAt.has(e.instancePath)) continue;
+    if (problems.length >= max) {
+      omitted++;
+      continue;
+    }
     const { path, key, message } = describe(e);
     const at = parsed.locate(path, key);
     const id = `${at.file}:${at.line}:${at.col}:${message}`;
@@ -32,7 +52,7 @@ export function structureProblems(parsed: ParsedConfig): Problem[] {
     seen.add(id);
     problems.push({ ...at, code: 'schema', message });
   }
-  return problems;
+  return { problems, omitted };
 }
 
 /** The allowed name a typo most likely meant (edit distance at most 2, or a different case), if any. */
@@ -69,13 +89,14 @@ function toPath(pointer: string): (string | number)[] {
 
 function where(path: ConfigPath): string {
   if (path.length === 0) return 'the file';
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '[');
+  return printable(path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '['), 120);
 }
 
 function show(v: unknown): string {
-  if (typeof v === 'string') return `'${v}'`;
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
+  if (typeof v === 'string') return `'${printable(v, 60)}'`;
+  // A whole subtree can be large: never stringify more than a peek of it.
+  if (typeof v === 'object' && v !== null) return Array.isArray(v) ? `a list of ${v.length}` : 'a map';
+  return printable(String(v), 60);
 }
 
 function typeOf(v: unknown): string {
@@ -126,6 +147,7 @@ function describe(e: ErrorObject): { path: ConfigPath; key: boolean; message: st
     case 'additionalProperties': {
       const prop = (e.params as { additionalProperty: string }).additionalProperty;
       const full = [...path, prop];
+      const shownProp = printable(prop, 60);
       if (parent?.patternProperties) {
         const pattern = Object.keys(parent.patternProperties)[0] ?? '';
         const isId = pattern.startsWith('^[a-z0-9]');
@@ -133,15 +155,15 @@ function describe(e: ErrorObject): { path: ConfigPath; key: boolean; message: st
           path: full,
           key: true,
           message: isId
-            ? `'${prop}' in ${at} is not a valid id (expected lower-case letters, digits, - and _)`
-            : `'${prop}' in ${at} is not a valid key (expected ${KEY_PATTERNS[pattern] ?? `a key matching ${pattern}`})`,
+            ? `'${shownProp}' in ${at} is not a valid id (expected lower-case letters, digits, - and _)`
+            : `'${shownProp}' in ${at} is not a valid key (expected ${KEY_PATTERNS[pattern] ?? `a key matching ${pattern}`})`,
         };
       }
       const allowed = Object.keys(parent?.properties ?? {}).filter((k) => k !== '$schema');
       const what = path.length === 0 ? 'section' : parent?.description?.startsWith('One action') ? 'action' : 'key';
-      const near = closest(prop, allowed);
+      const near = prop.length <= 40 ? closest(prop, allowed) : undefined;
       const hint = near ? `; did you mean '${near}'?` : '';
-      return { path: full, key: true, message: `unknown ${what} '${prop}' in ${at}${hint} (expected one of: ${allowed.join(', ')})` };
+      return { path: full, key: true, message: `unknown ${what} '${shownProp}' in ${at}${hint} (expected one of: ${allowed.join(', ')})` };
     }
     case 'maxProperties':
     case 'minProperties': {
@@ -154,7 +176,7 @@ function describe(e: ErrorObject): { path: ConfigPath; key: boolean; message: st
           message:
             found.length === 0
               ? `${at} is an empty action (expected exactly one of: ${keys.join(', ')})`
-              : `${at} has ${found.length} actions (${found.join(', ')}); write each action as its own list item`,
+              : `${at} has ${found.length} actions (${found.slice(0, 6).map((k) => printable(k, 30)).join(', ')}${found.length > 6 ? ', ...' : ''}); write each action as its own list item`,
         };
       }
       return { path, key: false, message: `${at} ${e.message ?? 'has the wrong number of keys'} (expected at least one of: ${keys.join(', ')})` };

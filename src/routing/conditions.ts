@@ -3,6 +3,7 @@
  * it holds or a Reason saying what it wanted and what the call had.
  */
 import type { ConditionConfig } from '../config/schema.js';
+import { compileCallerPattern, type CallerPattern } from './caller-pattern.js';
 import { scheduleStatus } from './schedule.js';
 import { agentState, countAvailable, requirementsAt } from './queue-selection.js';
 import type { Check, EvalEnv, Mode, Reason, ScheduleStatus } from './types.js';
@@ -48,6 +49,13 @@ function describeStatus(s: ScheduleStatus): string {
   return `${s.open ? 'open' : 'closed'} (${why}, ${s.local})`;
 }
 
+/** The compiled pattern; the loader has already reported a pattern that does not compile. */
+function callerPattern(source: string): CallerPattern {
+  const c = compileCallerPattern(source);
+  if (!c.ok) throw new Error(`caller pattern ${source}: ${c.message}`);
+  return c.pattern;
+}
+
 function rangeReason(name: string, r: { min?: number; max?: number }, actual: number): Reason | null {
   if ((r.min === undefined || actual >= r.min) && (r.max === undefined || actual <= r.max)) return null;
   const expected = [r.min !== undefined ? `>= ${r.min}` : '', r.max !== undefined ? `<= ${r.max}` : ''].filter(Boolean).join(' and ');
@@ -72,7 +80,7 @@ export function compileChecks(when: ConditionConfig | undefined): Check[] {
     const { in: exact, prefix, pattern, anonymous } = when.caller;
     const exactSet = exact ? new Set(exact) : null;
     const prefixes = list(prefix);
-    const re = pattern !== undefined ? new RegExp(pattern) : null;
+    const re = pattern !== undefined ? callerPattern(pattern) : null;
     checks.push((env) => {
       const anon = env.caller === '' || env.caller === 'anonymous';
       if (anonymous !== undefined && anon !== anonymous) return { condition: 'caller.anonymous', expected: String(anonymous), actual: String(anon) };
