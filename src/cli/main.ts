@@ -19,6 +19,7 @@ import { DEFAULT_SECRETS_FILE, SecretsError, secretsEnv } from '../config/secret
 import { addDeployCommands } from './deploy.js';
 import { addExplainCommand } from './explain.js';
 import { addReportCommand } from './report.js';
+import { addPromptCommands, promptTextWarnings } from './prompts.js';
 
 export interface Io {
   out(text: string): void;
@@ -59,6 +60,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       const plan = planOrReport(config, io);
       if (!plan) return void (code = 1);
       io.out(`valid: ${summarize(plan)}`);
+      for (const w of promptTextWarnings(config, plan)) io.err(w);
     });
 
   program
@@ -195,6 +197,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   const setEngineMode = addAdminCommands(program, io, (c) => (code = c));
   addOncallCommands(program, io, (config) => planOrReport(config, io), (c) => (code = c));
   addDeployCommands(program, io, (config) => planOrReport(config, io), (c) => (code = c));
+  addPromptCommands(program, io, (config) => planOrReport(config, io), (c) => (code = c));
 
   program
     .command('schema')
