@@ -85,6 +85,27 @@ describe('prompts missing on the Asterisk', () => {
     expect(warnings(l, 'riverside/main-menu (en)')).toBe(2);
   });
 
+  it('a caller who chooses Spanish hears the Spanish files: the prompts after the choice are played in es, falling back to en', async () => {
+    live = await startLive({ at: '2026-11-23T10:00' });
+    const l = live;
+    only(l, []);
+    // Spanish only: heard by the Spanish caller; the English-only core sounds are still heard (Asterisk's fallback).
+    l.fake.removeSound('riverside/main-menu-es');
+    l.fake.addSound('riverside/main-menu-es', 3000, 'es');
+    const call = l.fake.placeCall({ did: MAIN, caller: '+15125550123', script: { dtmf: [{ at: 2500, digit: '9' }, { at: 6500, digit: '1' }] } });
+    await l.until('the caller waiting in scheduling', () => callOf(l, call.channelId)?.state === 'queued');
+    await l.until('the first announcement', () => played(l, call.channelId).some((m) => m.startsWith('sound:queue-')), 60_000);
+    const finished = l.events('PlaybackFinished').map((e) => e.playback as { media_uri: string; language: string; state: string; target_uri: string }).filter((p) => p.target_uri === `channel:${call.channelId}`);
+    const started = l.events('PlaybackStarted').map((e) => e.playback as { media_uri: string; language: string; target_uri: string }).filter((p) => p.target_uri === `channel:${call.channelId}`);
+    expect(started.find((p) => p.media_uri === 'sound:riverside/welcome')?.language).toBe('en');
+    expect(started.find((p) => p.media_uri === 'sound:riverside/main-menu-es')?.language).toBe('es');
+    expect(started.find((p) => p.media_uri.startsWith('sound:queue-'))?.language).toBe('es');
+    // Without the language, Asterisk would look in en/ only and fail it: the caller would hear silence.
+    expect(finished.find((p) => p.media_uri === 'sound:riverside/main-menu-es')?.state).toBe('done');
+    l.fake.hangupCaller(call.channelId);
+    await nothingLeft(l);
+  });
+
   it('a reloaded config that plays a new prompt: the new one is reported, in each language a call can be in', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pbx-prompts-'));
     const config = join(dir, 'clinic.yaml');
