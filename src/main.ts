@@ -7,6 +7,8 @@ import { dirname } from 'node:path';
 import { AmiPresence } from './asterisk/ami-presence.js';
 import { startAdmin, type AdminServer } from './http/admin.js';
 import { AriTelephony, type ConnectionState } from './asterisk/ari-telephony.js';
+import { AriSounds } from './asterisk/ari-sounds.js';
+import { PromptMonitor } from './prompts/monitor.js';
 import { CallEngine, type HandoffHandler } from './calls/call-engine.js';
 import { systemClock, trackedClock, type Clock } from './calls/clock.js';
 import { loadPlan, type LoadResult } from './config/index.js';
@@ -50,6 +52,8 @@ export interface RunningEngine {
   reload(): { ok: true; version: string } | { ok: false; problems: string[] };
   readonly store: CallStore;
   readonly telephony: AriTelephony;
+  /** Which prompts of the running config are missing on the Asterisk (checked at every connect and reload). */
+  readonly prompts: PromptMonitor;
   connection(): ConnectionState;
   stop(): Promise<void>;
 }
@@ -122,7 +126,10 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     void purgeVoicemails(voicemails, telephony, clock.now(), engine.currentPlan().retention.voicemailDays, log);
   });
   telephony.handler = (e) => engine.handle(e);
+  // Prompts are checked at every connect (Asterisk may have restarted with other sounds) and reload.
+  const prompts = new PromptMonitor(new AriSounds({ url: o.ariUrl, user: o.ariUser, password: o.ariPassword }), log, () => clock.now());
   telephony.onConnected = async () => {
+    void prompts.check(engine.currentPlan());
     const before = engine.mark();
     const inv = await telephony.inventory();
     engine.reconcile(inv, (ch) => telephony.adoptCaller(ch), before);
@@ -161,11 +168,12 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     }
     engine.setPlan(next.plan);
     ami?.setAgents(phonesOf(next.plan));
+    void prompts.check(next.plan);
     log(`config ${next.plan.version} loaded; calls in progress finish on the config they started with`);
     return { ok: true, version: next.plan.version };
   };
   const admin = o.adminToken
-    ? await startAdmin({ engine, token: o.adminToken, ...(env.PBX_ROUTER_WALLBOARD_TOKEN ? { wallboardToken: env.PBX_ROUTER_WALLBOARD_TOKEN } : {}), reload, health: () => ({ ari: telephony.connection(), ami: ami ? ami.health().state : null }) }, '127.0.0.1', o.adminPort ?? 8089)
+    ? await startAdmin({ engine, token: o.adminToken, ...(env.PBX_ROUTER_WALLBOARD_TOKEN ? { wallboardToken: env.PBX_ROUTER_WALLBOARD_TOKEN } : {}), reload, health: () => ({ ari: telephony.connection(), ami: ami ? ami.health().state : null }), prompts: () => prompts.report() }, '127.0.0.1', o.adminPort ?? 8089)
     : null;
   if (admin) log(`admin API on ${admin.url}`);
   await telephony.start();
@@ -175,6 +183,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     reload,
     store,
     telephony,
+    prompts,
     connection: () => telephony.connection(),
     stop: async () => {
       engine.stop();

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadPlan } from '../src/config/index.js';
 import { sipPasswordKey } from '../src/config/secrets.js';
+import { soundUses } from '../src/prompts/uses.js';
 
 // No Docker engine runs on the build machines: these checks read the files; nothing is built or run.
 const compose = parse(readFileSync(new URL('../docker/compose.yaml', import.meta.url), 'utf8')) as {
@@ -58,6 +59,20 @@ describe('docker/compose.yaml: Asterisk reads our dialplan/ and the files asteri
       ['../dialplan/generated', '/etc/asterisk/generated'],
     ]);
     for (const b of generated) expect(b).toMatchObject({ ro: true, create: false });
+  });
+});
+
+describe('docker/compose.yaml: Asterisk has the prompts (static)', () => {
+  it("mounts pbx-router's shipped prompts read-only where Asterisk reads sounds, one folder per language, and each is in the repository", () => {
+    for (const lang of ['en', 'es']) {
+      expect(binds('asterisk')).toContainEqual(expect.objectContaining({ source: `../sounds/${lang}/pbx-router`, target: `/var/lib/asterisk/sounds/${lang}/pbx-router`, ro: true }));
+      expect(existsSync(new URL(`../sounds/${lang}/pbx-router/oncall-urgent-call.wav`, import.meta.url)), lang).toBe(true);
+    }
+  });
+
+  it("mounts the example clinic's prompt folders from sounds/clinic (where `prompts generate --out ../sounds/clinic` writes)", () => {
+    const folders = new Set(soundUses(loadPlan('config/example-clinic.yaml').plan!).filter((u) => u.source === 'clinic' && u.played).map((u) => `${u.language}/${u.sound.split('/')[0]}`));
+    for (const f of folders) expect(binds('asterisk')).toContainEqual(expect.objectContaining({ source: `../sounds/clinic/${f}`, target: `/var/lib/asterisk/sounds/${f}`, ro: true }));
   });
 });
 

@@ -332,7 +332,7 @@ export class AriTelephony implements Telephony {
     await this.rest('channels', 'answer', { channelId: channel });
   }
 
-  async play(channel: string, playbackId: string, media: readonly string[]): Promise<PlaybackEnd> {
+  async play(channel: string, playbackId: string, media: readonly string[], language?: string): Promise<PlaybackEnd> {
     if (this.ended.has(channel)) return 'hangup';
     const done = new Promise<PlaybackEnd>((resolve) => {
       const guard = setTimeout(() => {
@@ -344,7 +344,8 @@ export class AriTelephony implements Telephony {
       this.playbacks.set(playbackId, { channel, resolve, guard });
     });
     try {
-      await this.rest('channels', 'play', { channelId: channel, playbackId, media: media.join(',') });
+      // `lang`: Asterisk looks each sound up in that language first (es-MX is its es_MX), then in en.
+      await this.rest('channels', 'play', { channelId: channel, playbackId, media: media.join(','), ...(language ? { lang: language.replace('-', '_') } : {}) });
     } catch (e) {
       const p = this.playbacks.get(playbackId);
       if (p) clearTimeout(p.guard);

@@ -14,6 +14,7 @@ import { QueueManager } from './queues.js';
 import { newSession, transition, type Effect, type RouteOrigin, type Session, type SessionEvent } from './session.js';
 import { TelephonyError, type Telephony, type TelephonyEvent } from './telephony.js';
 import { DialGuard } from './dial-guard.js';
+import { decisionLanguage } from './call-language.js';
 
 /** Carries out destinations that are not the engine's own queues (agents, ring groups, voicemail, forwarding, callbacks). */
 export type HandoffHandler = (call: { readonly session: Session; readonly outcome: Outcome }, engine: CallEngine) => Promise<void>;
@@ -66,6 +67,8 @@ interface OpenAttempt {
 
 interface Live {
   session: Session;
+  /** The caller's language since the last decision (undefined: the channel's own). */
+  language?: string;
   confirmTimer?: unknown;
   attempt?: OpenAttempt;
   /** When the caller joined the queue they just left (a callback request keeps that place). */
@@ -311,12 +314,13 @@ export class CallEngine {
           trace: d.trace.map((t) => ({ ...t, ...(t.why ? { why: describeReason(t.why) } : {}) })),
         });
         // What a restarted engine replays to put the caller back here (the menu or the destination).
+        live.language = decisionLanguage(d, live.language ?? live.plan.clinic.language);
         const resume = JSON.stringify({ origin: s.origin, inputs: s.inputs } satisfies Replay);
         store.updateCall(id, o ? { site: d.site, language: o.language, priority: o.priority, outcome: o.action, target: o.target, resume } : { resume });
         return;
       }
       case 'play':
-        return this.pbx(id, 'play', telephony.play(e.channel ?? s.channel, e.playbackId, e.sounds.map((x) => (x.includes(':') ? x : `sound:${x}`))).then((end) => this.deliver(id, { type: 'playback-ended', playbackId: e.playbackId, end })));
+        return this.pbx(id, 'play', telephony.play(e.channel ?? s.channel, e.playbackId, e.sounds.map((x) => (x.includes(':') ? x : `sound:${x}`)), e.channel ? undefined : live.language).then((end) => this.deliver(id, { type: 'playback-ended', playbackId: e.playbackId, end })));
       case 'stop-playback':
         return void telephony.stopPlayback(e.playbackId).catch(() => {});
       case 'start-menu-timer':
@@ -376,7 +380,7 @@ export class CallEngine {
           });
       }
       case 'hold':
-        return this.pbx(id, 'hold', telephony.play(s.channel, `${id}-hold`, e.sounds.map((x) => `sound:${x}`)).then((end) => {
+        return this.pbx(id, 'hold', telephony.play(s.channel, `${id}-hold`, e.sounds.map((x) => `sound:${x}`), live.language).then((end) => {
           if (end !== 'hangup' && this.calls.get(id)?.session.state === 'forwarding') return telephony.startMoh(s.channel, 'default');
         }));
       case 'unhold':

@@ -203,7 +203,7 @@ export class QueueManager {
     const id = `${e.id}-announce-${this.deps.clock.now()}`;
     e.announcing = id;
     try {
-      await this.deps.telephony.play(e.channel, id, media);
+      await this.deps.telephony.play(e.channel, id, media, e.language);
     } catch (err) {
       this.deps.log(`call ${e.id}: announcement failed: ${(err as Error).message}`);
     } finally {

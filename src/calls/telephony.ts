@@ -39,8 +39,8 @@ export interface RecordOptions {
 export interface Telephony {
   /** Answers a ringing inbound channel. */
   answer(channel: string): Promise<void>;
-  /** Plays sounds in order on a channel; resolves with how the playback ended. */
-  play(channel: string, playbackId: string, media: readonly string[]): Promise<PlaybackEnd>;
+  /** Plays sounds in order on a channel, in `language` when given (else the channel's); resolves with how the playback ended. */
+  play(channel: string, playbackId: string, media: readonly string[], language?: string): Promise<PlaybackEnd>;
   /** Stops a playback (no error when it already ended). */
   stopPlayback(playbackId: string): Promise<void>;
   /** Creates a bridge with an id chosen by the engine. */

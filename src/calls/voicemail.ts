@@ -27,7 +27,7 @@ export async function takeVoicemail(plan: Plan, session: Session, outcome: Outco
   const mailbox = plan.mailboxes.get(outcome.target ?? '');
   if (!mailbox || !outcome.voicemail) throw new Error(`unknown mailbox ${outcome.target ?? ''}`);
   const greeting = outcome.voicemail.greeting ?? 'vm-intro';
-  const heard = await d.telephony.play(session.channel, `${session.id}-greeting`, [`sound:${greeting}`, 'sound:beep']);
+  const heard = await d.telephony.play(session.channel, `${session.id}-greeting`, [`sound:${greeting}`, 'sound:beep'], outcome.language);
   if (heard === 'hangup') return null;
   const name = `pbx-vm-${session.id}`;
   const result = await d.telephony.record(session.channel, name, { maxDuration: mailbox.maxLength, maxSilence: SILENCE_ENDS_AFTER, terminateOn: '#' });
@@ -42,7 +42,7 @@ export async function takeVoicemail(plan: Plan, session: Session, outcome: Outco
     await d.telephony.deleteRecording(name);
     // A caller who said nothing is still on the line: never leave them in silence.
     if (result.end === 'done') {
-      await d.telephony.play(session.channel, `${session.id}-goodbye`, ['sound:vm-goodbye']);
+      await d.telephony.play(session.channel, `${session.id}-goodbye`, ['sound:vm-goodbye'], outcome.language);
       await d.telephony.hangup(session.channel);
     }
     return null;
@@ -69,7 +69,7 @@ export async function takeVoicemail(plan: Plan, session: Session, outcome: Outco
   );
   void d.flush().catch((e: Error) => d.log?.(`voicemail ${id}: email flush failed: ${e.message}`));
   if (result.end === 'done') {
-    await d.telephony.play(session.channel, `${session.id}-goodbye`, ['sound:vm-goodbye']);
+    await d.telephony.play(session.channel, `${session.id}-goodbye`, ['sound:vm-goodbye'], outcome.language);
     await d.telephony.hangup(session.channel);
   }
   return id;

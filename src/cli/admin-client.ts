@@ -3,6 +3,15 @@ import type { Command } from 'commander';
 import { secretsEnv } from '../config/secrets.js';
 import { InputError } from './inputs.js';
 import type { Io } from './main.js';
+import type { PromptReport } from '../prompts/monitor.js';
+
+/** The status line about prompts missing on the Asterisk. */
+export function promptsLine(p: PromptReport | null | undefined): string {
+  if (!p || p.checkedAt === null) return 'prompts: not checked yet (checked once the engine is connected to Asterisk)';
+  const error = p.error ? ` (last check failed: ${p.error})` : '';
+  if (p.missing.length === 0) return `prompts: all on the Asterisk${p.englishOnly ? `, ${p.englishOnly} heard in English by callers of another language` : ''}${error}`;
+  return `prompts: ${p.missing.length} missing on the Asterisk, callers hear silence there${error}: ${p.missing.map((m) => `${m.sound} (${m.language})`).join(', ')}; \`pbx-router prompts check\` says where each is used`;
+}
 
 interface Target {
   readonly engine: string;
@@ -46,6 +55,7 @@ export function addAdminCommands(program: Command, io: Io, setCode: (c: number) 
       io.out(`ARI ${s.ari}; AMI ${s.ami ?? 'not configured'}; config ${s.configVersion}; ${s.callsInProgress} call(s) in progress; mode ${Object.entries(s.modes).map(([k, v]) => `${k === '*' ? 'all sites' : k}=${v}`).join(', ') || 'auto'}`);
       for (const q of s.queues) io.out(`  queue ${q.id}: ${q.waiting} waiting, longest ${q.longestWait}s`);
       for (const a of s.agents) io.out(`  agent ${a.id} (${a.name}): ${a.state}`);
+      io.out(`  ${promptsLine(r.json.prompts as PromptReport | null | undefined)}`);
     });
   const agent = program.command('agent').description('pause or unpause an agent on the running engine');
   for (const verb of ['pause', 'unpause'] as const) {

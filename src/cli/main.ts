@@ -19,6 +19,7 @@ import { DEFAULT_SECRETS_FILE, SecretsError, secretsEnv } from '../config/secret
 import { addDeployCommands } from './deploy.js';
 import { addExplainCommand } from './explain.js';
 import { addReportCommand } from './report.js';
+import { addPromptCommands, promptTextWarnings } from './prompts.js';
 
 export interface Io {
   out(text: string): void;
@@ -76,6 +77,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       const plan = load(config);
       if (!plan) return;
       io.out(`valid: ${summarize(plan)}`);
+      for (const w of promptTextWarnings(config, plan)) io.err(w);
     });
 
   program
@@ -212,6 +214,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   const setEngineMode = addAdminCommands(program, io, (c) => (code = c));
   addOncallCommands(program, io, load);
   addDeployCommands(program, io, load, (c) => (code = c));
+  addPromptCommands(program, io, load, (c) => (code = c));
 
   program
     .command('schema')

@@ -170,10 +170,15 @@ export function compilePlan({ config, ical, texts }: CompileInput): Plan {
   for (const a of agents.values()) dialTargets.add(a.endpoint);
   if (outbound) for (const r of rosters.values()) for (const m of r.members.values()) dialTargets.add(dialString(outbound, m.number));
 
+  const language = config.clinic?.language ?? 'en';
+  const promptTexts = new Map(
+    entries(config.prompts).map(([name, t]) => [name, Object.freeze(typeof t === 'string' ? { [language]: t } : { ...t })]),
+  );
+
   return Object.freeze({
     clinic: Object.freeze({
       name: config.clinic?.name ?? 'the clinic',
-      language: config.clinic?.language ?? 'en',
+      language,
       languageSkills: Object.freeze({ ...(config.clinic?.languageSkills ?? {}) }),
       entry: config.clinic?.entry ?? 'inbound',
     }),
@@ -192,6 +197,7 @@ export function compilePlan({ config, ical, texts }: CompileInput): Plan {
     callbacks,
     ruleSets,
     dialTargets,
+    promptTexts,
   });
 }
 

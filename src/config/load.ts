@@ -53,6 +53,7 @@ export const NAMED_SECTIONS = [
   'ringGroups',
   'callbacks',
   'routes',
+  'prompts',
 ] as const;
 const named = new Set<string>(NAMED_SECTIONS);
 

@@ -46,6 +46,23 @@ export const PromptRef = Type.Union(
   { description: 'A sound name, or a map of language to sound name' },
 );
 
+/** A sound name as Asterisk knows it: folders and a file name without extension, no `..`. */
+export const SOUND_NAME_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$';
+
+/**
+ * What each prompt says, per language (or one text in the clinic's language): `pbx-router prompts
+ * generate` speaks it into a placeholder recording, and `prompts list` shows it. Optional: a prompt
+ * without a text is a recording the clinic provides.
+ */
+export const PromptTexts = Type.Record(
+  Type.String({ pattern: SOUND_NAME_PATTERN, description: 'A sound the config or the engine plays, e.g. riverside/main-menu' }),
+  Type.Union([
+    Type.String({ minLength: 1, description: 'The text, in the clinic language' }),
+    Type.Record(Language, Type.String({ minLength: 1 }), { description: 'The text per language, e.g. en: "Thank you for calling ..."' }),
+  ]),
+  { description: 'What each prompt says, per language: `pbx-router prompts generate` speaks it into a placeholder recording' },
+);
+
 // ---------------------------------------------------------------------------------------------
 // Actions
 
@@ -467,6 +484,7 @@ export const ConfigSchema = Type.Object(
     ringGroups: Type.Optional(Named(RingGroupSchema)),
     callbacks: Type.Optional(Named(CallbackListSchema)),
     routes: Type.Optional(Named(Type.Array(RuleSchema, { minItems: 1 }))),
+    prompts: Type.Optional(PromptTexts),
   },
   { additionalProperties: false, title: 'pbx-router routing configuration' },
 );
@@ -483,6 +501,7 @@ export type RingGroupConfig = Static<typeof RingGroupSchema>;
 export type CallbackListConfig = Static<typeof CallbackListSchema>;
 export type OutboundConfig = Static<typeof OutboundSchema>;
 export type PromptConfig = Static<typeof PromptRef>;
+export type PromptTextsConfig = Static<typeof PromptTexts>;
 
 /**
  * TypeBox's Record leaves keys that match no pattern allowed; a map keyed by id (or digit, language,

@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { CallEngine } from '../calls/call-engine.js';
 import type { Mode } from '../routing/types.js';
+import type { PromptReport } from '../prompts/monitor.js';
 import { WALLBOARD_HTML, wallboardData } from './wallboard.js';
 
 export interface AdminDeps {
@@ -20,6 +21,8 @@ export interface AdminDeps {
   readonly wallboardToken?: string;
   /** Loads and validates the config again; the running one stays when it is bad. */
   readonly reload: () => { ok: true; version: string } | { ok: false; problems: string[] };
+  /** The last check of the prompts on the Asterisk (missing ones), when the engine runs one. */
+  readonly prompts?: () => PromptReport;
 }
 
 export interface AdminServer {
@@ -68,6 +71,7 @@ export function status(d: AdminDeps) {
     queues: [...plan.queues.keys()].map((id) => ({ id, waiting: queues[id]?.waiting ?? 0, longestWait: queues[id]?.longestWait ?? 0 })),
     agents: [...plan.agents.values()].map((a) => ({ id: a.id, name: a.name, state: agents[a.id]?.state ?? 'offline' })),
     modes: d.engine.modes(),
+    prompts: d.prompts?.() ?? null,
   };
 }
 
@@ -102,6 +106,12 @@ export function metrics(d: AdminDeps): string {
   metric('pbx_router_queue_longest_wait_seconds', 'gauge', 'How long the longest-waiting caller of each queue has waited.', [...plan.queues.keys()].map((q) => [{ queue: q }, queues[q]?.longestWait ?? 0]));
   metric('pbx_router_agents', 'gauge', 'Agents in each state.', Object.entries(byState).map(([state, n]) => [{ state }, n]));
   metric('pbx_router_calls_ended_total', 'counter', 'Calls ended since the engine started, by outcome.', Object.entries(d.engine.endedByOutcome()).sort().map(([outcome, n]) => [{ outcome }, n]));
+  const prompts = d.prompts?.();
+  if (prompts?.checkedAt != null) {
+    metric('pbx_router_prompts_check_ok', 'gauge', 'Whether the last check of the prompts on Asterisk (ARI sounds) worked (1) or not (0).', [[{}, prompts.error === null ? 1 : 0]]);
+    metric('pbx_router_prompts_missing', 'gauge', 'Sounds (per language) the running config or the engine plays that Asterisk does not have: callers hear silence there.', [[{}, prompts.missing.length]]);
+    metric('pbx_router_prompt_missing', 'gauge', 'Each missing sound, by language (1 while missing).', prompts.missing.map((m) => [{ sound: m.sound, language: m.language }, 1]));
+  }
   return `${out.join('\n')}\n`;
 }
 
@@ -174,5 +184,5 @@ function wallboard(d: AdminDeps, req: IncomingMessage, res: ServerResponse, url:
   }
   const given = req.headers['x-wallboard-key'];
   if (!same(typeof given === 'string' ? given : '', key)) return send(res, 401, { error: 'missing or wrong wallboard key (x-wallboard-key)' });
-  send(res, 200, wallboardData(d.engine, d.health().ari, Date.now()));
+  send(res, 200, wallboardData(d.engine, d.health().ari, Date.now(), d.prompts?.().missing.length ?? 0));
 }

@@ -17,9 +17,12 @@ export interface WallboardData {
   readonly queues: readonly { readonly id: string; readonly waiting: number; readonly longestWait: number }[];
   readonly agents: readonly { readonly name: string; readonly state: string }[];
   readonly endedSinceStart: Readonly<Record<string, number>>;
+  /** Prompts missing on the Asterisk (a count: the names are for clinic IT, in `status`). */
+  readonly promptsMissing: number;
 }
 
-export function wallboardData(engine: CallEngine, ari: string, now: number): WallboardData {
+/** What the page shows now (no patient data). */
+export function wallboardData(engine: CallEngine, ari: string, now: number, promptsMissing = 0): WallboardData {
   const plan = engine.currentPlan();
   const queues = engine.queues.snapshot();
   const agents = engine.agents.snapshot();
@@ -31,6 +34,7 @@ export function wallboardData(engine: CallEngine, ari: string, now: number): Wal
     queues: [...plan.queues.keys()].map((id) => ({ id, waiting: queues[id]?.waiting ?? 0, longestWait: queues[id]?.longestWait ?? 0 })),
     agents: [...plan.agents.values()].map((a) => ({ name: a.name, state: agents[a.id]?.state ?? 'offline' })),
     endedSinceStart: engine.endedByOutcome(),
+    promptsMissing,
   };
 }
 
@@ -47,6 +51,8 @@ export const WALLBOARD_HTML = `<!doctype html>
   h1 { font-size: 24px; margin: 0; }
   #banner { display: none; padding: 12px 24px; background: #b3261e; font-size: 22px; font-weight: 600; }
   #banner.shown { display: block; }
+  #prompts { display: none; padding: 8px 24px; background: #f9a825; color: #000; font-size: 18px; }
+  #prompts.shown { display: block; }
   main { display: grid; grid-template-columns: 2fr 1fr; gap: 24px; padding: 24px; }
   .queues { display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 16px; align-content: start; }
   .queue { background: #1b2430; border-radius: 8px; padding: 16px; border-left: 8px solid #2e7d32; }
@@ -66,6 +72,7 @@ export const WALLBOARD_HTML = `<!doctype html>
 <body>
 <header><h1 id="clinic">Wallboard</h1><div><span id="calls">-</span> call(s) in progress · updated <span id="updated">never</span></div></header>
 <div id="banner" role="alert"></div>
+<div id="prompts" role="status"></div>
 <main>
   <section class="queues" id="queues" aria-label="queues"></section>
   <section aria-label="agents"><table><tbody id="agents"></tbody></table></section>
@@ -82,6 +89,9 @@ function show(d) {
   const banner = document.getElementById('banner');
   banner.className = d.ari === 'connected' ? '' : 'shown';
   banner.textContent = d.ari === 'connected' ? '' : 'The engine is not connected to Asterisk (' + d.ari + '): calls go to the failsafe.';
+  const prompts = document.getElementById('prompts');
+  prompts.className = d.promptsMissing > 0 ? 'shown' : '';
+  prompts.textContent = d.promptsMissing > 0 ? d.promptsMissing + ' recorded prompt(s) are missing on the phone system: some callers hear silence. Clinic IT: pbx-router prompts check.' : '';
   const queues = document.getElementById('queues');
   queues.replaceChildren(...d.queues.map((q) => {
     const card = el('div', { className: 'queue' + (q.longestWait >= 300 ? ' alert' : q.longestWait >= 120 ? ' warn' : ''), id: 'queue-' + q.id });

@@ -250,6 +250,8 @@ export interface Plan {
   readonly ruleSets: ReadonlyMap<string, CompiledRuleSet>;
   /** Every external dial string the engine may ever use (toll-fraud guard). */
   readonly dialTargets: ReadonlySet<string>;
+  /** What each prompt says, per language (`prompts:`), for placeholder recordings; optional per prompt. */
+  readonly promptTexts: ReadonlyMap<string, Readonly<Record<string, string>>>;
 }
 
 // ---------------------------------------------------------------------------------------------

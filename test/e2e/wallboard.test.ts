@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallEngine } from '../../src/calls/call-engine.js';
 import { loadPlan } from '../../src/config/index.js';
 import { startAdmin } from '../../src/http/admin.js';
+import type { PromptReport } from '../../src/prompts/monitor.js';
 import { CallStore } from '../../src/store/call-store.js';
 import { openDb } from '../../src/store/db.js';
 import { FakeTelephony } from '../fakes/fake-telephony.js';
@@ -32,6 +33,9 @@ afterAll(async () => {
   await browser?.close();
 });
 
+/** What the engine's prompt check last found (the test sets it). */
+let report: PromptReport = { checkedAt: null, configVersion: null, missing: [], englishOnly: 0, error: null };
+
 async function clinic() {
   const plan = loadPlan('config/example-clinic.yaml').plan!;
   const clock = new ManualClock(DateTime.fromISO('2026-11-23T10:00', { zone: 'America/Chicago' }).toMillis());
@@ -42,7 +46,7 @@ async function clinic() {
   for (const a of plan.agents.keys()) engine.agents.pause(a, true);
   engine.agents.pause('maria', false);
   pbx.agent('PJSIP/1001', 'noanswer');
-  const admin = await startAdmin({ engine, token: TOKEN, wallboardToken: KEY, reload: () => ({ ok: true, version: plan.version }), health: () => ({ ari: 'connected', ami: null }) }, '127.0.0.1', 0);
+  const admin = await startAdmin({ engine, token: TOKEN, wallboardToken: KEY, reload: () => ({ ok: true, version: plan.version }), health: () => ({ ari: 'connected', ami: null }), prompts: () => report }, '127.0.0.1', 0);
   return { plan, clock, pbx, engine, admin };
 }
 
@@ -53,6 +57,12 @@ describe('the wallboard in headless Chromium', () => {
     try {
       await page.goto(`${admin.url}/wallboard?key=${KEY}`);
       await expect.poll(() => page.textContent('#clinic')).toBe(engine.currentPlan().clinic.name);
+      expect(await page.isVisible('#prompts')).toBe(false);
+      report = { ...report, checkedAt: 1, missing: [{ sound: 'riverside/welcome', language: 'en', source: 'clinic', where: ['rule inbound/"Open"'] }] };
+      await expect.poll(() => page.textContent('#prompts'), { timeout: 10_000 }).toBe('1 recorded prompt(s) are missing on the phone system: some callers hear silence. Clinic IT: pbx-router prompts check.');
+      expect(await page.isVisible('#prompts')).toBe(true);
+      report = { ...report, missing: [] };
+      await expect.poll(() => page.isVisible('#prompts'), { timeout: 10_000 }).toBe(false);
       expect(await page.textContent('#queue-scheduling .waiting')).toBe('0');
       expect(await page.textContent('#queue-scheduling .longest')).toBe('nobody waiting');
       const rows = await page.$$eval('#agents tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));

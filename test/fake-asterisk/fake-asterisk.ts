@@ -199,9 +199,14 @@ export class FakeAsterisk {
     if (ch) callerHangsUp(this.pbx, ch, ch.peer);
   }
 
-  /** Adds a sound (e.g. a clinic prompt) with its duration in ms. */
-  addSound(name: string, ms: number): void {
-    this.env.sounds.add(name, ms);
+  /** Adds a sound (e.g. a clinic prompt) with its duration in ms, in `en` unless a language is given. */
+  addSound(name: string, ms: number, language?: string): void {
+    this.env.sounds.add(name, ms, language);
+  }
+
+  /** Deletes a sound's file in one language, or in every language (a prompt nobody installed). */
+  removeSound(name: string, language?: string): boolean {
+    return this.env.sounds.remove(name, language);
   }
 
   /** Adds a stored recording (default: one second of silence). */

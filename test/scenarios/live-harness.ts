@@ -102,6 +102,12 @@ export async function startLive(o: LiveOptions): Promise<Live> {
       if (Date.now() - started > 5000) throw new Error(`the engine did not connect to the fake Asterisk:\n${logs.join('\n')}`);
       await new Promise((res) => setTimeout(res, 5));
     }
+    // The engine checks its prompts on every connect (GET /sounds/{id} per sound); at speed 20 those
+    // requests would take seconds of Asterisk time from the first call's timers, so let it finish.
+    while (r.prompts.report().checkedAt === null) {
+      if (Date.now() - started > 10_000) throw new Error(`the engine did not check its prompts:\n${logs.join('\n')}`);
+      await new Promise((res) => setTimeout(res, 5));
+    }
     return r;
   };
   let run = await boot();

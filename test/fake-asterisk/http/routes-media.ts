@@ -3,7 +3,7 @@
  * and stop answer 404 "Playback not found" / "Recording not found". The file of a stored
  * recording is sent as `Content-Type: audio/<format>` (capital T, unlike the JSON answers).
  */
-import { error, type FakeEnv, noContent, ok, type RestRequest, type RestResult } from './rest.js';
+import { error, type FakeEnv, noContent, nonEmpty, ok, type RestRequest, type RestResult } from './rest.js';
 import type { Route } from './router.js';
 
 /** The media routes. */
@@ -66,14 +66,15 @@ export function mediaRoutes(env: FakeEnv): Route[] {
       },
     },
     { path: '/recordings/live/{recordingName}/stop', handlers: { POST: live('stop') } },
-    { path: '/sounds', handlers: { GET: () => ok(env.sounds.names().map((id) => sound(id))) } },
+    { path: '/sounds', handlers: { GET: (r) => ok(env.sounds.names(nonEmpty(r, 'lang')).map((id) => sound(env, id))) } },
     {
       path: '/sounds/{soundId}',
-      handlers: { GET: (r) => (env.sounds.duration(r.pathVars.soundId ?? '') !== undefined ? ok(sound(r.pathVars.soundId ?? '')) : error(404, 'Not Found', 'Sound not found')) },
+      handlers: { GET: (r) => (env.sounds.languages(r.pathVars.soundId ?? '').length > 0 ? ok(sound(env, r.pathVars.soundId ?? '')) : error(404, 'Not Found', 'Sound not found')) },
     },
   ];
 }
 
-function sound(id: string): { id: string; formats: { language: string; format: string }[] } {
-  return { id, formats: [{ language: 'en', format: 'gsm' }] };
+/** ast_ari_sounds: one format per language it has a file in; a .wav file (8 kHz) is `slin` (seen on 22.10.1). */
+function sound(env: FakeEnv, id: string): { id: string; formats: { language: string; format: string }[] } {
+  return { id, formats: env.sounds.languages(id).map((language) => ({ language, format: 'slin' })) };
 }

@@ -134,7 +134,7 @@ export class FakePlaybacks implements ChannelHooks {
     const media = pb.medias[pb.index] ?? '';
     pb.state = 'playing';
     this.publish(pb);
-    const ms = this.durationOf(media);
+    const ms = this.durationOf(media, pb.language);
     pb.controllable = /^(sound|recording|tone):/.test(media);
     if (ms === 'skip') return this.afterItem(pb, end, null);
     if (ms === 'forever') {
@@ -162,9 +162,9 @@ export class FakePlaybacks implements ChannelHooks {
     this.step(pb, end);
   }
 
-  private durationOf(media: string): number | 'missing' | 'skip' | 'forever' {
+  private durationOf(media: string, language = 'en'): number | 'missing' | 'skip' | 'forever' {
     const [scheme, rest = ''] = [media.slice(0, media.indexOf(':')), media.slice(media.indexOf(':') + 1)];
-    if (scheme === 'sound') return this.sounds.duration(rest) ?? 'missing';
+    if (scheme === 'sound') return this.sounds.duration(rest, language) ?? 'missing';
     if (scheme === 'recording') return this.recordingMs(rest) ?? 'skip';
     if (scheme === 'number') return /^-?\d+$/.test(rest) ? 600 * Math.max(1, rest.replace('-', '').length) : 'skip';
     if (scheme === 'digits' || scheme === 'characters') return 550 * Math.max(1, rest.length);

@@ -34,26 +34,61 @@ const ESTIMATED: Readonly<Record<string, number>> = {
   ...Object.fromEntries(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => [`digits/${d}`, 550])),
 };
 
-/** The sound files the fake has, with their durations. */
+/**
+ * The sound files the fake has, per language, with their durations. The built-in ones are in `en`,
+ * like Debian's asterisk-core-sounds-en on the lab Asterisk. A playback looks a sound up the way
+ * Asterisk does (main/file.c fileexists_core): the channel's or the playback's language, the same
+ * without its dialect (es_MX -> es), then `en`.
+ */
 export class SoundLibrary {
-  private readonly durations = new Map<string, number>();
+  private readonly files = new Map<string, Map<string, number>>();
 
   constructor(extra: Readonly<Record<string, number>> = {}) {
-    for (const [k, v] of Object.entries({ ...ESTIMATED, ...MEASURED, ...extra })) this.durations.set(k, v);
+    for (const [k, v] of Object.entries({ ...ESTIMATED, ...MEASURED, ...extra })) this.add(k, v);
   }
 
-  /** Duration in ms, or undefined when the file does not exist. */
-  duration(name: string): number | undefined {
-    return this.durations.get(name);
+  /** Duration in ms as a playback in `language` finds it, or undefined when the file does not exist. */
+  duration(name: string, language = 'en'): number | undefined {
+    const byLanguage = this.files.get(name);
+    if (!byLanguage) return undefined;
+    for (const l of lookupOrder(language)) {
+      const ms = byLanguage.get(l);
+      if (ms !== undefined) return ms;
+    }
+    return undefined;
   }
 
-  /** Adds or replaces a sound (e.g. a clinic prompt `riverside/main-menu`). */
-  add(name: string, ms: number): void {
-    this.durations.set(name, ms);
+  /** Adds or replaces a sound (e.g. a clinic prompt `riverside/main-menu`), by default in `en`. */
+  add(name: string, ms: number, language = 'en'): void {
+    const byLanguage = this.files.get(name) ?? new Map<string, number>();
+    byLanguage.set(language, ms);
+    this.files.set(name, byLanguage);
   }
 
-  /** Known sound names, for GET /sounds. */
-  names(): string[] {
-    return [...this.durations.keys()].sort();
+  /** Deletes a sound's file in one language, or in every language; true when there was one. */
+  remove(name: string, language?: string): boolean {
+    const byLanguage = this.files.get(name);
+    if (!byLanguage) return false;
+    const removed = language === undefined ? byLanguage.size > 0 : byLanguage.delete(language);
+    if (language === undefined || byLanguage.size === 0) this.files.delete(name);
+    return removed;
   }
+
+  /** The languages a sound has a file in (GET /sounds/{id}), sorted. */
+  languages(name: string): string[] {
+    return [...(this.files.get(name)?.keys() ?? [])].sort();
+  }
+
+  /** Known sound names, for GET /sounds (only those with a file in `language` when given). */
+  names(language?: string): string[] {
+    return [...this.files.keys()].filter((n) => language === undefined || this.files.get(n)!.has(language)).sort();
+  }
+}
+
+/** Asterisk's lookup order for a language: itself, without each `_` suffix, then `en`. */
+function lookupOrder(language: string): string[] {
+  const out: string[] = [];
+  for (let l = language; l; l = l.includes('_') ? l.slice(0, l.lastIndexOf('_')) : '') out.push(l);
+  if (!out.includes('en')) out.push('en');
+  return out;
 }
