@@ -91,8 +91,13 @@ export class RealAsterisk {
     return { ...process.env, LD_LIBRARY_PATH: join(this.dist, 'lib') };
   }
 
-  /** Extracts the build, installs the project's files and the generated ones, and writes asterisk.conf. */
-  async install(generate: (outDir: string, secretsFile: string) => Promise<void>): Promise<void> {
+  /**
+   * Extracts the build, installs the project's files and the generated ones, and writes
+   * asterisk.conf. `generate` writes what a clinic generates before `docker compose up`: the
+   * asterisk-config files into `generated` (compose: ../dialplan/generated) and the clinic's
+   * prompts into `sounds` (compose: ../sounds/clinic).
+   */
+  async install(generate: (out: { generated: string; sounds: string }, secretsFile: string) => Promise<void>): Promise<void> {
     mkdirSync(this.home, { recursive: true });
     await run('tar', ['-xJf', this.o.tarball, '-C', this.home]);
     const dist = this.dist;
@@ -110,17 +115,24 @@ export class RealAsterisk {
     writeFileSync(secrets, Object.entries(this.o.secrets).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
     chmodSync(secrets, 0o600);
     const generated = join(this.root, 'generated');
-    await generate(generated, secrets);
+    const clinicSounds = join(this.root, 'clinic-sounds');
+    await generate({ generated, sounds: clinicSounds }, secrets);
 
-    const dialplanGenerated = join(REPO, 'dialplan/generated');
+    // What compose mounts from folders a clinic generates comes from this run's own copies.
+    const local: [string, string][] = [
+      [join(REPO, 'dialplan/generated'), generated],
+      [join(REPO, 'sounds/clinic'), clinicSounds],
+    ];
     for (const m of composeMounts()) {
-      const source = m.source.startsWith(dialplanGenerated) ? join(generated, m.source.slice(dialplanGenerated.length)) : m.source;
+      const mapped = local.find(([repo]) => m.source === repo || m.source.startsWith(`${repo}/`));
+      const source = mapped ? mapped[1] + m.source.slice(mapped[0].length) : m.source;
       const target = this.localPath(m.target);
       if (!target) continue;
       if (!existsSync(source)) throw new Error(`docker/compose.yaml mounts ${m.source}, which does not exist`);
       mkdirSync(dirname(target), { recursive: true });
       if (existsSync(target)) rmSync(target, { recursive: true, force: true });
       if (m.target.startsWith('/etc/asterisk/') && !m.target.endsWith('/generated')) copyFileSync(source, target);
+      // A sound folder: the files are linked one by one, so another mount may share the folder.
       else symlinkSync(source, target);
     }
     const dirs: Record<string, string> = {

@@ -76,8 +76,13 @@ export async function startTier(): Promise<Tier> {
   await asterisk.install(async (out, secretsFile) => {
     const lines: string[] = [];
     const io = { out: (t: string) => lines.push(t), err: (t: string) => lines.push(t) };
-    const code = await main(['node', 'pbx-router', 'asterisk-config', '-c', config, '--out', out, '--secrets', secretsFile, '--templates', join(REPO, 'dialplan')], io);
-    if (code !== 0) throw new Error(`pbx-router asterisk-config failed:\n${lines.join('\n')}`);
+    const run = async (...args: string[]) => {
+      const code = await main(['node', 'pbx-router', ...args], io);
+      if (code !== 0) throw new Error(`pbx-router ${args[0]} ${args[1] ?? ''} failed:\n${lines.join('\n')}`);
+    };
+    await run('asterisk-config', '-c', config, '--out', out.generated, '--secrets', secretsFile, '--templates', join(REPO, 'dialplan'));
+    // The documented install step for the clinic's prompts: placeholders from the config's texts.
+    await run('prompts', 'generate', '-c', config, '--out', out.sounds);
   });
   const phones = new Map<string, DeskPhone>();
   let cells: CarrierCells | null = null;
@@ -100,7 +105,7 @@ export async function startTier(): Promise<Tier> {
   async function startParties(): Promise<Tier> {
     const version = await asterisk.version();
 
-    const library = new SoundLibrary().addFolder(join(asterisk.data, 'sounds/en')).addFolder(join(REPO, 'sounds/en')).addFolder('/usr/share/asterisk/moh', 'moh:');
+    const library = new SoundLibrary().addFolder(join(asterisk.data, 'sounds/en')).addFolder(join(asterisk.data, 'sounds/es'), 'es:').addFolder('/usr/share/asterisk/moh', 'moh:');
     for (const [agent, ext, name] of DESK_PHONES) {
       const voice = say(dir, `voice-${agent}`, `Hello, this is ${name} at Riverside Family Clinic. How can I help you today? `.repeat(4));
       library.addFile(voice, `voice:${agent}`);
