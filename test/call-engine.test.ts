@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
+import { EMPTY_BRIDGE_GRACE_MS } from '../src/calls/queues.js';
 import { CallEngine, type HandoffHandler } from '../src/calls/call-engine.js';
 import { loadPlan } from '../src/config/index.js';
 import { CallStore } from '../src/store/call-store.js';
@@ -153,6 +154,8 @@ describe('call engine on an in-memory PBX', () => {
     pbx.hangupFrom(ch);
     await clock.advance(100);
     expect(store.call(id)).toMatchObject({ state: 'ended', outcome: 'abandoned' });
+    // The empty holding bridge goes after a short grace.
+    await clock.advance(EMPTY_BRIDGE_GRACE_MS);
     expect(pbx.bridges.size).toBe(0);
     expect(engine.active()).toBe(0);
   });
@@ -173,6 +176,7 @@ describe('call engine on an in-memory PBX', () => {
     expect(seen).toEqual(['voicemail front-desk']);
     const call = store.call(store.callByChannel(ch)!.id)!;
     expect(call.outcome).toBe('voicemail');
+    await clock.advance(EMPTY_BRIDGE_GRACE_MS);
     expect(pbx.bridges.size).toBe(0);
   });
 
@@ -554,7 +558,7 @@ describe('on-call forwarding', () => {
     expect(store.call(id)!.state).toBe('connected');
   });
 
-  it('the engine restarts while the second clinician rings: the caller is not sent back to the menu, the one who did not answer is not called again', async () => {
+  it('the engine restarts while the second clinician rings: the cell keeps ringing (not called again), the caller is not sent back to the menu, and the 1 connects', async () => {
     const patel = member('nurse-patel');
     const okafor = member('dr-okafor');
     const { clock, pbx, store, id, ch, engine } = await urgentCall((p) => {
@@ -571,15 +575,15 @@ describe('on-call forwarding', () => {
     pbx.handler = (e) => fresh.handle(e);
     expect(fresh.reconcile(pbx.inventory(), () => {})).toMatchObject({ resumed: 1 });
     await clock.advance(100);
-    expect(pbx.channels.has(oldLeg)).toBe(false);
-    expect(pbx.originated).toEqual([dial(patel.number), dial(okafor.number), dial(okafor.number)]);
-    expect(store.events(id).find((e) => e.type === 'resumed')?.data).toEqual({ from: 'forwarding', inputs: ['1'], skipAttempts: 1 });
-    // The caller hears the hold message again, not the greeting or the after-hours menu.
-    const toCaller = pbx.played.slice(heard).filter((p) => p.channel === ch).flatMap((p) => p.media);
-    expect(toCaller).toEqual(['sound:pbx-router/oncall-please-hold']);
+    expect(pbx.channels.has(oldLeg)).toBe(true);
+    expect(pbx.adopted).toContainEqual({ channel: oldLeg, as: 'ringing-leg' });
+    expect(pbx.originated).toEqual([dial(patel.number), dial(okafor.number)]);
+    expect(store.events(id).find((e) => e.type === 'resumed')?.data).toEqual({ from: 'forwarding', how: 'clinician ringing' });
+    // The caller keeps the music: nothing new is played to them.
+    expect(pbx.played.slice(heard).filter((p) => p.channel === ch)).toEqual([]);
     await clock.advance(3500);
-    const leg = pbx.legOf.get(dial(okafor.number))!;
-    pbx.press(leg, '1');
+    expect(pbx.played.slice(heard).filter((p) => p.channel === oldLeg).flatMap((p) => p.media)).toEqual(['sound:pbx-router/oncall-urgent-call', 'sound:digits/1']);
+    pbx.press(oldLeg, '1');
     await clock.advance(100);
     expect(store.call(id)).toMatchObject({ state: 'connected', outcome: 'forward' });
     expect(attempts(store, id)).toEqual([

@@ -92,7 +92,7 @@ describe('live on-call forwarding (after hours, urgent)', () => {
     await nothingLeft(l);
   });
 
-  it('the engine restarts while a cell rings: the orphaned leg is hung up and the forward goes on, without the menu again', async () => {
+  it('the engine restarts while a cell rings: the cell keeps ringing (not called twice), the caller keeps the music, and the forward goes on', async () => {
     env = await startAfterHours({ at: EVENING });
     const l = env.live;
     l.fake.setAgent(trunk(CELL.patel), 'noanswer');
@@ -102,17 +102,20 @@ describe('live on-call forwarding (after hours, urgent)', () => {
     const ringing = trunkLegs(l)[0]!.id;
     await l.sleep(2000);
     await l.restart();
-    await l.until('the ringing leg hung up', () => !l.fake.channels().some((c) => c.id === ringing), 20_000);
     const id = l.run.store.callByChannel(call.channelId)!.id;
-    expect(l.run.store.events(id).map((e) => e.type)).toContain('resumed');
-    // The caller is put back in the forward: the hold message again, not the menu; the cell that was
-    // ringing when the engine stopped (no answer recorded yet) is called again.
-    await l.until('the hold message again', () => played(l, call.channelId).filter((m) => m === 'sound:pbx-router/oncall-please-hold').length === 2 || null, 30_000);
-    expect(l.run.store.events(id).find((e) => e.type === 'resumed')?.data).toMatchObject({ from: 'forwarding', inputs: ['1'], skipAttempts: 0 });
+    await l.until('resumed', () => l.run.store.events(id).some((e) => e.type === 'resumed'));
+    expect(l.run.store.events(id).find((e) => e.type === 'resumed')?.data).toMatchObject({ from: 'forwarding', how: 'clinician ringing' });
+    // The leg that was ringing when the engine stopped is still ringing: nobody calls that cell again.
+    expect(l.fake.channels().some((c) => c.id === ringing)).toBe(true);
     await l.until('the call over', () => l.run.store.call(id)?.state === 'ended', 120_000);
     expect(played(l, call.channelId).filter((m) => m === 'sound:riverside/after-hours-menu')).toHaveLength(1);
+    expect(played(l, call.channelId).filter((m) => m === 'sound:pbx-router/oncall-please-hold')).toHaveLength(1);
     expect(l.run.store.call(id)).toMatchObject({ outcome: 'forwarded', agent: 'dr-okafor' });
-    expect(trunkLegs(l).map((g) => g.dialstring)).toEqual([trunk(CELL.patel), trunk(CELL.patel), trunk(CELL.okafor)]);
+    expect(trunkLegs(l).map((g) => g.dialstring)).toEqual([trunk(CELL.patel), trunk(CELL.okafor)]);
+    expect(attempts(l, id)).toEqual([
+      { member: 'nurse-patel', number: CELL.patel, result: 'no-answer' },
+      { member: 'dr-okafor', number: CELL.okafor, result: 'accepted' },
+    ]);
     await nothingLeft(l);
   });
 

@@ -5,7 +5,15 @@ declare module 'ari-client' {
   export interface AriClient extends EventEmitter {
     start(apps: string | string[], subscribeAll?: boolean): Promise<void>;
     stop(): void;
-    _ws?: import('ws').WebSocket & { listeners(event: string): ((...args: unknown[]) => void)[] };
+    /** ari-client's own socket (its ws@6): only what the adapter touches. */
+    _ws?: {
+      readonly readyState: number;
+      listeners(event: string): ((...args: unknown[]) => void)[];
+      removeListener(event: string, listener: (...args: unknown[]) => void): void;
+      on(event: string, listener: (...args: unknown[]) => void): void;
+      ping(): void;
+      terminate(): void;
+    };
     channels: Record<string, (params?: Record<string, unknown>) => Promise<unknown>>;
     bridges: Record<string, (params?: Record<string, unknown>) => Promise<unknown>>;
     playbacks: Record<string, (params?: Record<string, unknown>) => Promise<unknown>>;

@@ -25,6 +25,75 @@ export interface AriSettings {
   readonly requestTimeoutMs?: number;
   readonly pingIntervalMs?: number;
   readonly country?: string;
+  /** How long an accepted request may go without its event before the channel counts as stalled. */
+  readonly stallAfterMs?: number;
+}
+
+/**
+ * Why 5 s: a real Asterisk sends PlaybackStarted, StasisEnd or ChannelHangupRequest within a few
+ * ms of its answer; seconds later, the channel is not acting on requests (issue 18: a play that
+ * never started, a hangup that changed nothing).
+ */
+export const STALL_AFTER_MS = 5000;
+
+interface Expectation {
+  readonly channel: string;
+  readonly what: string;
+  readonly playback?: string;
+  readonly ends?: boolean;
+  readonly leaves?: boolean;
+  readonly timer: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * Requests Asterisk answered with success whose event must follow: a playback must start, a hangup
+ * must end the channel, a continue must take it out of Stasis. One that does not within the bound
+ * is reported once (the engine then tries the failsafe, a hangup, and counts a wedged channel).
+ */
+export class RequestWatch {
+  private readonly open = new Set<Expectation>();
+
+  constructor(
+    private readonly afterMs: number,
+    private readonly stalled: (channel: string, what: string) => void,
+  ) {}
+
+  /** Expects the event of an accepted request on a channel. */
+  expect(channel: string, what: string, kind: { playback?: string; ends?: boolean; leaves?: boolean }): void {
+    const x: Expectation = {
+      channel,
+      what,
+      ...kind,
+      timer: setTimeout(() => {
+        if (!this.open.delete(x)) return;
+        this.stalled(channel, what);
+      }, this.afterMs),
+    };
+    x.timer.unref?.();
+    this.open.add(x);
+  }
+
+  /** Settles the expectations an event fulfils. */
+  seen(e: { type: string; channel?: { id?: string }; playback?: unknown }): void {
+    if (this.open.size === 0) return;
+    const channel = e.channel?.id;
+    const pb = (e.playback as { id?: string } | undefined)?.id;
+    for (const x of this.open) {
+      const done =
+        (x.playback !== undefined && pb === x.playback && (e.type === 'PlaybackStarted' || e.type === 'PlaybackFinished' || e.type === 'PlaybackContinuing')) ||
+        (x.channel === channel && (e.type === 'ChannelDestroyed' || e.type === 'StasisEnd' || (x.ends === true && e.type === 'ChannelHangupRequest')));
+      if (done) {
+        clearTimeout(x.timer);
+        this.open.delete(x);
+      }
+    }
+  }
+
+  /** Forgets everything (the connection is gone; a reconnect reconciles instead). */
+  clear(): void {
+    for (const x of this.open) clearTimeout(x.timer);
+    this.open.clear();
+  }
 }
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'stopped';
@@ -84,6 +153,8 @@ type RawEvent = Record<string, unknown> & { type: string; channel?: { id: string
 
 export class AriTelephony implements Telephony {
   handler: (e: TelephonyEvent) => void = () => {};
+  /** Requests Asterisk accepted whose event must follow (see RequestWatch). */
+  private readonly watch: RequestWatch;
   /** Called after every connect and reconnect, before new calls are taken (reconcile here). */
   onConnected: () => Promise<void> = async () => {};
   onState: (s: ConnectionState) => void = () => {};
@@ -105,6 +176,7 @@ export class AriTelephony implements Telephony {
   ) {
     markBufferWarningShown();
     quietSwaggerLog(log);
+    this.watch = new RequestWatch(settings.stallAfterMs ?? STALL_AFTER_MS, (channel, what) => this.emit({ type: 'stalled', channel, what, at: this.now() }));
   }
 
   /** The connection state, for health and status. */
@@ -147,6 +219,8 @@ export class AriTelephony implements Telephony {
       this.onConnected().catch((e: Error) => this.log(`ARI: reconcile after connect failed: ${e.message}`));
     });
     client.on('WebSocketReconnecting', (err?: Error) => {
+      // Events are lost while the socket is down: what was expected is settled by the reconcile instead.
+      this.watch.clear();
       this.setState('disconnected');
       this.log(`ARI: event socket lost (${err?.message ?? 'closed'}); reconnecting`);
     });
@@ -196,6 +270,7 @@ export class AriTelephony implements Telephony {
   /** Closes the connection for good. */
   stop(): void {
     this.stopped = true;
+    this.watch.clear();
     if (this.pingTimer) clearInterval(this.pingTimer);
     this.client?.stop();
     this.client = null;
@@ -231,6 +306,7 @@ export class AriTelephony implements Telephony {
 
   private onEvent(e: RawEvent): void {
     const id = e.channel?.id;
+    this.watch.seen(e);
     switch (e.type) {
       case 'StasisStart': {
         if (!id) return;
@@ -346,6 +422,7 @@ export class AriTelephony implements Telephony {
     try {
       // `lang`: Asterisk looks each sound up in that language first (es-MX is its es_MX), then in en.
       await this.rest('channels', 'play', { channelId: channel, playbackId, media: media.join(','), ...(language ? { lang: language.replace('-', '_') } : {}) });
+      this.watch.expect(channel, `playback ${playbackId} accepted but never started`, { playback: playbackId });
     } catch (e) {
       const p = this.playbacks.get(playbackId);
       if (p) clearTimeout(p.guard);
@@ -411,7 +488,11 @@ export class AriTelephony implements Telephony {
   }
 
   async hangup(channel: string, reason: 'normal' | 'busy' | 'no_answer' | 'congestion' = 'normal'): Promise<void> {
-    await this.rest('channels', 'hangup', { channelId: channel, reason }).catch(ignoreGone);
+    const gone = await this.rest('channels', 'hangup', { channelId: channel, reason }).then(
+      () => false,
+      (e: unknown) => (ignoreGone(e), true),
+    );
+    if (!gone) this.watch.expect(channel, 'hangup accepted but the channel did not end', { ends: true });
   }
 
   async record(channel: string, name: string, o: RecordOptions): Promise<RecordingResult> {
@@ -446,16 +527,33 @@ export class AriTelephony implements Telephony {
   async continueInDialplan(channel: string, context: string, extension: string, priority: number): Promise<void> {
     this.callers.delete(channel);
     await this.rest('channels', 'continueInDialplan', { channelId: channel, context, extension, priority });
+    this.watch.expect(channel, `continue to ${context} accepted but the channel stayed in the application`, { leaves: true });
   }
 
-  /** What Asterisk holds now, for reconciliation: the application's channels and bridges. */
+  async channelStatus(channel: string): Promise<'gone' | 'in-app' | 'in-dialplan'> {
+    return this.rest<{ dialplan?: { app_name?: string; app_data?: string } }>('channels', 'get', { channelId: channel }).then(
+      (c) => (c.dialplan?.app_name === 'Stasis' && String(c.dialplan.app_data ?? '').split(',')[0] === this.settings.app ? 'in-app' : 'in-dialplan'),
+      (e: unknown) => {
+        if (e instanceof TelephonyError && e.code === 'not-found') return 'gone' as const;
+        throw e;
+      },
+    );
+  }
+
+  /**
+   * What Asterisk holds now, for reconciliation: the application's channels and bridges. A channel
+   * is the application's when the application lists it, or when it is in Stasis(<app>,...): after
+   * a restart a real Asterisk 22 left an agent leg that was talking in a mixing bridge out of the
+   * application's channel_ids, and the call was then cut as an orphan.
+   */
   async inventory(): Promise<{ channels: { id: string; state: string; args: string[] }[]; bridges: { id: string; channels: string[] }[] }> {
     const app = await this.rest<{ channel_ids?: string[]; bridge_ids?: string[] }>('applications', 'get', { applicationName: this.settings.app });
-    const channels = await this.rest<{ id: string; state: string; dialplan?: { app_data?: string } }[]>('channels', 'list', {});
+    const channels = await this.rest<{ id: string; state: string; dialplan?: { app_name?: string; app_data?: string } }[]>('channels', 'list', {});
     const bridges = await this.rest<{ id: string; channels: string[] }[]>('bridges', 'list', {});
     const mine = new Set(app.channel_ids ?? []);
+    const inStasis = (c: { dialplan?: { app_name?: string; app_data?: string } }) => c.dialplan?.app_name === 'Stasis' && String(c.dialplan.app_data ?? '').split(',')[0] === this.settings.app;
     return {
-      channels: channels.filter((c) => mine.has(c.id)).map((c) => ({ id: c.id, state: c.state, args: String(c.dialplan?.app_data ?? '').split(',').slice(1) })),
+      channels: channels.filter((c) => mine.has(c.id) || inStasis(c)).map((c) => ({ id: c.id, state: c.state, args: String(c.dialplan?.app_data ?? '').split(',').slice(1) })),
       bridges: bridges.filter((b) => b.id.startsWith('pbx-')).map((b) => ({ id: b.id, channels: [...b.channels] })),
     };
   }
@@ -464,6 +562,28 @@ export class AriTelephony implements Telephony {
   adoptCaller(channel: string): void {
     this.callers.add(channel);
     this.ended.delete(channel);
+  }
+
+  adopt(channel: string, as: 'caller' | 'ringing-leg' | 'answered-leg'): void {
+    if (as === 'caller') return this.adoptCaller(channel);
+    // A ringing leg's answer is its StasisStart; its failure is Dial's status or ChannelDestroyed's cause.
+    this.legs.set(channel, { answered: as === 'answered-leg', dialstatus: as === 'ringing-leg' ? 'RINGING' : '', done: false });
+    this.ended.delete(channel);
+  }
+
+  async awaitRecording(channel: string, name: string): Promise<RecordingResult | null> {
+    const done = new Promise<RecordingResult>((resolve) => this.recordings.set(name, { channel, resolve }));
+    const live = await this.rest<{ state?: string }>('recordings', 'getLive', { recordingName: name }).catch((e: unknown) => {
+      if (e instanceof TelephonyError && e.code === 'not-found') return null;
+      throw e;
+    });
+    if (live) return done;
+    // It ended while the engine was away: the stored file says how long it is (8 kHz 16-bit WAV).
+    this.recordings.delete(name);
+    const file = await this.recordingFile(name).catch(() => null);
+    if (!file) return null;
+    const duration = Math.round(Math.max(0, file.length - 44) / 16000);
+    return { end: this.ended.has(channel) ? 'hangup' : 'done', duration, talking: null, silence: null };
   }
 }
 

@@ -10,14 +10,14 @@ import type { Decision, Mode, Outcome, Plan } from '../routing/types.js';
 import type { CallRecord, CallState, CallStore, WaitingEntry } from '../store/call-store.js';
 import { AgentBook } from './agents.js';
 import type { Clock } from './clock.js';
-import { QueueManager } from './queues.js';
+import { holdingBridgeId, QueueManager } from './queues.js';
 import { newSession, transition, type Effect, type RouteOrigin, type Session, type SessionEvent } from './session.js';
 import { TelephonyError, type Telephony, type TelephonyEvent } from './telephony.js';
 import { DialGuard } from './dial-guard.js';
 import { decisionLanguage } from './call-language.js';
 
 /** Carries out destinations that are not the engine's own queues (agents, ring groups, voicemail, forwarding, callbacks). */
-export type HandoffHandler = (call: { readonly session: Session; readonly outcome: Outcome }, engine: CallEngine) => Promise<void>;
+export type HandoffHandler = (call: { readonly session: Session; readonly outcome: Outcome; readonly resume?: boolean }, engine: CallEngine) => Promise<void>;
 
 /** What Asterisk holds for the application (from the adapter's inventory()). */
 export interface Inventory {
@@ -31,6 +31,9 @@ export interface ReconcileMark {
   readonly legs: ReadonlySet<string>;
 }
 
+/** How long after a failsafe hand-off or a hangup a stalled channel is looked at again (both take milliseconds on a working Asterisk). */
+const STALL_VERIFY_MS = 3000;
+
 /** Why 2 s: a StasisStart that lost the race with the channel list arrives within milliseconds. */
 const UNKNOWN_CALLER_GRACE_MS = 2000;
 
@@ -40,6 +43,8 @@ export interface ReconcileReport {
   readonly failsafe: number;
   readonly orphanLegs: number;
   readonly bridges: number;
+  /** Channels an earlier run found wedged, still in Asterisk (not resumed). */
+  readonly wedged: number;
 }
 
 export interface EngineDeps {
@@ -73,6 +78,8 @@ interface Live {
   attempt?: OpenAttempt;
   /** When the caller joined the queue they just left (a callback request keeps that place). */
   enteredQueueAt?: number | null;
+  /** The caller on their way out of a holding bridge (see QueueManager.dequeue). */
+  leaving?: Promise<void>;
   plan: Plan;
   menuTimer: unknown;
   bridge: string | null;
@@ -188,6 +195,7 @@ export class CallEngine {
   handle(ev: TelephonyEvent): void {
     if (this.stopped) return;
     if (ev.type === 'call-arrived') return this.arrive(ev);
+    if (ev.type === 'stalled') return this.stalled(ev.channel, ev.what);
     const id = this.byChannel.get(ev.channel);
     if (!id) return;
     const live = this.calls.get(id);
@@ -319,8 +327,10 @@ export class CallEngine {
         store.updateCall(id, o ? { site: d.site, language: o.language, priority: o.priority, outcome: o.action, target: o.target, resume } : { resume });
         return;
       }
-      case 'play':
-        return this.pbx(id, 'play', telephony.play(e.channel ?? s.channel, e.playbackId, e.sounds.map((x) => (x.includes(':') ? x : `sound:${x}`)), e.channel ? undefined : live.language).then((end) => this.deliver(id, { type: 'playback-ended', playbackId: e.playbackId, end })));
+      case 'play': {
+        const ready = e.channel ? Promise.resolve() : this.leftQueue(live);
+        return this.pbx(id, 'play', ready.then(() => telephony.play(e.channel ?? s.channel, e.playbackId, e.sounds.map((x) => (x.includes(':') ? x : `sound:${x}`)), e.channel ? undefined : live.language)).then((end) => this.deliver(id, { type: 'playback-ended', playbackId: e.playbackId, end })));
+      }
       case 'stop-playback':
         return void telephony.stopPlayback(e.playbackId).catch(() => {});
       case 'start-menu-timer':
@@ -336,7 +346,9 @@ export class CallEngine {
         return this.pbx(id, 'enqueue', this.queues.enqueue(id, s.channel, e.queue, e.priority, e.language));
       case 'dequeue':
         live.enteredQueueAt = this.queues.enteredAt(id);
-        return this.queues.dequeue(id, e.result, e.result === 'answered' ? (s.legs[0]?.agent ?? null) : null);
+        // What the caller hears or does next waits until they are out of the holding bridge.
+        live.leaving = this.queues.dequeue(id, e.result, e.result === 'answered' ? (s.legs[0]?.agent ?? null) : null);
+        return;
       case 'create-callback': {
         const list = live.plan.callbacks.get(e.list);
         const site = list ? live.plan.sites.get(list.site) : undefined;
@@ -370,7 +382,8 @@ export class CallEngine {
           this.legAgents.set(e.leg, e.agent);
         }
         this.bind(e.leg, id);
-        store.addEvent(id, clock.now(), 'offer', { agent: e.agent, endpoint: e.endpoint, ...(e.external ? { number: e.external.number } : {}) });
+        // The leg's id is kept with the offer: a restarted engine finds whose phone a ringing leg is.
+        store.addEvent(id, clock.now(), 'offer', { agent: e.agent, endpoint: e.endpoint, leg: e.leg, ...(e.external ? { number: e.external.number } : {}) });
         return void telephony
           .originate({ channelId: e.leg, endpoint: e.endpoint, callerId: e.external?.callerId ?? s.caller, timeout: e.ringTimeout, appArgs: `${e.external ? 'oncall' : 'agent'},${s.channel}` })
           .catch((err: unknown) => {
@@ -439,7 +452,10 @@ export class CallEngine {
         store.updateCall(id, { state: 'routing' });
         live.stored = 'routing';
         store.addEvent(id, clock.now(), 'handoff', { action: e.outcome.action, target: e.outcome.target });
-        if (this.deps.handoff) return this.pbx(id, e.outcome.action, this.deps.handoff({ session: s, outcome: e.outcome }, this));
+        if (this.deps.handoff) {
+          const handoff = this.deps.handoff;
+          return this.pbx(id, e.outcome.action, this.leftQueue(live).then(() => handoff({ session: s, outcome: e.outcome }, this)));
+        }
         return this.fail(id, `no handler for ${e.outcome.action} ${e.outcome.target ?? ''} yet`);
       case 'failsafe': {
         // The caller goes to the dialplan first: recording it must not be able to keep them here.
@@ -467,7 +483,7 @@ export class CallEngine {
    * Asterisk will not repeat.
    */
   reconcile(inv: Inventory, adopt: (channel: string) => void, before: ReconcileMark = this.mark()): ReconcileReport {
-    const report = { resumed: 0, ended: 0, failsafe: 0, orphanLegs: 0, bridges: 0 };
+    const report = { resumed: 0, ended: 0, failsafe: 0, orphanLegs: 0, bridges: 0, wedged: 0 };
     const present = new Set(inv.channels.map((c) => c.id));
     const now = this.deps.clock.now();
     // Calls this engine still holds in memory (a dropped socket): catch up on hangups it missed.
@@ -489,6 +505,11 @@ export class CallEngine {
     const waiting = new Map(this.deps.store.waiting().map((w) => [w.callId, w]));
     for (const call of this.deps.store.openCalls()) {
       if (this.calls.has(call.id)) continue;
+      // A caller who hung up while the engine was away during their message: the recording is kept.
+      if (!present.has(call.channelId) && call.state === 'voicemail' && this.keepVoicemail(call)) {
+        report.ended++;
+        continue;
+      }
       if (!present.has(call.channelId)) {
         this.deps.store.endCall(call.id, now, 'ended-while-disconnected');
         const w = waiting.get(call.id);
@@ -498,11 +519,18 @@ export class CallEngine {
       }
       known.add(call.channelId);
       adopt(call.channelId);
-      this.resumeCall(call, waiting.get(call.id), inv, known, adopt);
+      this.resumeCall(call, waiting.get(call.id), inv, known);
       report.resumed++;
     }
     for (const c of inv.channels) {
       if (known.has(c.id) || this.byChannel.has(c.id)) continue;
+      // A channel an earlier run found wedged is reported again, not taken for a caller.
+      const stuck = this.deps.store.callByChannel(c.id);
+      if (stuck && this.deps.store.events(stuck.id).some((e) => e.type === 'wedged')) {
+        report.wedged++;
+        this.wedged.set(c.id, { call: stuck.id, since: this.deps.store.events(stuck.id).find((e) => e.type === 'wedged')!.at });
+        continue;
+      }
       if (c.id.includes('-leg-') || c.args[0] === 'agent') {
         report.orphanLegs++;
         void this.deps.telephony.hangup(c.id).catch(() => {});
@@ -529,7 +557,7 @@ export class CallEngine {
       report.bridges++;
       void this.deps.telephony.destroyBridge(b.id).catch(() => {});
     }
-    this.log(`reconciled with Asterisk: ${report.resumed} call(s) resumed, ${report.ended} ended meanwhile, ${report.orphanLegs} orphaned agent leg(s) hung up, ${report.failsafe} unknown call(s) to the failsafe, ${report.bridges} unused bridge(s) removed`);
+    this.log(`reconciled with Asterisk: ${report.resumed} call(s) resumed, ${report.ended} ended meanwhile, ${report.orphanLegs} orphaned agent leg(s) hung up, ${report.failsafe} unknown call(s) to the failsafe, ${report.bridges} unused bridge(s) removed${report.wedged ? `, ${report.wedged} wedged channel(s) still in Asterisk (restart Asterisk to free them)` : ''}`);
     return report;
   }
 
@@ -540,40 +568,260 @@ export class CallEngine {
     return { calls: new Set(this.calls.keys()), legs };
   }
 
-  private resumeCall(call: CallRecord, w: WaitingEntry | undefined, inv: Inventory, known: Set<string>, adopt: (channel: string) => void): void {
+  /**
+   * Takes a call of a previous run back in the state Asterisk shows it in. Nothing that is still
+   * going on is cut: a conversation stays bridged, a phone that rings keeps ringing (its answer
+   * connects, its failure is a missed offer), a leg answered while the engine was away is
+   * connected, an on-call clinician who answered is asked for the key again, a recording goes on
+   * and its message is kept. Anything else goes back where the last decision sent the caller.
+   */
+  private resumeCall(call: CallRecord, w: WaitingEntry | undefined, inv: Inventory, known: Set<string>): void {
     const plan = this.plan;
     const created = newSession(call.id, call.channelId, call.did, call.caller, call.arrivedAt);
-    const ctx = { did: call.did, caller: call.caller, at: call.arrivedAt, site: call.site, language: call.language, priority: call.priority };
-    const leg = inv.channels.find((c) => c.id.startsWith(`${call.id}-leg-`));
-    if (call.state === 'connected' && call.agent && leg) {
+    const legs = inv.channels.filter((c) => c.id.startsWith(`${call.id}-leg-`));
+    const offers = this.offeredLegs(call.id);
+    const seq = Math.max(0, ...legs.map((l) => Number(/-leg-(\d+)$/.exec(l.id)?.[1] ?? 0))) + 1;
+    const answered = legs.find((l) => l.state === 'Up');
+    const ringing = legs.filter((l) => l.state !== 'Up' && offers.has(l.id));
+    const take = (leg: { id: string }, as: 'ringing-leg' | 'answered-leg') => {
       known.add(leg.id);
-      adopt(leg.id);
-      const session: Session = { ...created.session, state: 'connected', legs: [{ channel: leg.id, agent: call.agent }] };
-      this.calls.set(call.id, { session, plan, menuTimer: null, bridge: `pbx-call-${call.id}`, agent: call.agent });
+      this.deps.telephony.adopt(leg.id, as);
+    };
+    const resumed = (session: Session, extra: Partial<Live> = {}): Live => {
+      const live: Live = { session: { ...session, seq: Math.max(session.seq, seq) }, plan, menuTimer: null, bridge: null, agent: null, ...extra };
+      this.calls.set(call.id, live);
       this.bind(call.channelId, call.id);
-      this.bind(leg.id, call.id);
-      this.agents.answered(call.agent);
+      for (const l of live.session.legs) this.bind(l.channel, call.id);
+      return live;
+    };
+    const note = (how: string) => this.deps.store.addEvent(call.id, this.deps.clock.now(), 'resumed', { from: call.state, how });
+    const hangUpOthers = (keep: readonly string[]) => {
+      for (const l of legs) if (!keep.includes(l.id)) void this.deps.telephony.hangup(l.id).catch(() => {});
+    };
+
+    if (call.state === 'connected' && call.agent && answered) {
+      take(answered, 'answered-leg');
+      hangUpOthers([answered.id]);
+      const external = !plan.agents.has(call.agent);
+      resumed({ ...created.session, state: 'connected', legs: [{ channel: answered.id, agent: call.agent }], endAs: call.outcome === 'forward' ? 'forwarded' : null }, { bridge: `pbx-call-${call.id}`, agent: external ? null : call.agent });
+      if (!external) this.agents.answered(call.agent);
+      note('still talking');
       return;
     }
     if (w && plan.queues.has(w.queue)) {
-      if (leg) void this.deps.telephony.hangup(leg.id).catch(() => {});
-      const d = decideActions(plan, { ...ctx, language: w.language, priority: w.priority }, [{ kind: 'queue', target: w.queue }]);
+      const d = decideActions(plan, { did: call.did, caller: call.caller, at: call.arrivedAt, site: call.site, language: w.language, priority: w.priority }, [{ kind: 'queue', target: w.queue }]);
       const outcome = d.status === 'done' ? d.outcome : null;
-      const session: Session = { ...created.session, state: 'queued', queue: w.queue, outcome };
-      this.calls.set(call.id, { session, plan, menuTimer: null, bridge: null, agent: null });
-      this.bind(call.channelId, call.id);
-      this.pbx(call.id, 'resume in queue', this.queues.enqueue(call.id, call.channelId, w.queue, w.priority, w.language, { entryId: w.id, enqueuedAt: w.enteredAt }));
+      const base: Session = { ...created.session, state: 'queued', queue: w.queue, outcome };
+      const agentOf = (leg: string) => offers.get(leg)?.agent;
+      if (answered && agentOf(answered.id)) {
+        // Answered while the engine was away, or the whisper was playing: the agent is there; connect them.
+        take(answered, 'answered-leg');
+        hangUpOthers([answered.id]);
+        const agent = agentOf(answered.id)!;
+        this.deps.store.leaveQueue(w.id, this.deps.clock.now(), 'answered', agent);
+        resumed({ ...base, state: 'connected', queue: null, legs: [{ channel: answered.id, agent }] });
+        note('answered while the engine was away');
+        this.run(call.id, [{ kind: 'connect', leg: answered.id, agent }]);
+        return;
+      }
+      hangUpOthers(ringing.map((l) => l.id));
+      const ringingLegs = ringing.map((l) => ({ channel: l.id, agent: agentOf(l.id)! }));
+      for (const l of ringing) take(l, 'ringing-leg');
+      for (const l of ringingLegs) {
+        this.agents.offered(l.agent);
+        this.legAgents.set(l.channel, l.agent);
+      }
+      resumed(ringingLegs.length ? { ...base, state: 'ringing-agent', legs: ringingLegs } : base);
+      note(ringingLegs.length ? 'waiting, an agent ringing' : 'waiting');
+      this.pbx(call.id, 'resume in queue', this.queues.enqueue(call.id, call.channelId, w.queue, w.priority, w.language, { entryId: w.id, enqueuedAt: w.enteredAt, offering: ringingLegs.length > 0, inBridge: inv.bridges.some((b) => b.id === holdingBridgeId(w.queue) && b.channels.includes(call.channelId)) }));
       return;
     }
-    // Anywhere else (a menu, a ring, a forward, a destination being set up): the caller is put back
-    // where the last decision sent them, by replaying its keys without the prompts already heard.
-    if (leg) void this.deps.telephony.hangup(leg.id).catch(() => {});
     const replay = replayOf(call.resume);
+    if (call.state === 'forwarding' && replay && legs.length > 0) {
+      const leg = answered ?? legs[0]!;
+      const skip = this.attemptsMade(call.id);
+      const d = this.replayDecision(call, replay);
+      const o = d.status === 'done' ? d.outcome : null;
+      const attempt = o?.forward?.attempts[skip];
+      if (o && attempt && offers.get(leg.id)?.agent === attempt.member) {
+        take(leg, leg.state === 'Up' ? 'answered-leg' : 'ringing-leg');
+        hangUpOthers([leg.id]);
+        const up = leg.state === 'Up';
+        const token = created.session.seq + seq + 1;
+        const session: Session = { ...created.session, state: 'forwarding', origin: replay.origin, inputs: replay.inputs, outcome: o, endAs: 'forwarded', forward: { index: skip, leg: leg.id, answered: up, confirmToken: up ? token : null }, legs: [{ channel: leg.id, agent: attempt.member }], seq: token };
+        const live = resumed(session);
+        live.attempt = { leg: leg.id, member: attempt.member, number: attempt.number, startedAt: offers.get(leg.id)!.at, answeredAt: up ? this.deps.clock.now() : null, digit: null };
+        note(up ? 'clinician on the line, asked for the key again' : 'clinician ringing');
+        if (up) {
+          // Whether they heard the prompt before the restart is not known: ask again, with a fresh time to answer.
+          const confirm = o.forward!.confirm;
+          this.run(call.id, [
+            { kind: 'play', playbackId: `${call.id}-pb-${token}`, sounds: ['pbx-router/oncall-urgent-call', `digits/${confirm.digit}`], channel: leg.id },
+            { kind: 'start-confirm-timer', token, seconds: confirm.timeout },
+          ]);
+        }
+        return;
+      }
+    }
+    if (call.state === 'ringing' && replay && legs.length > 0) {
+      const d = this.replayDecision(call, replay);
+      const o = d.status === 'done' ? d.outcome : null;
+      const rung = legs.filter((l) => offers.has(l.id));
+      if (o && rung.length > 0) {
+        const base: Session = { ...created.session, origin: replay.origin, inputs: replay.inputs, outcome: o, ringTimeout: o.ringGroup?.ringTimeout ?? 20 };
+        const up = rung.find((l) => l.state === 'Up');
+        if (up) {
+          take(up, 'answered-leg');
+          hangUpOthers([up.id]);
+          const agent = offers.get(up.id)!.agent;
+          resumed({ ...base, state: 'connected', legs: [{ channel: up.id, agent }] });
+          note('answered while the engine was away');
+          this.run(call.id, [{ kind: 'connect', leg: up.id, agent }]);
+          return;
+        }
+        hangUpOthers(rung.map((l) => l.id));
+        for (const l of rung) take(l, 'ringing-leg');
+        const ringingLegs = rung.map((l) => ({ channel: l.id, agent: offers.get(l.id)!.agent }));
+        for (const l of ringingLegs) {
+          this.agents.offered(l.agent);
+          this.legAgents.set(l.channel, l.agent);
+        }
+        resumed({ ...base, state: 'ringing-agent', legs: ringingLegs });
+        note('phones ringing');
+        return;
+      }
+    }
+    if (call.state === 'voicemail' && replay) {
+      const d = this.replayDecision(call, replay);
+      const o = d.status === 'done' && d.outcome.action === 'voicemail' ? d.outcome : null;
+      if (o && this.deps.handoff) {
+        hangUpOthers([]);
+        const live = resumed({ ...created.session, state: 'handoff', origin: replay.origin, inputs: replay.inputs, outcome: o });
+        note('recording goes on');
+        this.pbx(call.id, 'voicemail', this.deps.handoff({ session: live.session, outcome: o, resume: true }, this));
+        return;
+      }
+    }
+    // Anywhere else (a menu, a destination being set up): the caller is put back where the last
+    // decision sent them, by replaying its keys without the prompts already heard.
+    hangUpOthers([]);
     const session: Session = replay ? { ...created.session, origin: replay.origin, inputs: replay.inputs, replay: { skipAttempts: this.attemptsMade(call.id) } } : created.session;
-    this.calls.set(call.id, { session, plan, menuTimer: null, bridge: null, agent: null });
-    this.bind(call.channelId, call.id);
+    resumed(session);
     this.deps.store.addEvent(call.id, this.deps.clock.now(), 'resumed', { from: call.state, ...(replay ? { inputs: replay.inputs, skipAttempts: session.replay!.skipAttempts } : {}) });
     this.deliver(call.id, { type: 'answered' });
+  }
+
+  /** A voicemail whose caller is gone: the recording that was made is stored and emailed (true when one is being taken). */
+  private keepVoicemail(call: CallRecord): boolean {
+    const replay = replayOf(call.resume);
+    if (!replay || !this.deps.handoff) return false;
+    const d = this.replayDecision(call, replay);
+    if (d.status !== 'done' || d.outcome.action !== 'voicemail') return false;
+    const created = newSession(call.id, call.channelId, call.did, call.caller, call.arrivedAt);
+    const live: Live = { session: { ...created.session, state: 'handoff', origin: replay.origin, inputs: replay.inputs, outcome: d.outcome }, plan: this.plan, menuTimer: null, bridge: null, agent: null };
+    this.calls.set(call.id, live);
+    this.deps.store.addEvent(call.id, this.deps.clock.now(), 'resumed', { from: call.state, how: 'caller gone, message kept' });
+    this.pbx(call.id, 'voicemail', this.deps.handoff({ session: live.session, outcome: d.outcome, resume: true }, this));
+    return true;
+  }
+
+  /** The legs this call's offers originated (from the stored offer events), with the agent and when. */
+  private offeredLegs(id: string): Map<string, { agent: string; at: number }> {
+    const out = new Map<string, { agent: string; at: number }>();
+    for (const e of this.deps.store.events(id)) {
+      const d = e.data as { leg?: unknown; agent?: unknown } | null;
+      if (e.type === 'offer' && typeof d?.leg === 'string' && typeof d.agent === 'string') out.set(d.leg, { agent: d.agent, at: e.at });
+    }
+    return out;
+  }
+
+  /** The call's last decision, worked out again from its stored origin and keys (pure: the routing core). */
+  private replayDecision(call: CallRecord, replay: Replay): Decision {
+    const { store, clock } = this.deps;
+    const snapshot = { agents: this.agents.snapshot(), queues: this.queues.snapshot(), rosterOverrides: store.oncallOverrides(clock.now()), modes: this.modes() };
+    const ctx = { did: call.did, caller: call.caller, at: call.arrivedAt, inputs: replay.inputs, whenInputsEnd: 'await' as const };
+    return replay.origin.kind === 'entry'
+      ? decide(this.plan, ctx, snapshot)
+      : decideActions(this.plan, { ...ctx, site: call.site, language: call.language, priority: call.priority, tags: [] }, replay.origin.actions, snapshot);
+  }
+
+  /** Channels Asterisk no longer acts on (for status and /metrics): only an Asterisk restart frees them. */
+  wedgedChannels(): { channel: string; call: string | null; since: number }[] {
+    return [...this.wedged].map(([channel, w]) => ({ channel, ...w }));
+  }
+  private readonly wedged = new Map<string, { call: string | null; since: number }>();
+  private readonly rescuing = new Set<string>();
+
+  /**
+   * Asterisk accepted a request on a channel and never acted on it (issue 18). The caller is handed
+   * to the failsafe dialplan; a channel still in the application after that is hung up; one still
+   * there after the hangup is wedged: logged as an error, stored with its call, and counted in
+   * status and /metrics so clinic IT knows Asterisk needs a restart. Never a silent caller left
+   * for ever without a word in the log.
+   */
+  private stalled(channel: string, what: string): void {
+    if (this.rescuing.has(channel) || this.wedged.has(channel)) return;
+    this.rescuing.add(channel);
+    const { telephony, store, clock } = this.deps;
+    const id = this.byChannel.get(channel) ?? store.callByChannel(channel)?.id ?? null;
+    const live = id ? this.calls.get(id) : undefined;
+    const isCaller = live ? live.session.channel === channel : id !== null && store.call(id)?.channelId === channel;
+    this.log(`${id ? `call ${id}: ` : ''}channel ${channel} is not responding (${what}); ${isCaller ? 'handing it to the failsafe dialplan' : 'hanging it up'}`);
+    if (id) this.safeEvent(id, 'stalled', { channel, what });
+    const f = this.deps.failsafe ?? { context: 'pbx-router-failsafe', extension: 's', priority: 1 };
+    if (live && id && isCaller) {
+      this.safeEvent(id, 'failsafe', { reason: `channel not responding: ${what}`, ...(live.session.endAs ? { was: live.session.endAs } : {}) });
+      this.finish(id, 'failsafe');
+    } else if (live && id) this.deliver(id, { type: 'leg-hangup', leg: channel });
+    const check = (then: (status: 'gone' | 'in-app' | 'in-dialplan') => void) =>
+      clock.after(STALL_VERIFY_MS, () => {
+        if (this.stopped) return;
+        telephony.channelStatus(channel).then(then, (e: Error) => this.log(`channel ${channel}: checking it failed: ${e.message}`));
+      });
+    const wedge = () => {
+      this.rescuing.delete(channel);
+      this.wedged.set(channel, { call: id, since: clock.now() });
+      this.log(`${id ? `call ${id}: ` : ''}channel ${channel} is wedged in Asterisk: requests are accepted and nothing happens, a hangup included; only an Asterisk restart frees it (pbx-router status lists it)`);
+      if (!id) return;
+      const before = store.call(id)?.outcome ?? null;
+      this.safeEvent(id, 'wedged', { channel, outcomeBefore: before });
+      try {
+        store.updateCall(id, { outcome: 'wedged' });
+      } catch (e) {
+        this.log(`call ${id}: recording the wedged channel failed: ${(e as Error).message}`);
+      }
+    };
+    const hangupThenCheck = () => {
+      void telephony.hangup(channel).catch(() => {});
+      check((status) => {
+        if (status === 'in-app') return wedge();
+        this.rescuing.delete(channel);
+        this.log(`channel ${channel}: hung up after it stopped responding`);
+      });
+    };
+    if (!isCaller) return hangupThenCheck();
+    void telephony.continueInDialplan(channel, f.context, f.extension, f.priority).catch(() => {});
+    check((status) => {
+      if (status === 'in-app') return hangupThenCheck();
+      this.rescuing.delete(channel);
+      this.log(`channel ${channel}: ${status === 'gone' ? 'gone' : 'now in the failsafe dialplan'} after it stopped responding`);
+    });
+  }
+
+  /** A call event that must not throw (a store failure is logged). */
+  private safeEvent(id: string, type: string, data: unknown): void {
+    try {
+      this.deps.store.addEvent(id, this.deps.clock.now(), type, data);
+    } catch (e) {
+      this.log(`call ${id}: recording ${type} failed: ${(e as Error).message}`);
+    }
+  }
+
+  /** Resolves once the caller is out of the holding bridge they just left (at once when they were in none). */
+  private leftQueue(live: Live): Promise<void> {
+    const p = live.leaving ?? Promise.resolve();
+    live.leaving = undefined;
+    return p;
   }
 
   /** On-call members this call already tried since its last decision to forward (they are not called again). */

@@ -8,12 +8,12 @@ import { takeVoicemail, type VoicemailDeps } from './voicemail.js';
 
 /** The handler that carries out voicemail (and, later, forwarding and callbacks). */
 export function destinations(d: VoicemailDeps): HandoffHandler {
-  return async ({ session, outcome }, engine) => {
+  return async ({ session, outcome, resume }, engine) => {
     switch (outcome.action) {
       case 'voicemail': {
         const plan = engine.planOf(session.id);
         if (!plan) return;
-        await takeVoicemail(plan, session, outcome, d);
+        await takeVoicemail(plan, session, outcome, d, resume === true);
         engine.finish(session.id, 'voicemail');
         return;
       }

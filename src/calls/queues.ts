@@ -33,6 +33,9 @@ export interface QueueDeps {
   readonly log: (message: string) => void;
 }
 
+/** How long an empty holding bridge is kept before it is destroyed (see dequeue). */
+export const EMPTY_BRIDGE_GRACE_MS = 3000;
+
 /** The bridge id of a queue's holding bridge (stable, so a restarted engine finds it). */
 export const holdingBridgeId = (queue: string) => `pbx-queue-${queue}`;
 
@@ -74,13 +77,13 @@ export class QueueManager {
     queueId: string,
     priority: number,
     language: string,
-    restored?: { readonly entryId: number; readonly enqueuedAt: number },
+    restored?: { readonly entryId: number; readonly enqueuedAt: number; readonly offering?: boolean; readonly inBridge?: boolean },
   ): Promise<void> {
     const q = this.plan.queues.get(queueId)!;
     // A caller resumed after a restart keeps their entry and arrival time, and so their place.
     const enqueuedAt = restored?.enqueuedAt ?? this.deps.clock.now();
     const entryId = restored?.entryId ?? this.deps.store.enterQueue(sessionId, queueId, priority, language, enqueuedAt);
-    const entry: Entry = { id: sessionId, channel, queue: queueId, priority, language, enqueuedAt, entryId, offering: false, announceTimer: null, maxWaitTimer: null, relaxTimers: [], announcing: null };
+    const entry: Entry = { id: sessionId, channel, queue: queueId, priority, language, enqueuedAt, entryId, offering: restored?.offering ?? false, announceTimer: null, maxWaitTimer: null, relaxTimers: [], announcing: null };
     this.entries.set(sessionId, entry);
     const waited = this.deps.clock.now() - enqueuedAt;
     entry.maxWaitTimer = this.deps.clock.after(Math.max(0, q.maxWait * 1000 - waited), () => this.deps.deliver(sessionId, { type: 'max-wait' }));
@@ -90,7 +93,9 @@ export class QueueManager {
     if (q.announce.position || q.announce.estimatedWait) this.scheduleAnnouncement(entry, q, q.announce.first * 1000);
     this.deps.store.recordPosition(entryId, this.deps.clock.now(), this.position(entry), null);
     await this.ensureBridge(q);
-    await this.deps.telephony.addToBridge(holdingBridgeId(queueId), channel);
+    // A caller resumed after a restart is usually still in the bridge: adding them again would take
+    // them out and back in (a gap in the music for everyone waiting).
+    if (!restored?.inBridge) await this.deps.telephony.addToBridge(holdingBridgeId(queueId), channel);
     this.dispatch();
   }
 
@@ -111,24 +116,42 @@ export class QueueManager {
     return p;
   }
 
-  /** The caller leaves the queue (answered, abandoned or overflow); an empty queue's bridge is destroyed. */
-  dequeue(sessionId: string, result: 'answered' | 'abandoned' | 'overflow' | 'callback', agent: string | null = null): void {
+  /**
+   * The caller leaves the queue (answered, abandoned, overflow or a callback request). A caller who
+   * stays with the engine to hear or do something else (overflow, callback) is taken out of the
+   * holding bridge first: the promise resolves once they are out, and nothing may be played to them
+   * before. Seen on a real Asterisk 22: a play queued on a channel while its holding bridge was
+   * being destroyed never started, and the caller sat in silence until they hung up (issue 18).
+   * An empty queue's bridge is destroyed only after that, and after a short grace (a caller moving
+   * to an agent's bridge, or the next caller, may still be on the way).
+   */
+  dequeue(sessionId: string, result: 'answered' | 'abandoned' | 'overflow' | 'callback', agent: string | null = null): Promise<void> {
     const e = this.entries.get(sessionId);
-    if (!e) return;
+    if (!e) return Promise.resolve();
     this.entries.delete(sessionId);
     this.deps.clock.cancel(e.announceTimer);
     this.deps.clock.cancel(e.maxWaitTimer);
     for (const t of e.relaxTimers) this.deps.clock.cancel(t);
     if (e.announcing) void this.deps.telephony.stopPlayback(e.announcing).catch(() => {});
     this.deps.store.leaveQueue(e.entryId, this.deps.clock.now(), result, agent);
-    // An overflowing caller goes on to a mailbox or a ring: out of the holding bridge first (Asterisk cannot record a bridged channel).
-    if (result === 'overflow') void this.deps.telephony.removeFromBridge(holdingBridgeId(e.queue), e.channel).catch((err: Error) => this.deps.log(`queue ${e.queue}: taking ${e.channel} out of the holding bridge failed: ${err.message}`));
-    if (![...this.entries.values()].some((x) => x.queue === e.queue)) {
-      const bridge = this.bridges.get(e.queue);
-      this.bridges.delete(e.queue);
-      void bridge?.then(() => this.deps.telephony.destroyBridge(holdingBridgeId(e.queue))).catch((err: Error) => this.deps.log(`queue ${e.queue}: destroying the holding bridge failed: ${err.message}`));
-    }
+    const out =
+      result === 'overflow' || result === 'callback'
+        ? this.deps.telephony.removeFromBridge(holdingBridgeId(e.queue), e.channel).catch((err: Error) => this.deps.log(`queue ${e.queue}: taking ${e.channel} out of the holding bridge failed: ${err.message}`))
+        : Promise.resolve();
+    if (![...this.entries.values()].some((x) => x.queue === e.queue)) void out.then(() => this.destroyWhenEmpty(e.queue));
     this.dispatch();
+    return out;
+  }
+
+  /** Destroys a queue's holding bridge if it is still empty after EMPTY_BRIDGE_GRACE_MS. */
+  private destroyWhenEmpty(queue: string): void {
+    this.deps.clock.after(EMPTY_BRIDGE_GRACE_MS, () => {
+      if ([...this.entries.values()].some((x) => x.queue === queue)) return;
+      const bridge = this.bridges.get(queue);
+      if (!bridge) return;
+      this.bridges.delete(queue);
+      void bridge.then(() => this.deps.telephony.destroyBridge(holdingBridgeId(queue))).catch((err: Error) => this.deps.log(`queue ${queue}: destroying the holding bridge failed: ${err.message}`));
+    });
   }
 
   /** When a waiting caller joined their queue (their place), or null. */

@@ -69,6 +69,16 @@ export interface Telephony {
   deleteRecording(name: string): Promise<void>;
   /** Sends a channel back to the dialplan (the failsafe context). */
   continueInDialplan(channel: string, context: string, extension: string, priority: number): Promise<void>;
+  /**
+   * After a restart, takes a recording that was already running when the engine stopped (its
+   * RecordingFinished is still to come, or came while nobody listened): resolves when it ends, or
+   * with null when there is no such recording (it had not started yet).
+   */
+  awaitRecording(channel: string, name: string): Promise<RecordingResult | null>;
+  /** Where the channel is now (GET /channels/{id}): gone, still in this application, or in the dialplan. */
+  channelStatus(channel: string): Promise<'gone' | 'in-app' | 'in-dialplan'>;
+  /** After a restart, a channel of a call still in progress is this engine's again: a caller, a leg still ringing, or an answered leg. */
+  adopt(channel: string, as: 'caller' | 'ringing-leg' | 'answered-leg'): void;
 }
 
 /** What the PBX tells the engine about calls, after the adapter has made sense of Asterisk's events. */
@@ -77,7 +87,9 @@ export type TelephonyEvent =
   | { readonly type: 'dtmf'; readonly channel: string; readonly digit: string; readonly at: number }
   | { readonly type: 'hangup'; readonly channel: string; readonly at: number }
   | { readonly type: 'leg-answered'; readonly channel: string; readonly at: number }
-  | { readonly type: 'leg-failed'; readonly channel: string; readonly reason: LegFailure; readonly at: number };
+  | { readonly type: 'leg-failed'; readonly channel: string; readonly reason: LegFailure; readonly at: number }
+  /** Asterisk accepted a request on the channel and never acted on it (a playback that did not start, a hangup that did not end it). */
+  | { readonly type: 'stalled'; readonly channel: string; readonly what: string; readonly at: number };
 
 /** A failure of the PBX to do what was asked, with a stable code. */
 export class TelephonyError extends Error {

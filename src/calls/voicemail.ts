@@ -22,15 +22,24 @@ export interface VoicemailDeps {
 /** Seconds of silence that end a message: long enough for a pause to think, short enough not to record a hung-up line. */
 const SILENCE_ENDS_AFTER = 5;
 
-/** Records a voicemail for a call whose outcome is a mailbox; resolves with the voicemail id, or null when nothing was left. */
-export async function takeVoicemail(plan: Plan, session: Session, outcome: Outcome, d: VoicemailDeps): Promise<number | null> {
+/**
+ * Records a voicemail for a call whose outcome is a mailbox; resolves with the voicemail id, or
+ * null when nothing was left. `resume`: the engine restarted during the recording, which goes on
+ * in Asterisk (or ended meanwhile): it is taken from there, and the message is kept as usual.
+ */
+export async function takeVoicemail(plan: Plan, session: Session, outcome: Outcome, d: VoicemailDeps, resume = false): Promise<number | null> {
   const mailbox = plan.mailboxes.get(outcome.target ?? '');
   if (!mailbox || !outcome.voicemail) throw new Error(`unknown mailbox ${outcome.target ?? ''}`);
-  const greeting = outcome.voicemail.greeting ?? 'vm-intro';
-  const heard = await d.telephony.play(session.channel, `${session.id}-greeting`, [`sound:${greeting}`, 'sound:beep'], outcome.language);
-  if (heard === 'hangup') return null;
   const name = `pbx-vm-${session.id}`;
-  const result = await d.telephony.record(session.channel, name, { maxDuration: mailbox.maxLength, maxSilence: SILENCE_ENDS_AFTER, terminateOn: '#' });
+  // After a restart: the recording that was running, or (still in the greeting) none, and the caller starts again.
+  let result = resume ? await d.telephony.awaitRecording(session.channel, name) : null;
+  if (!result) {
+    if (resume) await d.telephony.stopPlayback(`${session.id}-greeting`);
+    const greeting = outcome.voicemail.greeting ?? 'vm-intro';
+    const heard = await d.telephony.play(session.channel, `${session.id}-greeting${resume ? '-again' : ''}`, [`sound:${greeting}`, 'sound:beep'], outcome.language);
+    if (heard === 'hangup') return null;
+    result = await d.telephony.record(session.channel, name, { maxDuration: mailbox.maxLength, maxSilence: SILENCE_ENDS_AFTER, terminateOn: '#' });
+  }
   const said = result.talking ?? result.duration;
   if (result.end === 'failed') {
     // Nothing was recorded: the caller is still there, and the failsafe takes the message instead.

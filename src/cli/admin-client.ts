@@ -56,6 +56,8 @@ export function addAdminCommands(program: Command, io: Io, setCode: (c: number) 
       for (const q of s.queues) io.out(`  queue ${q.id}: ${q.waiting} waiting, longest ${q.longestWait}s`);
       for (const a of s.agents) io.out(`  agent ${a.id} (${a.name}): ${a.state}`);
       io.out(`  ${promptsLine(r.json.prompts as PromptReport | null | undefined)}`);
+      const wedged = (r.json.wedged as { channel: string; call: string | null; since: number }[] | undefined) ?? [];
+      if (wedged.length) io.out(`  WEDGED: ${wedged.length} channel(s) Asterisk no longer acts on (${wedged.map((w) => `${w.channel}${w.call ? ` of call ${w.call}` : ''}`).join(', ')}): restart Asterisk to free them`);
     });
   const agent = program.command('agent').description('pause or unpause an agent on the running engine');
   for (const verb of ['pause', 'unpause'] as const) {

@@ -72,7 +72,7 @@ function eventText(type: string, data: unknown): string {
     case 'failsafe':
       return `sent to the failsafe dialplan: ${String(d.reason)}`;
     case 'resumed':
-      return `picked up again after an engine restart or reconnect (it was ${String(d.from)})${Array.isArray(d.inputs) ? `; keys replayed: ${d.inputs.join(',') || 'none'}` : ''}`;
+      return `picked up again after an engine restart or reconnect (it was ${String(d.from)}${typeof d.how === 'string' ? `: ${d.how}` : ''})${Array.isArray(d.inputs) ? `; keys replayed: ${d.inputs.join(',') || 'none'}` : ''}`;
     case 'callback-requested':
       return `callback request ${String(d.callback)} on list ${String(d.list)}${d.reason ? ` (${String(d.reason)})` : ''}`;
     case 'rejected-event':

@@ -72,6 +72,8 @@ export function status(d: AdminDeps) {
     agents: [...plan.agents.values()].map((a) => ({ id: a.id, name: a.name, state: agents[a.id]?.state ?? 'offline' })),
     modes: d.engine.modes(),
     prompts: d.prompts?.() ?? null,
+    // Channels Asterisk stopped acting on: only an Asterisk restart frees them.
+    wedged: d.engine.wedgedChannels(),
   };
 }
 
@@ -102,6 +104,7 @@ export function metrics(d: AdminDeps): string {
   metric('pbx_router_ari_connected', 'gauge', 'Whether the ARI event socket is connected (1) or not (0).', [[{}, h.ari === 'connected' ? 1 : 0]]);
   if (h.ami !== null) metric('pbx_router_ami_connected', 'gauge', 'Whether AMI (desk phone presence) is connected.', [[{}, h.ami === 'connected' ? 1 : 0]]);
   metric('pbx_router_calls_in_progress', 'gauge', 'Calls the engine is handling now.', [[{}, d.engine.active()]]);
+  metric('pbx_router_channels_wedged', 'gauge', 'Channels Asterisk accepts requests for and never acts on (restart Asterisk to free them).', [[{}, d.engine.wedgedChannels().length]]);
   metric('pbx_router_queue_waiting', 'gauge', 'Callers waiting in each queue.', [...plan.queues.keys()].map((q) => [{ queue: q }, queues[q]?.waiting ?? 0]));
   metric('pbx_router_queue_longest_wait_seconds', 'gauge', 'How long the longest-waiting caller of each queue has waited.', [...plan.queues.keys()].map((q) => [{ queue: q }, queues[q]?.longestWait ?? 0]));
   metric('pbx_router_agents', 'gauge', 'Agents in each state.', Object.entries(byState).map(([state, n]) => [{ state }, n]));

@@ -15,6 +15,7 @@ import { removeVariants, variant } from '../scenarios/after-hours.js';
 import { AriDriver } from '../scenarios/ari-driver.js';
 import { tierConfig } from '../scenarios/tier-config.js';
 import type { Caller, CellBehaviour, DeskCall, PhoneBehaviour, World, WorldOptions } from '../scenarios/world.js';
+import { AriRecorder } from './ari-recorder.js';
 import { REPO } from './real-asterisk.js';
 import { SippCaller } from './sip/sipp-caller.js';
 import { DESK_PHONES, registered, type Tier } from './tier.js';
@@ -77,8 +78,23 @@ export class EngineProcess {
   }
 }
 
+/**
+ * The carrier's far end is SIPp, restarted whenever the cells' behaviours change: if Asterisk's
+ * OPTIONS qualify came in that gap, the carrier contact is Unavail and every dial to it fails at
+ * once for up to a minute (as with a real carrier that stops answering). Qualify it now.
+ */
+async function carrierReachable(tier: Tier): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    await tier.asterisk.cli('pjsip qualify carrier');
+    await new Promise((r) => setTimeout(r, 200));
+    if (/Contact:\s+carrier\/\S+\s+\S+\s+(Avail|NonQual)/.test(await tier.asterisk.cli('pjsip show contacts'))) return;
+    if (Date.now() > deadline) throw new Error(`the carrier's far end (SIPp on 127.0.0.2:5062) does not answer OPTIONS:\n${tier.cells.log.slice(-1000)}`);
+  }
+}
+
 /** Starts a scenario's world on the tier: a fresh engine (own database), phones registered and ringing out, cells ringing out. */
-export async function startRealWorld(tier: Tier, o: WorldOptions): Promise<World> {
+export async function startRealWorld(tier: Tier, o: WorldOptions, record?: { readonly transcript: string }): Promise<World> {
   const config = variant({ ...tierConfig(), ...(o.config ?? {}) });
   const dir = mkdtempSync(join(tmpdir(), 'pbx-real-world-'));
   const database = join(dir, 'calls.sqlite');
@@ -107,7 +123,14 @@ export async function startRealWorld(tier: Tier, o: WorldOptions): Promise<World
   for (const p of stopped) await p.start();
   if (stopped.length) await registered(tier.asterisk, stopped.map((p) => p.extension));
   await tier.cells.reset();
+  await carrierReachable(tier);
   const emailsBefore = tier.smtp.received.length;
+  // With a transcript asked for, the engine talks to Asterisk through a recording proxy.
+  const recorder = record ? new AriRecorder({ host: '127.0.0.1', port: 8088 }, { user: 'router', password: tier.secrets.ASTERISK_ARI_PASSWORD! }) : null;
+  if (recorder) {
+    await recorder.start();
+    env.ASTERISK_ARI_URL = recorder.url;
+  }
   const engine = new EngineProcess(config, database, env);
   await engine.start();
   await engine.admin('POST', '/mode', { mode: o.mode });
@@ -121,6 +144,8 @@ export async function startRealWorld(tier: Tier, o: WorldOptions): Promise<World
     return p;
   };
   let current = engine;
+  /** Logs of the engines before the current one (a restarted engine has its own). */
+  const earlier: string[] = [];
 
   const world: World = {
     backend: 'real',
@@ -162,6 +187,9 @@ export async function startRealWorld(tier: Tier, o: WorldOptions): Promise<World
         await registered(tier.asterisk, [p.extension]);
       }
     },
+    async answer(agent) {
+      phoneOf(agent).command('accept');
+    },
     async deskCall(from, to): Promise<DeskCall> {
       const a = phoneOf(from);
       const b = phoneOf(to);
@@ -175,6 +203,7 @@ export async function startRealWorld(tier: Tier, o: WorldOptions): Promise<World
     },
     async cell(number, b: CellBehaviour) {
       await tier.cells.set(number, b);
+      await carrierReachable(tier);
     },
     cellsHeard: () => tier.cells.ear.sounds(),
     async call(o) {
@@ -193,7 +222,7 @@ export async function startRealWorld(tier: Tier, o: WorldOptions): Promise<World
         heard: () => sipp.ear.sounds(),
         longestSilence: (from, to) => sipp.ear.longestSilence(from, to),
         elapsed: () => sipp.ear.now(),
-        hangup: () => sipp.kill(),
+        hangup: () => sipp.hangup(),
         async gone() {
           const id = caller.record()?.channelId;
           return id ? (await ari.channel(id)) === null : true;
@@ -210,19 +239,26 @@ export async function startRealWorld(tier: Tier, o: WorldOptions): Promise<World
       await current.kill('SIGKILL');
     },
     async startEngine() {
+      earlier.push(...current.logs, '--- engine restarted ---');
       current = new EngineProcess(config, database, env);
       await current.start();
     },
-    logs: () => current.logs,
+    logs: () => [...earlier, ...current.logs],
+    pbxLog: () => tier.asterisk.messages(),
     diagnostics() {
       const messages = tier.asterisk.messages().split('\n').slice(-40).join('\n');
       const sipp = callers.map((c) => c.errors.trim()).filter(Boolean).map((e) => e.slice(-1500)).join('\n---\n');
-      return `engine log:\n${current.logs.slice(-60).join('\n')}\n\nAsterisk messages.log:\n${messages}\n\nSIPp callers:\n${sipp}\n\ncells:\n${tier.cells.log.slice(-1500)}`;
+      const phones = [...tier.phones.entries()].filter(([, p]) => p.events.length > 0).map(([agent, p]) => `${agent}:\n${p.log.slice(-1500)}`).join('\n');
+      return `desk phones:\n${phones}\n\nengine log:\n${[...earlier, ...current.logs].slice(-120).join('\n')}\n\nAsterisk messages.log:\n${messages}\n\nSIPp callers:\n${sipp}\n\ncells:\n${tier.cells.log.slice(-1500)}`;
     },
     async stop() {
       await current.kill('SIGTERM');
+      if (recorder && record) {
+        await recorder.stop();
+        recorder.save(record.transcript);
+      }
       for (const c of callers) {
-        await c.kill();
+        await c.hangup();
         c.cleanup();
       }
       for (const ch of await ari.channels().catch(() => [])) await ari.hangup(ch.id);

@@ -107,9 +107,12 @@ export async function startTier(): Promise<Tier> {
 
     const library = new SoundLibrary().addFolder(join(asterisk.data, 'sounds/en')).addFolder(join(asterisk.data, 'sounds/es'), 'es:').addFolder('/usr/share/asterisk/moh', 'moh:');
     for (const [agent, ext, name] of DESK_PHONES) {
-      const voice = say(dir, `voice-${agent}`, `Hello, this is ${name} at Riverside Family Clinic. How can I help you today? `.repeat(4));
+      const voice = say(dir, `voice-${agent}`, `Hello, this is ${name} at Riverside Family Clinic. How can I help you today?`);
       library.addFile(voice, `voice:${agent}`);
-      const phone = new DeskPhone(ext, secrets[`SIP_PASSWORD_${ext}`]!, voice);
+      // baresip hangs up when its audio file ends: the phone's user talks, pauses, talks... for 8 minutes.
+      const long = join(dir, `voice-${agent}-long.wav`);
+      execFileSync('sox', [voice, long, 'pad', '0', '3', 'repeat', '100', 'trim', '0', '480']);
+      const phone = new DeskPhone(ext, secrets[`SIP_PASSWORD_${ext}`]!, long);
       await phone.start();
       phones.set(agent, phone);
     }

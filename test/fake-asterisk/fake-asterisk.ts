@@ -185,6 +185,13 @@ export class FakeAsterisk {
     return this.server.events.drop(app);
   }
 
+  /** The channel wedges now: every request is accepted and none acts (as Asterisk 22.10.1 did in issue 18). */
+  wedge(channelId: string): void {
+    const ch = this.pbx.channel(channelId);
+    if (!ch?.alive) throw new Error(`no live channel ${channelId}`);
+    ch.wedged = true;
+  }
+
   /** The caller of an inbound call presses a key now. */
   sendDtmf(channelId: string, digit: string, durationMs = 100): void {
     const ch = this.pbx.channel(channelId);

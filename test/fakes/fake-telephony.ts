@@ -128,6 +128,7 @@ export class FakeTelephony implements Telephony {
     this.originated.push(req.endpoint);
     this.legOf.set(req.endpoint, req.channelId);
     this.channels.add(req.channelId);
+    this.ringingLegs.add(req.channelId);
     const fail = (reason: 'busy' | 'no-answer') => {
       if (!this.channels.delete(req.channelId)) return;
       this.handler({ type: 'leg-failed', channel: req.channelId, reason, at: this.clock.now() });
@@ -137,16 +138,20 @@ export class FakeTelephony implements Telephony {
     else {
       this.clock.after(b.answerAfter, () => {
         if (!this.channels.has(req.channelId)) return;
+        this.ringingLegs.delete(req.channelId);
         this.handler({ type: 'leg-answered', channel: req.channelId, at: this.clock.now() });
         if (b.talkFor !== undefined) this.clock.after(b.talkFor, () => this.hangupFrom(req.channelId));
       });
     }
   }
 
+  /** Legs originated and not answered yet (Asterisk shows them Down or Ringing). */
+  private readonly ringingLegs = new Set<string>();
+
   /** What the application holds now, like the ARI adapter's inventory(). */
   inventory(): { channels: { id: string; state: string; args: string[] }[]; bridges: { id: string; channels: string[] }[] } {
     return {
-      channels: [...this.channels].map((id) => ({ id, state: 'Up', args: [] })),
+      channels: [...this.channels].map((id) => ({ id, state: this.ringingLegs.has(id) ? 'Ringing' : 'Up', args: [] })),
       bridges: [...this.bridges].map(([id, m]) => ({ id, channels: [...m] })),
     };
   }
@@ -193,6 +198,21 @@ export class FakeTelephony implements Telephony {
   async hangup(channel: string): Promise<void> {
     this.need(channel);
     this.hangupFrom(channel);
+  }
+
+  /** Legs and callers adopted after a restart, in order. */
+  readonly adopted: { channel: string; as: string }[] = [];
+
+  async channelStatus(channel: string): Promise<'gone' | 'in-app' | 'in-dialplan'> {
+    return this.channels.has(channel) ? 'in-app' : 'gone';
+  }
+
+  adopt(channel: string, as: 'caller' | 'ringing-leg' | 'answered-leg'): void {
+    this.adopted.push({ channel, as });
+  }
+
+  async awaitRecording(_channel: string, name: string): Promise<RecordingResult | null> {
+    return this.recordings.has(name) ? { end: 'done', duration: 3, talking: null, silence: null } : null;
   }
 
   async continueInDialplan(channel: string): Promise<void> {

@@ -20,7 +20,7 @@ const AMI_SECRET = 'fake-world-ami-secret';
 export async function startFakeWorld(o: WorldOptions): Promise<World> {
   const config = variant({ ...tierConfig(), ...(o.config ?? {}) });
   const { plan } = loadPlan(config);
-  if (!plan) throw new Error('the scenario config is invalid');
+  if (!plan) throw new Error(`the scenario config is invalid:\n${loadPlan(config).problems.map((p) => p.message).join('\n')}`);
   const endpointOf = (agent: string) => plan.agents.get(agent)?.endpoint ?? `PJSIP/${agent}`;
   const smtp: TestSmtp = await startSmtp();
   const mailer = smtpMailer({ host: '127.0.0.1', port: smtp.port, from: 'pbx-router@riverside-clinic.example', tls: 'required', allowSelfSigned: true });
@@ -69,6 +69,9 @@ export async function startFakeWorld(o: WorldOptions): Promise<World> {
       live.fake.setAgent(ep, b);
       ami.deviceState(ep, b === 'unregistered' ? 'UNAVAILABLE' : 'NOT_INUSE');
       if (b === 'unregistered') ami.contactStatus(ep.replace(/^PJSIP\//, ''), 'Removed');
+    },
+    async answer(agent) {
+      live.fake.answerAgent(endpointOf(agent));
     },
     async deskCall(from, to): Promise<DeskCall> {
       const [a, b] = [endpointOf(from), endpointOf(to)];
@@ -131,6 +134,7 @@ export async function startFakeWorld(o: WorldOptions): Promise<World> {
       live.run.engine.setMode(o.mode, null);
     },
     logs: () => live.logs,
+    pbxLog: () => '',
     diagnostics: () => `engine log:\n${live.logs.slice(-60).join('\n')}`,
     async stop() {
       clearInterval(sampler);

@@ -10,6 +10,8 @@ import { inOrder, nothingLeft, type World, type WorldOptions } from './world.js'
 export interface Scenario {
   readonly name: string;
   readonly world: WorldOptions;
+  /** On the real Asterisk: record the engine's REST calls and every event to this transcript (a file name). */
+  readonly transcript?: string;
   /** Wall-clock budget on the real Asterisk (ms). */
   readonly timeout: number;
   run(w: World): Promise<void>;
@@ -32,7 +34,22 @@ const ONCALL = {
 } as const;
 const CELL = { patel: '+15125550198', okafor: '+15125550197' } as const;
 
+/** Config for callbackMany: announcements every few seconds, so some `*` come during one. */
+export const CALLBACK_CONFIG = { 'queues.scheduling.announce': { position: true, estimatedWait: false, first: 4, interval: 10 } } as const;
+
+/** How many `*` callers the callback scenario places: 50 on the real Asterisk (issue 18), 10 on the fake. */
+const CALLBACK_RUNS = (w: World) => (w.backend === 'real' ? Number(process.env.PBX_CALLBACK_RUNS ?? 50) : 10);
+
 export const SCENARIOS: readonly Scenario[] = [
+  {
+    name: '* while waiting, 50 callers in batches of 10 (some during an announcement): each a callback request, the confirmation heard, every channel released',
+    world: { mode: 'day', config: CALLBACK_CONFIG },
+    transcript: 'callback-star-in-queue.jsonl',
+    timeout: 400_000,
+    async run(w) {
+      await callbackMany(w, CALLBACK_RUNS(w));
+    },
+  },
   {
     name: 'menu 1 -> scheduling -> the agent answers -> caller and agent hear each other in a mixing bridge -> the caller hangs up -> nothing left',
     world: { mode: 'day' },
@@ -366,4 +383,32 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
 ];
+
+
+/**
+ * `*` while waiting, many times over (issue 18: on a real Asterisk the caller's channel once stayed
+ * wedged in Stasis after the confirmation). Callers come in batches into one holding bridge with
+ * frequent announcements, and press `*` at spread-out moments, some during an announcement. Each
+ * must end as a callback request, hear the confirmation, and leave no channel behind.
+ */
+export async function callbackMany(w: World, runs: number, batch = 10): Promise<void> {
+  await w.only([]);
+  for (let done = 0; done < runs; done += batch) {
+    const n = Math.min(batch, runs - done);
+    const callers = [];
+    for (let i = 0; i < n; i++) {
+      const at = 6000 + (((done + i) * 1733) % 7000);
+      callers.push(await w.call({ caller: newCaller(), script: { dtmf: [{ at: 2500, digit: '1' }, { at, digit: '*' }], hangupAfter: 45_000 } }));
+    }
+    for (const c of callers) {
+      const r = await w.until('the callback call ended', () => c.record()?.state === 'ended' && c.record(), 40_000);
+      expect(r.outcome, `caller ${c.number}`).toBe('callback');
+      expect(w.store().callbacks(true).some((x) => x.callId === r.id && x.reason === 'queue-callback'), `callback stored for ${c.number}`).toBe(true);
+    }
+    for (const c of callers) await w.until(`the channel of ${c.number} gone after the confirmation`, () => c.gone(), 10_000);
+    if (w.backend === 'real') for (const c of callers) expect(c.heard(), `${c.number} heard the confirmation`).toContain('pbx-router/callback-confirmed');
+    await nothingLeft(w, 20_000);
+  }
+  expect(w.pbxLog()).not.toMatch(/Exceptionally long voice queue/);
+}
 

@@ -82,6 +82,8 @@ export interface World {
   agentState(agent: string): Promise<string>;
   /** How an agent's desk phone reacts from now on. */
   phone(agent: string, b: PhoneBehaviour): Promise<void>;
+  /** The agent picks up the call ringing on their desk phone now. */
+  answer(agent: string): Promise<void>;
   /** Agent `from` calls agent `to` directly from the desk phone; `to` answers. */
   deskCall(from: string, to: string): Promise<DeskCall>;
   /** How the cell behind the carrier reacts to forwards to `number`. */
@@ -99,6 +101,8 @@ export interface World {
   startEngine(): Promise<void>;
   /** The engine's log so far. */
   logs(): string[];
+  /** Asterisk's own log (messages.log) on the real backend; empty on the fake. */
+  pbxLog(): string;
   /** What to print when a scenario fails: the engine's log and, on the real Asterisk, its log and the SIP peers' errors. */
   diagnostics(): string;
   stop(): Promise<void>;

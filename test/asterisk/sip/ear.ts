@@ -120,7 +120,7 @@ export class Ear {
   /** Binds a free UDP port (even, as RTP ports are). */
   async listen(): Promise<number> {
     for (;;) {
-      const port = 20000 + 2 * Math.floor(Math.random() * 10000);
+      const port = 60000 + 2 * Math.floor(Math.random() * 2500);
       const ok = await new Promise<boolean>((resolve) => {
         const onError = () => resolve(false);
         this.socket.once('error', onError);

@@ -5,6 +5,7 @@
  * Its SDP offers the port of an Ear, so what Asterisk sends the caller is recorded.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,11 +37,21 @@ export interface SippCallerOptions {
 const PCAPS = '/usr/share/sip-tester';
 let nextPort = 0;
 
-/** A free-ish port pair for SIPp's own SIP and media sockets (one call per process). */
-function ports(): { sip: number; media: number } {
-  nextPort = (nextPort + 1) % 2000;
-  const base = 30000 + ((process.pid * 7) % 20) * 2000 + nextPort * 4;
-  return { sip: base, media: base + 2 };
+/**
+ * The media port of one SIPp (its SIP port is left to the system). SIPp 3.6 binds more than the
+ * media port itself (RTCP, video, and for pcap play ports after them: 10 apart was seen taken), so
+ * each caller gets a block of 100; the 100 blocks cycle.
+ */
+function mediaPort(): number {
+  nextPort = (nextPort + 1) % 100;
+  return 50000 + nextPort * 100;
+}
+
+let nextSip = 0;
+/** The SIP port of one SIPp caller (30000-39999: baresip phones use 40000-49999, SIPp media 50000-59999, ears 60000-64999). */
+function sipPort(): number {
+  nextSip = (nextSip + 1) % 5000;
+  return 30000 + nextSip * 2;
 }
 
 /** The pcap that presses one key. */
@@ -50,7 +61,12 @@ export function dtmfPcap(digit: string): string {
   return join(PCAPS, `dtmf_2833_${name}.pcap`);
 }
 
-const wait = (ms: number, next: string) => `  <recv request="BYE" timeout="${Math.max(1, Math.round(ms))}" ontimeout="${next}" next="byein"/>\n  <label id="${next}"/>\n`;
+/**
+ * Waits `ms`, unless the test asks the caller to hang up now (a SIP MESSAGE sent to this SIPp, see
+ * SippCaller.hangup). Asterisk's BYE meanwhile is answered by SIPp's default behaviour (200 OK,
+ * call over): a timed receive after an optional one never times out in SIPp 3.6.
+ */
+const wait = (ms: number, next: string) => `  <recv request="MESSAGE" timeout="${Math.max(1, Math.round(ms))}" ontimeout="${next}" next="asked"/>\n  <label id="${next}"/>\n`;
 
 /**
  * The pcap files a caller's script sends, in `dir`, renumbered as one RTP stream (see RtpStream):
@@ -109,7 +125,8 @@ a=sendrecv
   <recv response="100" optional="true"/>
   <recv response="180" optional="true"/>
   <recv response="183" optional="true"/>
-  <recv response="200" rrs="true"/>
+  <recv response="200" rrs="true"><action><ereg regexp=";tag=([^;>[:space:]]+)" search_in="hdr" header="To:" check_it="true" assign_to="totag,rtag"/></action></recv>
+  <Reference variables="totag"/>
   <send><![CDATA[
 ACK [next_url] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
@@ -122,11 +139,23 @@ Contact: <sip:${o.caller}@[local_ip]:[local_port]>
 Max-Forwards: 70
 Content-Length: 0
 ]]></send>
-${body}  <send retrans="500"><![CDATA[
+${body}  <nop next="bye"/>
+  <label id="asked"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+]]></send>
+  <label id="bye"/>
+  <send retrans="500"><![CDATA[
 BYE [next_url] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: ${from}
-To: ${to}[peer_tag_param]
+To: ${to};tag=[$rtag]
 [routes]
 Call-ID: [call_id]
 CSeq: 2 BYE
@@ -159,6 +188,7 @@ export class SippCaller {
   done: Promise<number> = Promise.resolve(0);
   /** SIPp's errors, for a failed test. */
   errors = '';
+  private sipPort = 0;
 
   constructor(private readonly o: SippCallerOptions) {
     this.ear = new Ear(o.library, o.from ?? '127.0.0.2');
@@ -171,9 +201,9 @@ export class SippCaller {
     const scenario = join(this.dir, 'caller.xml');
     const sends = scriptPcaps(this.dir, this.o.script, this.o.speechPcap);
     writeFileSync(scenario, callerScenario({ caller: this.o.caller, earPort, script: this.o.script, sends }));
-    const p = ports();
     const from = this.o.from ?? '127.0.0.2';
-    const args = [this.o.asterisk ?? '127.0.0.1:5060', '-sf', scenario, '-s', this.o.did.replace(/^\+/, ''), '-i', from, '-p', String(p.sip), '-mi', from, '-mp', String(p.media), '-m', '1', '-nostdin', '-trace_err', '-timeout', '1000s', '-recv_timeout', '1000s'];
+    this.sipPort = sipPort();
+    const args = [this.o.asterisk ?? '127.0.0.1:5060', '-sf', scenario, '-s', this.o.did.replace(/^\+/, ''), '-i', from, '-p', String(this.sipPort), '-mi', from, '-mp', String(mediaPort()), '-m', '1', '-nostdin', '-trace_err', '-timeout', '1000s', '-recv_timeout', '1000s'];
     this.proc = spawn('sipp', args, { cwd: this.dir, stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc.stderr?.on('data', (d: Buffer) => (this.errors += d.toString()));
     this.done = new Promise((resolve) => {
@@ -185,7 +215,30 @@ export class SippCaller {
     });
   }
 
-  /** Ends the call now (SIPp is stopped; Asterisk sees the RTP stop and, when SIPp sent nothing, the dialog stays until its own timers). */
+  /** The caller hangs up now: SIPp is asked (a SIP MESSAGE in its call) and sends its BYE. */
+  async hangup(): Promise<void> {
+    if (!this.proc || this.proc.exitCode !== null || !this.sipPort) return;
+    const callId = `1-${this.proc.pid}@${this.o.from ?? '127.0.0.2'}`;
+    const msg = [
+      `MESSAGE sip:caller@${this.o.from ?? '127.0.0.2'}:${this.sipPort} SIP/2.0`,
+      `Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK${Date.now().toString(36)}`,
+      'From: <sip:test@127.0.0.1>;tag=hangup',
+      `To: <sip:caller@${this.o.from ?? '127.0.0.2'}>`,
+      `Call-ID: ${callId}`,
+      'CSeq: 1 MESSAGE',
+      'Max-Forwards: 70',
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n');
+    const sock = createSocket('udp4');
+    await new Promise<void>((resolve) => sock.send(msg, this.sipPort, this.o.from ?? '127.0.0.2', () => resolve()));
+    sock.close();
+    const ended = await Promise.race([this.done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
+    if (!ended) await this.kill();
+  }
+
+  /** Stops SIPp at once (no BYE: Asterisk keeps the call until its own timers). */
   async kill(): Promise<void> {
     this.proc?.kill('SIGUSR1');
     await Promise.race([this.done, new Promise((r) => setTimeout(r, 3000))]);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 /**
  * /channels/{id}: answer, ring, moh, play, record and variables (resource_channels.c order:
  * find_control -> 404/409, then channel_state_invalid -> 412, then the parameters).
@@ -46,7 +47,21 @@ function play(env: FakeEnv, r: RestRequest, playbackId: string | undefined): Res
   if (int(r, 'offsetms', 0) < 0) return error(400, 'Bad Request', 'offsetms cannot be negative');
   const media = list(r, 'media');
   if (media.length === 0 || media.some((m) => m === '')) return error(500, 'Internal Server Error', 'Failed to queue media for playback');
-  const json = env.playbacks.play(`channel:${ch.id}`, media, playbackId || undefined, nonEmpty(r, 'lang') ?? ch.language);
+  if (ch.wedged) return created(`/playbacks/${playbackId || 'lost'}`, { id: playbackId || 'lost', media_uri: media[0]!, target_uri: `channel:${ch.id}`, language: ch.language, state: 'queued' });
+  const lang = nonEmpty(r, 'lang') ?? ch.language;
+  if (ch.bridgeId) {
+    // In a bridge the bridge channel thread picks the play up a moment later (see destroyBridge).
+    const id = playbackId || randomUUID();
+    ch.bridgedPlays.push(id);
+    env.pbx.clock.after(1, () => {
+      const i = ch.bridgedPlays.indexOf(id);
+      if (i < 0) return;
+      ch.bridgedPlays.splice(i, 1);
+      env.playbacks.play(`channel:${ch.id}`, media, id, lang);
+    });
+    return created(`/playbacks/${id}`, { id, media_uri: media[0]!, target_uri: `channel:${ch.id}`, language: lang, state: 'queued' });
+  }
+  const json = env.playbacks.play(`channel:${ch.id}`, media, playbackId || undefined, lang);
   return created(`/playbacks/${String(json.id)}`, json);
 }
 

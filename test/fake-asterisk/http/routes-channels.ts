@@ -104,7 +104,7 @@ function doHangup(env: FakeEnv, r: RestRequest): RestResult {
     if (c === undefined) return error(400, 'Invalid Reason', 'Invalid reason for hangup reason provided');
     cause = c;
   }
-  hangupChannel(env.pbx, ch, 'ari', cause);
+  if (!ch.wedged) hangupChannel(env.pbx, ch, 'ari', cause);
   return noContent();
 }
 
@@ -134,6 +134,7 @@ function doContinue(env: FakeEnv, r: RestRequest): RestResult {
     if (n === 0) return error(400, 'Bad Request', 'Requested priority is illegal');
     priority = n;
   } else if (!priority) priority = !ctxArg && !extArg ? ch.dialplan.priority + 1 : 1;
+  if (ch.wedged) return noContent();
   leaveStasis(env.pbx, ch);
   ch.runsDialplan = true;
   ch.at(context, exten, priority, '', '');

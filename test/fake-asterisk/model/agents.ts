@@ -122,7 +122,8 @@ function startPjsip(pbx: FakePbx, endpoints: FakeEndpoints, p: CalledParty): voi
   if (ep) pbx.emit(deviceStateChanged(pbx.ts(), `PJSIP/${ep.resource}`, 'RINGING'));
   pbx.setState(ch, 'Ringing');
   pbx.emit(dialEvent(pbx.ts(), ch, 'RINGING', p.laterDialstring));
-  if (b === 'noanswer' || b === 'unregistered') return;
+  if (b === 'unregistered') return;
+  // A phone left ringing ('noanswer') can still be picked up by hand (answerAgent), as a real one can.
   ch.onAnswer = () => {
     if (!ch.alive) return;
     if (ep) pbx.emit(deviceStateChanged(pbx.ts(), `PJSIP/${ep.resource}`, 'INUSE'));
@@ -132,9 +133,9 @@ function startPjsip(pbx: FakePbx, endpoints: FakeEndpoints, p: CalledParty): voi
     p.onAnswered();
     pressKeys(pbx, ch, b, 280);
     // A phone hanging up sends BYE: no cause, no soft; the channel ends with cause 0 (14).
-    if (b !== 'manual' && b.hangupAfter !== undefined && ch.alive) ch.track(pbx.clock.after(b.hangupAfter, () => hangupChannel(pbx, ch, 'bye', 0)));
+    if (typeof b === 'object' && b.hangupAfter !== undefined && ch.alive) ch.track(pbx.clock.after(b.hangupAfter, () => hangupChannel(pbx, ch, 'bye', 0)));
   };
-  if (b === 'manual') return;
+  if (b === 'manual' || b === 'noanswer') return;
   ch.track(pbx.clock.after(b.answer, () => answerCalledPhone(ch)));
 }
 

@@ -45,6 +45,14 @@ export class FakeChannel {
   endpoint: string | null = null;
   /** Channel MOH started by ARI. */
   moh = false;
+  /**
+   * Wedged, as Asterisk 22.10.1 left a channel whose queued play was lost when its holding bridge
+   * was destroyed (issue 18, transcript 20): every request is accepted and nothing happens, a
+   * hangup included; only an Asterisk restart frees it.
+   */
+  wedged = false;
+  /** Plays accepted while the channel is in a bridge and not yet started (the bridge thread takes them a moment later). */
+  readonly bridgedPlays: string[] = [];
   /** True when the channel runs dialplan of its own (a Stasis() caller, a Local half running
    * sim-caller or sim-agent): after a hangup its dialplan unwinds with `{cause:16,soft:true}`. */
   runsDialplan = false;
