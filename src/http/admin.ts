@@ -111,9 +111,10 @@ export function buildAdmin(d: AdminDeps): FastifyInstance {
     // Unknown fields are refused, not silently dropped, and nothing is coerced: a typo gets a 400.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
   });
-  // The CLI sends `content-type: application/json` on every request, bodyless POSTs included.
+  // JSON only (text/plain is fastify's other default: here a 415). The CLI sends
+  // `content-type: application/json` on every request, bodyless POSTs included.
   const json = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => (String(body).trim() === '' ? done(null, undefined) : json(req, body as string, done)));
   app.addHook('onSend', async (_req, reply) => void reply.header('cache-control', 'no-store'));
   app.setErrorHandler((e: FastifyError | AdminError, req, reply) => {
