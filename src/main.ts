@@ -135,7 +135,10 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
           },
         });
   const notifyLog = lineLog(part('notify'));
-  const count = (c: Metrics['emails']) => (r: { sent: number; failed: number }) => void (c.inc({ result: 'sent' }, r.sent), c.inc({ result: 'failed' }, r.failed));
+  const count = (c: Metrics['emails']) => (r: { sent: number; failed: number }) => {
+    c.inc({ result: 'sent' }, r.sent);
+    c.inc({ result: 'failed' }, r.failed);
+  };
   let flushing: Promise<unknown> = Promise.resolve();
   const flush = () => (flushing = flushing.then(() => flushOutbox({ store: voicemails, mailer, now: () => clock.now(), fetchRecording: (n) => telephony.recordingFile(n), log: notifyLog }).then(count(metrics.emails))));
   const callsLog = part('calls');

@@ -125,6 +125,30 @@ describe('operable like a service clinic IT already runs', () => {
     expect(text).not.toMatch(/5550123|\+1512/);
   }, 120_000);
 
+  it("counters: a voicemail's email sent, an agent's missed offer by reason", async () => {
+    env = await startAfterHours({ at: '2026-11-24T19:00', jsonLog: true });
+    const e = env;
+    const vm = e.live.fake.placeCall({ did: '+15125550100', caller: CALLER, script: { dtmf: [{ at: 3000, digit: '2' }], speech: [{ at: 8000, ms: 12_000 }], hangupAfter: 22_000 } });
+    await e.live.until('the voicemail left', () => e.live.run.store.callByChannel(vm.channelId)?.outcome === 'voicemail', 60_000);
+    await e.live.until('the email', () => e.smtp.received[0], 30_000);
+    const counted = async (name: string, labels: Record<string, string>) => value(parsePrometheus(await e.live.run.metrics.text()), name, labels);
+    await expect.poll(() => counted('pbx_router_emails_total', { result: 'sent' })).toBe(1);
+    expect(await counted('pbx_router_emails_total', { result: 'failed' })).toBe(0);
+    await env.stop();
+    env = null;
+
+    live = await startLive({ at: '2026-11-23T10:00', jsonLog: true });
+    const l = live;
+    only(l, ['james']);
+    l.fake.setAgent('PJSIP/1002', 'noanswer');
+    const call = l.fake.placeCall({ did: '+15125550100', caller: CALLER, script: { dtmf: [{ at: 3000, digit: '1' }], hangupAfter: 90_000 } });
+    const id = await l.until('the call recorded', () => l.run.store.callByChannel(call.channelId)?.id);
+    await l.until('a missed offer', () => l.run.store.events(id).some((x) => x.type === 'offer-missed'), 90_000);
+    const m = parsePrometheus(await l.run.metrics.text());
+    expect(value(m, 'pbx_router_offers_missed_total', { reason: 'no-answer' })).toBeGreaterThanOrEqual(1);
+    expect(value(m, 'pbx_router_offers_missed_total', { reason: 'busy' })).toBe(0);
+  }, 120_000);
+
   it.skipIf(promtool() === null)("/metrics passes Prometheus' own promtool check (Debian's prometheus package)", async () => {
     live = await startLive({ at: '2026-11-23T10:00', jsonLog: true, adminToken: ADMIN_TOKEN });
     const res = await fetch(`${live.run.admin!.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });

@@ -16,6 +16,7 @@ describe('redaction', () => {
     ['a bare 10-digit number', 'originate PJSIP/5125550197@carrier', 'originate PJSIP/***0197@carrier'],
     ['7 digits', 'caller 5550123.', 'caller ***0123.'],
     ['two numbers', '+15125550123 -> +15125550199', '+***0123 -> +***0199'],
+    ['the ARI adapter\'s raw event', 'ARI: ignored a malformed event (Unexpected token): {"type":"StasisStart","channel":{"id":"1764000000.42","caller":{"number":"5125550123"},"dialplan":{"exten":"+15125550100"', 'ARI: ignored a malformed event (Unexpected token): {"type":"StasisStart","channel":{"id":"1764000000.42","caller":{"number":"***0123"},"dialplan":{"exten":"+***0100"'],
     ['an Asterisk channel id is kept', 'channel 1764000000.42 hung up', 'channel 1764000000.42 hung up'],
     ['a hex config version is kept', 'config a1234567890b loaded', 'config a1234567890b loaded'],
     ['a call id is kept', 'call mjq8x2k0-1b: 6 digits 123456', 'call mjq8x2k0-1b: 6 digits 123456'],

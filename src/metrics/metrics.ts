@@ -22,7 +22,7 @@ export interface Metrics {
   readonly queueWait: Histogram<'queue' | 'result'>;
   /** One routing decision (routing/decide): the pure engine's time. */
   readonly decision: Histogram;
-  /** Offers to an agent or on-call member not taken, by reason. */
+  /** Offers to an agent's desk phone not taken, by reason (on-call attempts are stored per call, not counted here). */
   readonly offersMissed: Counter<'reason'>;
   /** Calls sent back to the failsafe dialplan. */
   readonly failsafeHandoffs: Counter;
@@ -66,7 +66,7 @@ export function createMetrics(): Metrics {
     ariRequest: new Histogram({ name: 'pbx_router_ari_request_seconds', help: 'ARI REST round trips, by operation.', labelNames: ['operation'], buckets: LATENCY, registers }),
     queueWait: new Histogram({ name: 'pbx_router_queue_wait_seconds', help: 'Callers’ waits in a queue, by queue and how the wait ended.', labelNames: ['queue', 'result'], buckets: WAIT, registers }),
     decision: new Histogram({ name: 'pbx_router_decision_seconds', help: 'Time of one routing decision.', buckets: DECISION, registers }),
-    offersMissed: new Counter({ name: 'pbx_router_offers_missed_total', help: 'Offers to an agent or on-call member that were not taken, by reason.', labelNames: ['reason'], registers }),
+    offersMissed: new Counter({ name: 'pbx_router_offers_missed_total', help: "Offers to an agent's phone that were not taken, by reason.", labelNames: ['reason'], registers }),
     failsafeHandoffs: new Counter({ name: 'pbx_router_failsafe_handoffs_total', help: 'Calls sent back to the failsafe dialplan.', registers }),
     ariReconnects: new Counter({ name: 'pbx_router_ari_reconnects_total', help: 'Times the ARI event socket was connected again after it was lost.', registers }),
     emails: new Counter({ name: 'pbx_router_emails_total', help: 'Voicemail emails by result (a failed one is retried later).', labelNames: ['result'], registers }),

@@ -46,33 +46,27 @@ export function timedTelephony<T extends Telephony>(t: T, m: Metrics): TimedTele
       firstCommand.delete(a);
     }
   };
-  const telephony = new Proxy(t, {
-    get(target, prop) {
-      const v: unknown = Reflect.get(target, prop, target);
-      if (typeof v !== 'function' || typeof prop !== 'string') return v;
-      const method = v as (...args: unknown[]) => unknown;
-      return (...args: unknown[]) => {
-        const start = performance.now();
-        if (firstCommand.size > 0) sawCommand(args, start);
-        const result = method.apply(target, args);
-        if (!REQUESTS.has(prop) || !(result instanceof Promise)) return result;
-        const done = (ok: boolean) => {
-          const end = performance.now();
-          m.ariRequest.observe({ operation: prop }, (end - start) / 1000);
-          const arrivedAt = prop === 'answer' && ok ? answer.get(args[0] as string) : undefined;
-          if (arrivedAt !== undefined) {
-            m.stasisToAnswer.observe((end - arrivedAt) / 1000);
-            answer.delete(args[0] as string);
-          }
-        };
-        result.then(
-          () => done(true),
-          () => done(false),
-        );
-        return result;
-      };
-    },
-  });
+  const wrap = (prop: string, method: (...args: unknown[]) => unknown) => (...args: unknown[]) => {
+    const start = performance.now();
+    if (firstCommand.size > 0) sawCommand(args, start);
+    const result = method(...args);
+    if (!REQUESTS.has(prop) || !(result instanceof Promise)) return result;
+    const done = (ok: boolean) => {
+      const end = performance.now();
+      m.ariRequest.observe({ operation: prop }, (end - start) / 1000);
+      const arrivedAt = prop === 'answer' && ok ? answer.get(args[0] as string) : undefined;
+      if (arrivedAt !== undefined) {
+        m.stasisToAnswer.observe((end - arrivedAt) / 1000);
+        answer.delete(args[0] as string);
+      }
+    };
+    result.then(
+      () => done(true),
+      () => done(false),
+    );
+    return result;
+  };
+  const telephony = new Proxy(t, { get: cachedMethods(wrap) });
   return {
     telephony,
     arrived(channel) {
@@ -115,22 +109,36 @@ export function observedStore(store: CallStore, m: Metrics, log: Logger): CallSt
       );
     },
   };
-  return new Proxy(store, {
-    get(target, prop) {
-      const v: unknown = Reflect.get(target, prop, target);
-      if (typeof v !== 'function') return v;
-      const hook = typeof prop === 'string' ? hooks[prop as keyof CallStore] : undefined;
-      const method = v as (...args: unknown[]) => unknown;
-      if (!hook) return method.bind(target);
-      return (...args: unknown[]) => {
-        const result = method.apply(target, args);
-        try {
-          hook(args, result);
-        } catch {
-          // An observer never breaks the call path: a metric or a log line is lost, not the call.
-        }
-        return result;
-      };
-    },
-  });
+  const wrap = (prop: string, method: (...args: unknown[]) => unknown) => {
+    const hook = hooks[prop as keyof CallStore];
+    if (!hook) return method;
+    return (...args: unknown[]) => {
+      const result = method(...args);
+      try {
+        hook(args, result);
+      } catch {
+        // An observer never breaks the call path: a metric or a log line is lost, not the call.
+      }
+      return result;
+    };
+  };
+  return new Proxy(store, { get: cachedMethods(wrap) });
+}
+
+/**
+ * A Proxy `get` that hands out each method once, bound to the target and wrapped by `wrap`
+ * (not a new function per access: the engine reads these on every event).
+ */
+function cachedMethods<T extends object>(wrap: (prop: string, bound: (...args: unknown[]) => unknown) => (...args: unknown[]) => unknown) {
+  const cache = new Map<string | symbol, { of: unknown; fn: unknown }>();
+  return (target: T, prop: string | symbol): unknown => {
+    const v: unknown = Reflect.get(target, prop, target);
+    if (typeof v !== 'function') return v;
+    const hit = cache.get(prop);
+    if (hit?.of === v) return hit.fn;
+    const bound = (v as (...args: unknown[]) => unknown).bind(target);
+    const fn = typeof prop === 'string' ? wrap(prop, bound) : bound;
+    cache.set(prop, { of: v, fn });
+    return fn;
+  };
 }
