@@ -1,6 +1,7 @@
 /**
  * The only place where adapters are built and wired: config -> plan, SQLite store, ARI telephony,
- * call engine. `pbx-router run` calls startEngine(); tests and the demo call it with a fake Asterisk.
+ * call engine, logging, metrics, admin API, cron jobs. `pbx-router run` calls startEngine(); tests
+ * and the demo call it with a fake Asterisk.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -12,12 +13,15 @@ import { PromptMonitor } from './prompts/monitor.js';
 import { CallEngine, type HandoffHandler } from './calls/call-engine.js';
 import { systemClock, trackedClock, type Clock } from './calls/clock.js';
 import { loadPlan, type LoadResult } from './config/index.js';
+import { clinicZone } from './config/clinic-zone.js';
 import type { Plan } from './routing/types.js';
 import { formatProblem } from './config/load.js';
-import cron from 'node-cron';
 import { destinations } from './calls/handoffs.js';
-import { purgeVoicemails } from './scheduler/retention.js';
-import { logHandoffs } from './scheduler/handoffs.js';
+import { createLogger, lineLog, textLogger, type LineSink, type Logger } from './logging/logger.js';
+import { secretsOf } from './logging/redact.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { observedStore, timedTelephony } from './metrics/observe.js';
+import { startJobs } from './scheduler/jobs.js';
 import { smtpMailer, smtpSettingsFromEnv, type Mailer } from './notify/mailer.js';
 import { flushOutbox } from './notify/outbox.js';
 import { flushWebhooks } from './notify/webhook.js';
@@ -27,6 +31,9 @@ import { openDb } from './store/db.js';
 import { groupWrites } from './store/write-groups.js';
 import { VoicemailStore } from './store/voicemail-store.js';
 
+/** Where the admin API listens unless told otherwise (--admin-listen, PBX_ROUTER_ADMIN_LISTEN). */
+export const DEFAULT_ADMIN_LISTEN = { host: '127.0.0.1', port: 8089 } as const;
+
 export interface EngineOptions {
   readonly config: string;
   readonly ariUrl: string;
@@ -35,13 +42,17 @@ export interface EngineOptions {
   readonly app: string;
   readonly database: string;
   readonly clock?: Clock;
+  /** Plain-text lines instead of the JSON log (tests, the demo): each line is the message alone. */
   readonly log?: (m: string) => void;
+  /** Where the JSON log goes (default stderr); ignored when `log` is given. */
+  readonly logDestination?: LineSink;
   readonly handoff?: HandoffHandler;
   readonly mailer?: Mailer;
   /** The admin API's token (PBX_ROUTER_ADMIN_TOKEN); without it the API is not started. */
   readonly adminToken?: string;
-  readonly adminPort?: number;
-  /** Where AMI and SMTP settings are read: the environment over the secrets file (default process.env). */
+  /** Where the admin API listens (port 0: any free one). */
+  readonly adminListen?: { readonly host: string; readonly port: number };
+  /** Where AMI, SMTP, LOG_LEVEL and the secrets to keep out of the log are read: the environment over the secrets file (default process.env). */
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -54,6 +65,12 @@ export interface RunningEngine {
   readonly telephony: AriTelephony;
   /** Which prompts of the running config are missing on the Asterisk (checked at every connect and reload). */
   readonly prompts: PromptMonitor;
+  /** The engine's log (redacted); `logger.child({ component, call, channel })` for call code. */
+  readonly logger: Logger;
+  /** The engine's metrics handles (what /metrics shows). */
+  readonly metrics: Metrics;
+  /** The time zone the cron jobs run in. */
+  readonly zone: string;
   connection(): ConnectionState;
   stop(): Promise<void>;
 }
@@ -74,23 +91,39 @@ export function ariSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): { url:
 /** Each agent's desk phone device (e.g. PJSIP/1001) to the agent, for AMI presence. */
 const phonesOf = (plan: Plan): Map<string, string> => new Map([...plan.agents.values()].map((a) => [a.endpoint, a.id]));
 
+/** The zone of the cron jobs: the one the sites share, else the first site's (logged). */
+function jobZone(plan: Plan, log: Logger): string {
+  const z = clinicZone(plan);
+  if (z.zone) return z.zone;
+  const first = z.first?.zone ?? 'UTC';
+  log.warn({ zone: first, zones: z.zones }, `the sites are in several time zones (${z.zones.join('; ')}); the nightly jobs run in the first site's, ${first}`);
+  return first;
+}
+
 /** Loads the config, opens the store, connects to ARI and starts taking calls. */
 export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
-  const log = o.log ?? ((m: string) => process.stderr.write(`${new Date().toISOString()} ${m}\n`));
+  const env = o.env ?? process.env;
+  const logger = o.log ? textLogger(o.log) : createLogger({ level: env.LOG_LEVEL, secrets: secretsOf(env, [o.ariPassword, o.adminToken]), ...(o.logDestination ? { destination: o.logDestination } : {}) });
+  const part = (component: string) => logger.child({ component });
+  const log = lineLog(part('engine'));
+  const configLog = part('config');
   const { plan, problems, warnings } = loadPlan(o.config);
   if (!plan) throw new Error(`the configuration has ${problems.length} problem(s):\n${problems.map(formatProblem).join('\n')}`);
-  for (const w of warnings) log(formatProblem(w));
+  for (const w of warnings) configLog.warn(formatProblem(w));
   if (o.database !== ':memory:') mkdirSync(dirname(o.database), { recursive: true, mode: 0o700 });
   const db = openDb(o.database);
-  const checkpoints = startCheckpointer(db, o.database, log);
+  const storeLog = lineLog(part('store'));
+  const checkpoints = startCheckpointer(db, o.database, storeLog);
   // Before any statement is prepared: the stores' writes are committed once per event-loop turn.
-  const writes = groupWrites(db, log);
+  const writes = groupWrites(db, storeLog);
   const store = new CallStore(db);
+  const metrics = createMetrics();
   // Every engine timer (menus, announcements, wrap-up...) is cancelled on stop, before the database closes.
   const clock = trackedClock(o.clock ?? systemClock());
-  const telephony = new AriTelephony({ url: o.ariUrl, user: o.ariUser, password: o.ariPassword, app: o.app }, log, () => clock.now());
+  const ariLog = part('ari');
+  const telephony = new AriTelephony({ url: o.ariUrl, user: o.ariUser, password: o.ariPassword, app: o.app }, lineLog(ariLog), () => clock.now());
+  const timed = timedTelephony(telephony, metrics);
   const voicemails = new VoicemailStore(db);
-  const env = o.env ?? process.env;
   const smtp = smtpSettingsFromEnv(env);
   const mailer: Mailer =
     o.mailer ??
@@ -101,40 +134,50 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
             throw new Error('SMTP is not configured (set SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD); the email waits in the outbox');
           },
         });
+  const notifyLog = lineLog(part('notify'));
+  const count = (c: Metrics['emails']) => (r: { sent: number; failed: number }) => {
+    c.inc({ result: 'sent' }, r.sent);
+    c.inc({ result: 'failed' }, r.failed);
+  };
   let flushing: Promise<unknown> = Promise.resolve();
-  const flush = () => (flushing = flushing.then(() => flushOutbox({ store: voicemails, mailer, now: () => clock.now(), fetchRecording: (n) => telephony.recordingFile(n), log })));
-  const handoff = o.handoff ?? destinations({ telephony, voicemails, now: () => clock.now(), flush, log });
+  const flush = () => (flushing = flushing.then(() => flushOutbox({ store: voicemails, mailer, now: () => clock.now(), fetchRecording: (n) => telephony.recordingFile(n), log: notifyLog }).then(count(metrics.emails))));
+  const callsLog = part('calls');
+  const handoff = o.handoff ?? destinations({ telephony: timed.telephony, voicemails, now: () => clock.now(), flush, log: lineLog(callsLog) });
   let webhooks: Promise<unknown> = Promise.resolve();
   // The running plan, not the one loaded at start: a reload may add or change a list's webhook.
-  const flushHooks = () => (webhooks = webhooks.then(() => flushWebhooks(store, engine.currentPlan(), () => clock.now(), log)));
-  const engine = new CallEngine({ plan, telephony, store, clock, log, handoff, onCallback: () => void flushHooks().catch(() => {}) });
+  const flushHooks = () => (webhooks = webhooks.then(() => flushWebhooks(store, engine.currentPlan(), () => clock.now(), notifyLog).then(count(metrics.webhooks))));
+  const engine = new CallEngine({ plan, telephony: timed.telephony, store: observedStore(store, metrics, callsLog), clock, log: lineLog(callsLog), handoff, onCallback: () => void flushHooks().catch(() => {}) });
   // Emails that could not be sent are retried with backoff; the outbox decides what is due.
   const outboxTimer = setInterval(() => {
-    void flush().catch((e: Error) => log(`outbox: ${e.message}`));
-    void flushHooks().catch((e: Error) => log(`webhooks: ${e.message}`));
+    void flush().catch((e: Error) => notifyLog(`outbox: ${e.message}`));
+    void flushHooks().catch((e: Error) => notifyLog(`webhooks: ${e.message}`));
   }, 30_000);
   outboxTimer.unref();
-  // Every minute: log on-call handoffs that happened since the last look.
-  let lastHandoffCheck = clock.now();
-  const handoffLog = cron.schedule('* * * * *', () => {
-    const now = clock.now();
-    logHandoffs(engine.currentPlan(), lastHandoffCheck, now, store.oncallOverrides(lastHandoffCheck), log);
-    lastHandoffCheck = now;
-  });
-  // Retention every night at 03:15 (server time): recordings past the configured days are purged.
-  const retention = cron.schedule('15 3 * * *', () => {
-    void purgeVoicemails(voicemails, telephony, clock.now(), engine.currentPlan().retention.voicemailDays, log);
-  });
-  telephony.handler = (e) => engine.handle(e);
+  const jobs = startJobs({ plan: () => engine.currentPlan(), store, voicemails, telephony, now: () => clock.now(), log: lineLog(part('scheduler')) }, jobZone(plan, part('scheduler')));
+  telephony.handler = (e) => {
+    if (e.type === 'call-arrived') {
+      timed.arrived(e.channel);
+      // Debug only (the caller's number, cut to its last 4 digits by the redactor, is patient data).
+      callsLog.debug({ channel: e.channel, did: e.did, caller: e.caller }, `call arrived on ${e.did} from ${e.caller || 'a withheld number'}, channel ${e.channel}`);
+    }
+    engine.handle(e);
+    if (e.type === 'hangup') timed.gone(e.channel);
+  };
   // Prompts are checked at every connect (Asterisk may have restarted with other sounds) and reload.
-  const prompts = new PromptMonitor(new AriSounds({ url: o.ariUrl, user: o.ariUser, password: o.ariPassword }), log, () => clock.now());
+  const prompts = new PromptMonitor(new AriSounds({ url: o.ariUrl, user: o.ariUser, password: o.ariPassword }), lineLog(part('prompts')), () => clock.now());
   telephony.onConnected = async () => {
     void prompts.check(engine.currentPlan());
     const before = engine.mark();
     const inv = await telephony.inventory();
     engine.reconcile(inv, (ch) => telephony.adoptCaller(ch), before);
   };
-  telephony.onState = (s) => log(`ARI ${s}`);
+  let connectedBefore = false;
+  telephony.onState = (s) => {
+    if (s === 'connected' && connectedBefore) metrics.ariReconnects.inc();
+    if (s === 'connected') connectedBefore = true;
+    if (s === 'disconnected' && connectedBefore) ariLog.warn({ state: s }, `ARI ${s}`);
+    else ariLog.info({ state: s }, `ARI ${s}`);
+  };
   // Presence from the phones (AMI), when AMI credentials are in the environment or the secrets file.
   const amiPassword = env.ASTERISK_AMI_PASSWORD;
   const ami = amiPassword
@@ -142,11 +185,11 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
         { host: env.ASTERISK_AMI_HOST ?? '127.0.0.1', port: Number(env.ASTERISK_AMI_PORT ?? 5038), user: env.ASTERISK_AMI_USER ?? 'router', password: amiPassword },
         phonesOf(plan),
         (agent, presence) => engine.agents.presence(agent, presence),
-        log,
+        lineLog(part('ami')),
       )
     : null;
   ami?.start();
-  log(`config ${plan.version} loaded from ${o.config}; database ${o.database}; connecting to ${o.ariUrl} as ${o.ariUser}, application ${o.app}`);
+  log(`config ${plan.version} loaded from ${o.config}; database ${o.database}; connecting to ${o.ariUrl} as ${o.ariUser}, application ${o.app}; cron jobs in ${jobs.zone()}`);
   // The one reload path, for SIGHUP and the admin API alike: loadPlan never throws, and every
   // problem is logged, so a bad config (even an alias typo) leaves the running one in place.
   const reload = (): { ok: true; version: string } | { ok: false; problems: string[] } => {
@@ -154,28 +197,50 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
       return reloadFrom(loadPlan(o.config));
     } catch (e) {
       const problem = `reload failed: ${(e as Error).message}; config ${engine.currentPlan().version} stays`;
-      log(problem);
+      configLog.error({ err: e }, problem);
       return { ok: false, problems: [problem] };
     }
   };
   const reloadFrom = (next: LoadResult): { ok: true; version: string } | { ok: false; problems: string[] } => {
-    for (const w of next.warnings) log(`reload: ${formatProblem(w)}`);
+    for (const w of next.warnings) configLog.warn(`reload: ${formatProblem(w)}`);
     if (!next.plan) {
       const problems = next.problems.map(formatProblem);
-      for (const p of problems) log(`reload: ${p}`);
-      log(`reload rejected: ${problems.length} problem(s); config ${engine.currentPlan().version} stays`);
+      for (const p of problems) configLog.error({ problem: p }, `reload: ${p}`);
+      configLog.error({ problems: problems.length }, `reload rejected: ${problems.length} problem(s); config ${engine.currentPlan().version} stays`);
       return { ok: false, problems };
     }
     engine.setPlan(next.plan);
     ami?.setAgents(phonesOf(next.plan));
+    jobs.setZone(jobZone(next.plan, part('scheduler')));
     void prompts.check(next.plan);
-    log(`config ${next.plan.version} loaded; calls in progress finish on the config they started with`);
+    configLog.info({ version: next.plan.version }, `config ${next.plan.version} loaded; calls in progress finish on the config they started with`);
     return { ok: true, version: next.plan.version };
   };
-  const admin = o.adminToken
-    ? await startAdmin({ engine, token: o.adminToken, ...(env.PBX_ROUTER_WALLBOARD_TOKEN ? { wallboardToken: env.PBX_ROUTER_WALLBOARD_TOKEN } : {}), reload, health: () => ({ ari: telephony.connection(), ami: ami ? ami.health().state : null }), prompts: () => prompts.report() }, '127.0.0.1', o.adminPort ?? 8089)
-    : null;
-  if (admin) log(`admin API on ${admin.url}`);
+  const shutdown = async () => {
+    engine.stop();
+    clearInterval(outboxTimer);
+    ami?.stop();
+    jobs.stop();
+    telephony.stop();
+    clock.cancelAll();
+    writes.stop();
+    await checkpoints.stop();
+    db.close();
+  };
+  let admin: AdminServer | null = null;
+  if (o.adminToken) {
+    const at = o.adminListen ?? DEFAULT_ADMIN_LISTEN;
+    const wallboardToken = env.PBX_ROUTER_WALLBOARD_TOKEN;
+    const deps = { engine, token: o.adminToken, reload, metrics, log: part('admin'), health: () => ({ ari: telephony.connection(), ami: ami ? ami.health().state : null }), prompts: () => prompts.report() };
+    try {
+      admin = await startAdmin(wallboardToken ? { ...deps, wallboardToken } : deps, at.host, at.port);
+    } catch (e) {
+      // Nothing may keep running (cron, AMI, the database) when the start fails: the process must exit.
+      await shutdown();
+      throw e;
+    }
+    log(`admin API on ${admin.url}`);
+  }
   await telephony.start();
   return {
     engine,
@@ -184,19 +249,15 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     store,
     telephony,
     prompts,
+    logger,
+    metrics,
+    get zone() {
+      return jobs.zone();
+    },
     connection: () => telephony.connection(),
     stop: async () => {
-      engine.stop();
-      clearInterval(outboxTimer);
       await admin?.close();
-      ami?.stop();
-      void retention.stop();
-      void handoffLog.stop();
-      telephony.stop();
-      clock.cancelAll();
-      writes.stop();
-      await checkpoints.stop();
-      db.close();
+      await shutdown();
     },
   };
 }

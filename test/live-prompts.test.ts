@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { promptsLine } from '../src/cli/admin-client.js';
-import { metrics, status, type AdminDeps } from '../src/http/admin.js';
+import { buildAdmin, status, type AdminDeps } from '../src/http/admin.js';
 import { wallboardData } from '../src/http/wallboard.js';
 import { startLive, type Live } from './scenarios/live-harness.js';
 import { callOf, MAIN, nothingLeft, only, played } from './scenarios/live-helpers.js';
@@ -48,7 +48,7 @@ describe('prompts missing on the Asterisk', () => {
     const s = status(admin(l));
     expect(s.prompts?.missing.map((m) => [m.sound, m.source])).toEqual([['riverside/welcome', 'clinic'], ['pbx-router/oncall-urgent-call', 'engine']]);
     expect(promptsLine(s.prompts)).toMatch(/^prompts: 2 missing on the Asterisk, callers hear silence there: riverside\/welcome \(en\), pbx-router\/oncall-urgent-call \(en\)/);
-    const m = metrics(admin(l));
+    const m = (await buildAdmin(admin(l)).inject({ url: '/metrics', headers: { authorization: `Bearer ${'x'.repeat(16)}` } })).body;
     expect(m).toContain('\npbx_router_prompts_missing 2\n');
     expect(m).toContain('\npbx_router_prompt_missing{sound="riverside/welcome",language="en"} 1\n');
     expect(m).toContain('\npbx_router_prompts_check_ok 1\n');

@@ -4,7 +4,7 @@
  * in status and /metrics with its call's stored outcome saying so, never left unnoticed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { metrics, status, type AdminDeps } from '../src/http/admin.js';
+import { buildAdmin, status, type AdminDeps } from '../src/http/admin.js';
 import { startLive, type Live } from './scenarios/live-harness.js';
 import { callOf, MAIN, only } from './scenarios/live-helpers.js';
 
@@ -31,9 +31,13 @@ describe('a wedged channel is noticed', () => {
     expect(types).toEqual(expect.arrayContaining(['callback-requested', 'stalled', 'failsafe', 'wedged']));
     expect(l.run.store.events(c.id).find((e) => e.type === 'wedged')?.data).toMatchObject({ channel: call.channelId, outcomeBefore: 'failsafe' });
     expect(l.run.engine.wedgedChannels()).toEqual([expect.objectContaining({ channel: call.channelId, call: c.id })]);
-    const deps = { engine: l.run.engine, health: () => ({ ari: 'connected', ami: null }) } as unknown as AdminDeps;
+    const token = 't'.repeat(16);
+    const deps: AdminDeps = { engine: l.run.engine, token, health: () => ({ ari: 'connected', ami: null }), reload: () => ({ ok: true, version: 'x' }) };
     expect(status(deps)).toMatchObject({ wedged: [expect.objectContaining({ channel: call.channelId })] });
-    expect(metrics(deps)).toMatch(/^pbx_router_channels_wedged 1$/m);
+    const admin = buildAdmin(deps);
+    const m = (await admin.inject({ url: '/metrics', headers: { authorization: `Bearer ${token}` } })).body;
+    await admin.close();
+    expect(m).toMatch(/^pbx_router_channels_wedged 1$/m);
     // Asterisk still has it: only a restart of Asterisk frees it.
     expect(l.fake.channels().some((x) => x.id === call.channelId)).toBe(true);
   }, 60_000);

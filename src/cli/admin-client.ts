@@ -34,8 +34,16 @@ async function call(t: Target, method: 'GET' | 'POST', path: string, body?: unkn
   return { status: res.status, json: (await res.json().catch(() => ({}))) as Record<string, unknown> };
 }
 
+/** The running engine's admin API: PBX_ROUTER_ADMIN_URL, else where PBX_ROUTER_ADMIN_LISTEN says `run` listens, else 127.0.0.1:8089. */
+export function defaultAdminUrl(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.PBX_ROUTER_ADMIN_URL) return env.PBX_ROUTER_ADMIN_URL;
+  const listen = env.PBX_ROUTER_ADMIN_LISTEN?.trim();
+  // The engine listening on every address is reached on loopback.
+  return listen ? `http://${listen.replace(/^0\.0\.0\.0:/, '127.0.0.1:').replace(/^\[::\]:/, '[::1]:')}` : 'http://127.0.0.1:8089';
+}
+
 const engineOption = (c: Command) =>
-  c.option('--engine <url>', 'the engine admin API (env PBX_ROUTER_ADMIN_URL)', process.env.PBX_ROUTER_ADMIN_URL ?? 'http://127.0.0.1:8089').option('--secrets <file>', 'secrets file with PBX_ROUTER_ADMIN_TOKEN (env PBX_ROUTER_SECRETS)');
+  c.option('--engine <url>', 'the engine admin API (env PBX_ROUTER_ADMIN_URL, else http://<PBX_ROUTER_ADMIN_LISTEN>)', defaultAdminUrl()).option('--secrets <file>', 'secrets file with PBX_ROUTER_ADMIN_TOKEN (env PBX_ROUTER_SECRETS)');
 const target = (o: { engine: string; secrets?: string }): Target => ({ engine: o.engine, token: secretsEnv(o.secrets).PBX_ROUTER_ADMIN_TOKEN });
 
 /** Adds status, agent, reload; returns a function `mode` uses to set the mode on the engine. */

@@ -14,6 +14,7 @@ import { openDb } from '../store/db.js';
 import { VoicemailStore } from '../store/voicemail-store.js';
 import { describeStep } from './format.js';
 import { InputError } from './inputs.js';
+import { displayZone, zoneOptions } from './zone.js';
 import type { Io } from './main.js';
 
 /** A rule the decision looked at, as stored (the reason already in words). */
@@ -129,26 +130,26 @@ export function formatExplained(x: CallExplained, zone: string): string {
 
 /** Adds `explain` to the program. */
 export function addExplainCommand(program: Command, io: Io): void {
-  program
-    .command('explain')
-    .description("what happened to one call and why: its decisions with every rule considered, offers, queue waits, on-call attempts, voicemail, outcome")
-    .argument('<call>', 'a call id, an Asterisk channel id, or a caller number (their newest call)')
-    .option('--db <file>', 'SQLite database', DEFAULT_DATABASE)
-    .option('--tz <zone>', 'time zone for times (default: this machine’s)')
-    .option('--json', 'the call and its timeline as JSON')
-    .action((key: string, o: { db: string; tz?: string; json?: boolean }) => {
-      if (o.db !== ':memory:' && !existsSync(o.db)) throw new InputError(`no database at ${o.db} (pass --db, or set PBX_ROUTER_DB)`);
-      const zone = o.tz ?? DateTime.local().zoneName ?? 'UTC';
-      if (!DateTime.local().setZone(zone).isValid) throw new InputError(`unknown time zone '${zone}'`);
-      const db = openDb(o.db);
-      try {
-        const store = new CallStore(db);
-        const call = findCall(store, key);
-        if (!call) throw new InputError(`no call ${key} in ${o.db} (give a call id, a channel id or the caller's number)`);
-        const x = explainCall(store, new VoicemailStore(db), call);
-        io.out(o.json ? JSON.stringify(x, null, 2) : formatExplained(x, zone));
-      } finally {
-        db.close();
-      }
-    });
+  zoneOptions(
+    program
+      .command('explain')
+      .description("what happened to one call and why: its decisions with every rule considered, offers, queue waits, on-call attempts, voicemail, outcome")
+      .argument('<call>', 'a call id, an Asterisk channel id, or a caller number (their newest call)')
+      .option('--db <file>', 'SQLite database', DEFAULT_DATABASE)
+      .option('--json', 'the call and its timeline as JSON (times in epoch milliseconds)'),
+  ).action((key: string, o: { db: string; tz?: string; config?: string; json?: boolean }) => {
+    if (o.db !== ':memory:' && !existsSync(o.db)) throw new InputError(`no database at ${o.db} (pass --db, or set PBX_ROUTER_DB)`);
+    // JSON carries epoch milliseconds: it needs no zone unless one is asked for (and then it is checked).
+    const zone = o.json && o.tz === undefined ? 'UTC' : displayZone(o);
+    const db = openDb(o.db);
+    try {
+      const store = new CallStore(db);
+      const call = findCall(store, key);
+      if (!call) throw new InputError(`no call ${key} in ${o.db} (give a call id, a channel id or the caller's number)`);
+      const x = explainCall(store, new VoicemailStore(db), call);
+      io.out(o.json ? JSON.stringify(x, null, 2) : formatExplained(x, zone));
+    } finally {
+      db.close();
+    }
+  });
 }

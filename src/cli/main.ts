@@ -12,10 +12,11 @@ import { InputError, mergeSnapshots, modesFrom, parseDigits, parseInstant, readS
 import { runScenarioFile } from './scenarios.js';
 import { runDemo } from './demo.js';
 import { addRecordCommands } from './records.js';
-import { addAdminCommands } from './admin-client.js';
+import { addAdminCommands, defaultAdminUrl } from './admin-client.js';
 import { addOncallCommands } from './oncall.js';
-import { ariSettingsFromEnv, DEFAULT_DATABASE, startEngine, type RunningEngine } from '../main.js';
-import { DEFAULT_SECRETS_FILE, SecretsError, secretsEnv } from '../config/secrets.js';
+import { SecretsError } from '../config/secrets.js';
+import { addRunCommand } from './run.js';
+import { LogLevelError } from '../logging/logger.js';
 import { addDeployCommands } from './deploy.js';
 import { addExplainCommand } from './explain.js';
 import { addReportCommand } from './report.js';
@@ -49,15 +50,7 @@ function planOrReport(path: string, io: Io, setCode: (c: number) => void): Plan 
   return null;
 }
 
-/**
- * SIGHUP reloads the config through the same path as the admin API's POST /reload: a bad config
- * is logged problem by problem and the running one stays. Returns a function that stops listening.
- */
-export function reloadOnHangup(running: Pick<RunningEngine, 'reload'>): () => void {
-  const onHangup = () => void running.reload();
-  process.on('SIGHUP', onHangup);
-  return () => void process.off('SIGHUP', onHangup);
-}
+export { reloadOnHangup } from './run.js';
 
 /** Runs the command line; resolves to the exit code. */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
@@ -141,7 +134,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .addArgument(new Argument('<mode>', 'day, night or auto').choices(['day', 'night', 'auto']))
     .option('--site <site>', 'only this site (default: every site)')
     .option('--state <file>', 'write the override to this state file (for simulate --state) instead of the running engine')
-    .option('--engine <url>', 'the engine admin API (env PBX_ROUTER_ADMIN_URL)', process.env.PBX_ROUTER_ADMIN_URL ?? 'http://127.0.0.1:8089')
+    .option('--engine <url>', 'the engine admin API (env PBX_ROUTER_ADMIN_URL, else http://<PBX_ROUTER_ADMIN_LISTEN>)', defaultAdminUrl())
     .option('-c, --config <file>', 'config, to check the site name')
     .option('--secrets <file>', 'secrets file with PBX_ROUTER_ADMIN_TOKEN (env PBX_ROUTER_SECRETS)')
     .action(async (mode: 'day' | 'night' | 'auto', o: { site?: string; state?: string; config?: string; engine: string; secrets?: string }) => {
@@ -175,39 +168,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       runDemo(plan, o, io);
     });
 
-  program
-    .command('run')
-    .description('run the engine: answer and route calls on Asterisk through ARI')
-    .option('-c, --config <file>', 'config file or folder', process.env.PBX_ROUTER_CONFIG ?? 'config/example-clinic.yaml')
-    .option('--ari-url <url>', 'ARI base URL (env ASTERISK_ARI_URL; default http://127.0.0.1:8088)')
-    .option('--ari-user <user>', 'ARI user (env ASTERISK_ARI_USER; default router)')
-    .option('--app <name>', 'ARI application name (env ARI_APP; default pbx-router)')
-    .option('--db <file>', 'SQLite database (env PBX_ROUTER_DB)', DEFAULT_DATABASE)
-    .option('--secrets <file>', `secrets file, KEY=value, chmod 600 (env PBX_ROUTER_SECRETS; default ${DEFAULT_SECRETS_FILE} if it exists)`)
-    .action(async (o: { config: string; ariUrl?: string; ariUser?: string; app?: string; db: string; secrets?: string }) => {
-      const env = secretsEnv(o.secrets);
-      const ari = ariSettingsFromEnv(env);
-      const password = ari.password;
-      if (!password) throw new InputError('set the ARI password (ASTERISK_ARI_PASSWORD) in the secrets file or the environment; it never goes in the routing config');
-      let running;
-      try {
-        running = await startEngine({ config: o.config, ariUrl: o.ariUrl ?? ari.url, ariUser: o.ariUser ?? ari.user, ariPassword: password, app: o.app ?? ari.app, database: o.db, env, ...(env.PBX_ROUTER_ADMIN_TOKEN ? { adminToken: env.PBX_ROUTER_ADMIN_TOKEN } : {}) });
-      } catch (e) {
-        io.err(`error: ${(e as Error).message}`);
-        code = 1;
-        return;
-      }
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          io.err('stopping: calls in Stasis stay in Asterisk and are resumed by the next start');
-          void running.stop().then(resolve);
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        reloadOnHangup(running);
-      });
-    });
-
+  addRunCommand(program, io, (c) => (code = c));
   addRecordCommands(program, io, (c) => (code = c));
   addExplainCommand(program, io);
   addReportCommand(program, io);
@@ -225,7 +186,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     await program.parseAsync([...argv]);
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof InputError || e instanceof SecretsError) {
+    if (e instanceof InputError || e instanceof SecretsError || e instanceof LogLevelError) {
       io.err(`error: ${e.message}`);
       return 2;
     }

@@ -8,6 +8,7 @@ import { DEFAULT_DATABASE } from '../main.js';
 import { CallStore } from '../store/call-store.js';
 import { openDb } from '../store/db.js';
 import { InputError, parseInstant } from './inputs.js';
+import { DEFAULT_CONFIG } from './zone.js';
 import type { Io } from './main.js';
 
 const DB = DEFAULT_DATABASE;
@@ -19,22 +20,39 @@ export function addOncallCommands(program: Command, io: Io, planFor: (config: st
   oncall
     .command('show')
     .description('who is on call for each roster, the escalation order and the next handoffs')
-    .option('-c, --config <file>', 'config file or folder', 'config/example-clinic.yaml')
+    .option('-c, --config <file>', 'config file or folder (env PBX_ROUTER_CONFIG)', DEFAULT_CONFIG)
     .option('--at <time>', 'the moment to show (ISO-8601; default now)')
     .option('--db <file>', 'SQLite database with run-time overrides (read if it exists)', DB)
-    .action((o: { config: string; at?: string; db: string }) => {
+    .option('--json', "a JSON array, one entry per roster (times ISO-8601 in the roster's time zone)")
+    .action((o: { config: string; at?: string; db: string; json?: boolean }) => {
       const plan = planFor(o.config);
       if (!plan) return; // planFor reported the problems and set the exit code
       const overrides = readOverrides(o.db);
+      const rows: unknown[] = [];
       for (const r of plan.rosters.values()) {
         const at = o.at ? parseInstant(o.at, r.timezone) : Date.now();
         const extra = overrides[r.id] ?? [];
         const now = onCallAt(r, at, extra);
         const m = r.members.get(now.member);
+        const iso = (ms: number) => DateTime.fromMillis(ms, { zone: r.timezone }).toISO();
+        if (o.json) {
+          rows.push({
+            roster: r.id,
+            at: iso(at),
+            onCall: { member: now.member, name: m?.name ?? null, number: m?.number ?? null, via: now.via, since: iso(now.since), until: iso(now.until) },
+            escalation: escalationOrder(r, at, extra).map((x) => ({ name: x.name, number: x.number, ringTime: x.ringTime })),
+            finalActions: r.final.length,
+            handoffs: handoffsBetween(r, at, at + 14 * 86_400_000, extra)
+              .slice(0, 4)
+              .map((h) => ({ at: iso(h.at), member: h.member, name: r.members.get(h.member)?.name ?? null })),
+          });
+          continue;
+        }
         io.out(`${r.id} at ${fmt(at, r.timezone)}: ${m?.name ?? now.member} (${m?.number ?? '?'}) by ${now.via}, ${fmt(now.since, r.timezone)} to ${fmt(now.until, r.timezone)}`);
         io.out(`  escalation: ${escalationOrder(r, at, extra).map((x) => `${x.name} ${x.number} ${x.ringTime}s`).join(' -> ')}; then ${r.final.length} final action(s)`);
         for (const h of handoffsBetween(r, at, at + 14 * 86_400_000, extra).slice(0, 4)) io.out(`  from ${fmt(h.at, r.timezone)}: ${r.members.get(h.member)?.name ?? h.member}`);
       }
+      if (o.json) io.out(JSON.stringify(rows, null, 2));
     });
   oncall
     .command('override')
@@ -43,7 +61,7 @@ export function addOncallCommands(program: Command, io: Io, planFor: (config: st
     .argument('<member>')
     .requiredOption('--from <time>', 'start, ISO-8601 (without offset: the roster site time zone)')
     .requiredOption('--to <time>', 'end')
-    .option('-c, --config <file>', 'config file or folder', 'config/example-clinic.yaml')
+    .option('-c, --config <file>', 'config file or folder (env PBX_ROUTER_CONFIG)', DEFAULT_CONFIG)
     .option('--db <file>', 'SQLite database', DB)
     .action((roster: string, member: string, o: { from: string; to: string; config: string; db: string }) => {
       const plan = planFor(o.config);

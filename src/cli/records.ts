@@ -1,6 +1,7 @@
 /**
  * Commands on the records in the database: voicemails (list, fetch a recording through ARI) and
- * callback requests (list, mark done). They open the database read-write only for `done`.
+ * callback requests (list, mark done). They open the database read-write only for `done`. Lists
+ * show times in the clinic's zone (from the config, or --tz), and print JSON with --json.
  */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -12,32 +13,43 @@ import { CallStore } from '../store/call-store.js';
 import { openDb } from '../store/db.js';
 import { VoicemailStore } from '../store/voicemail-store.js';
 import { InputError } from './inputs.js';
+import { displayZone, zoneOptions } from './zone.js';
 import type { Io } from './main.js';
 
 const DB = DEFAULT_DATABASE;
 const when = (ms: number | null, zone: string) => (ms === null ? '-' : DateTime.fromMillis(ms, { zone }).toFormat('yyyy-LL-dd HH:mm ZZZZ'));
+const iso = (ms: number | null, zone: string) => (ms === null ? null : DateTime.fromMillis(ms, { zone }).toISO());
 
 /** Adds `voicemail` and `callbacks` to the program. */
 export function addRecordCommands(program: Command, io: Io, setCode: (c: number) => void): void {
   const vm = program.command('voicemail').description('voicemails: list them, fetch a recording');
-  vm.command('list')
-    .description('voicemails, newest first; --pending: those whose email is not delivered yet')
-    .option('--db <file>', 'SQLite database', DB)
-    .option('--pending', 'only messages whose email is still waiting')
-    .option('--tz <zone>', 'time zone for times', 'America/Chicago')
-    .action((o: { db: string; pending?: boolean; tz: string }) => {
-      const store = new VoicemailStore(openDb(o.db));
-      const pending = store.pending();
-      if (o.pending) {
-        for (const m of pending) io.out(`email ${m.id} for voicemail ${m.voicemailId ?? '-'}: ${m.attempts} attempt(s), next ${when(m.nextAttempt, o.tz)}, last error: ${m.lastError ?? 'none'}`);
-        io.out(`${pending.length} email(s) waiting`);
-        return;
-      }
-      const waiting = new Set(pending.map((m) => m.voicemailId));
-      for (const v of store.list()) {
-        io.out(`${v.id}  ${when(v.createdAt, o.tz)}  ${v.mailbox}  from ${v.caller}  ${v.duration}s${v.urgent ? '  URGENT' : ''}${waiting.has(v.id) ? '  (email pending)' : ''}`);
-      }
-    });
+  zoneOptions(
+    vm
+      .command('list')
+      .description('voicemails, newest first; --pending: those whose email is not delivered yet')
+      .option('--db <file>', 'SQLite database', DB)
+      .option('--pending', 'only messages whose email is still waiting')
+      .option('--json', 'a JSON array (times ISO-8601 with the offset of the time zone)'),
+  ).action((o: { db: string; pending?: boolean; tz?: string; config?: string; json?: boolean }) => {
+    const zone = displayZone(o);
+    const store = new VoicemailStore(openDb(o.db));
+    const pending = store.pending();
+    if (o.pending) {
+      if (o.json) return io.out(JSON.stringify(pending.map((m) => ({ id: m.id, voicemailId: m.voicemailId, attempts: m.attempts, nextAttempt: iso(m.nextAttempt, zone), lastError: m.lastError })), null, 2));
+      for (const m of pending) io.out(`email ${m.id} for voicemail ${m.voicemailId ?? '-'}: ${m.attempts} attempt(s), next ${when(m.nextAttempt, zone)}, last error: ${m.lastError ?? 'none'}`);
+      io.out(`${pending.length} email(s) waiting`);
+      return;
+    }
+    const waiting = new Set(pending.map((m) => m.voicemailId));
+    const list = store.list();
+    if (o.json) {
+      const rows = list.map((v) => ({ id: v.id, callId: v.callId, createdAt: iso(v.createdAt, zone), mailbox: v.mailbox, caller: v.caller, did: v.did, site: v.site, reason: v.reason, urgent: v.urgent, duration: v.duration, emailPending: waiting.has(v.id), purgedAt: iso(v.purgedAt, zone) }));
+      return io.out(JSON.stringify(rows, null, 2));
+    }
+    for (const v of list) {
+      io.out(`${v.id}  ${when(v.createdAt, zone)}  ${v.mailbox}  from ${v.caller}  ${v.duration}s${v.urgent ? '  URGENT' : ''}${waiting.has(v.id) ? '  (email pending)' : ''}`);
+    }
+  });
   vm.command('get')
     .description('fetch a recording from Asterisk (ARI GET /recordings/stored/{name}/file) into a WAV file')
     .argument('<id>', 'voicemail id')
@@ -63,18 +75,25 @@ export function addRecordCommands(program: Command, io: Io, setCode: (c: number)
     });
 
   const cb = program.command('callbacks').description('callback requests: list them, mark one done');
-  cb.command('list')
-    .description('callback requests, soonest deadline first')
-    .option('--db <file>', 'SQLite database', DB)
-    .option('--open', 'only those not done')
-    .option('--tz <zone>', 'time zone for times', 'America/Chicago')
-    .action((o: { db: string; open?: boolean; tz: string }) => {
-      const list = new CallStore(openDb(o.db)).callbacks(Boolean(o.open));
-      for (const c of list) {
-        io.out(`${c.id}  ${c.number}  ${c.reason ?? '-'}  list ${c.list}  due ${when(c.deadline, o.tz)}  ${c.doneAt !== null ? `done ${when(c.doneAt, o.tz)}${c.doneBy ? ` by ${c.doneBy}` : ''}` : 'open'}`);
-      }
-      io.out(`${list.length} callback request(s)`);
-    });
+  zoneOptions(
+    cb
+      .command('list')
+      .description('callback requests, soonest deadline first')
+      .option('--db <file>', 'SQLite database', DB)
+      .option('--open', 'only those not done')
+      .option('--json', 'a JSON array (times ISO-8601 with the offset of the time zone)'),
+  ).action((o: { db: string; open?: boolean; tz?: string; config?: string; json?: boolean }) => {
+    const zone = displayZone(o);
+    const list = new CallStore(openDb(o.db)).callbacks(Boolean(o.open));
+    if (o.json) {
+      const rows = list.map((c) => ({ id: c.id, callId: c.callId, number: c.number, reason: c.reason, list: c.list, site: c.site, createdAt: iso(c.createdAt, zone), deadline: iso(c.deadline, zone), doneAt: iso(c.doneAt, zone), doneBy: c.doneBy }));
+      return io.out(JSON.stringify(rows, null, 2));
+    }
+    for (const c of list) {
+      io.out(`${c.id}  ${c.number}  ${c.reason ?? '-'}  list ${c.list}  due ${when(c.deadline, zone)}  ${c.doneAt !== null ? `done ${when(c.doneAt, zone)}${c.doneBy ? ` by ${c.doneBy}` : ''}` : 'open'}`);
+    }
+    io.out(`${list.length} callback request(s)`);
+  });
   cb.command('done')
     .description('mark a callback request done')
     .argument('<id>', 'callback id')

@@ -11,6 +11,7 @@ import { CallStore } from '../store/call-store.js';
 import { openDb } from '../store/db.js';
 import { VoicemailStore } from '../store/voicemail-store.js';
 import { InputError } from './inputs.js';
+import { displayZone, zoneOptions } from './zone.js';
 import type { Io } from './main.js';
 
 /** Seconds: count, average, 90th percentile (nearest rank) and maximum. */
@@ -145,27 +146,26 @@ function instant(text: string, zone: string, end: boolean, what: string): number
 
 /** Adds `report` to the program. */
 export function addReportCommand(program: Command, io: Io): void {
-  program
-    .command('report')
-    .description('what the phones did over a period: outcomes, queue waits (avg, p90, longest), talk times, voicemails, callbacks, on-call forwards')
-    .option('--from <day|time>', 'start (a day counts from its midnight; default: today)')
-    .option('--to <day|time>', 'end (a day counts to its end; default: the end of the --from day, or now)')
-    .option('--db <file>', 'SQLite database', DEFAULT_DATABASE)
-    .option('--tz <zone>', 'time zone of the days and times (default: this machine’s)')
-    .option('--json', 'the figures as JSON')
-    .action((o: { from?: string; to?: string; db: string; tz?: string; json?: boolean }) => {
-      if (o.db !== ':memory:' && !existsSync(o.db)) throw new InputError(`no database at ${o.db} (pass --db, or set PBX_ROUTER_DB)`);
-      const zone = o.tz ?? DateTime.local().zoneName ?? 'UTC';
-      if (!DateTime.local().setZone(zone).isValid) throw new InputError(`unknown time zone '${zone}'`);
-      const from = o.from ? instant(o.from, zone, false, '--from') : DateTime.now().setZone(zone).startOf('day').toMillis();
-      const to = o.to ? instant(o.to, zone, true, '--to') : o.from && /^\d{4}-\d{2}-\d{2}$/.test(o.from) ? instant(o.from, zone, true, '--from') : Date.now();
-      if (to <= from) throw new InputError('--to must be after --from');
-      const db = openDb(o.db);
-      try {
-        const r = buildReport(new CallStore(db), new VoicemailStore(db), from, to);
-        io.out(o.json ? JSON.stringify(r, null, 2) : formatReport(r, zone));
-      } finally {
-        db.close();
-      }
-    });
+  zoneOptions(
+    program
+      .command('report')
+      .description('what the phones did over a period: outcomes, queue waits (avg, p90, longest), talk times, voicemails, callbacks, on-call forwards')
+      .option('--from <day|time>', 'start (a day counts from its midnight; default: today)')
+      .option('--to <day|time>', 'end (a day counts to its end; default: the end of the --from day, or now)')
+      .option('--db <file>', 'SQLite database', DEFAULT_DATABASE)
+      .option('--json', 'the figures as JSON'),
+  ).action((o: { from?: string; to?: string; db: string; tz?: string; config?: string; json?: boolean }) => {
+    if (o.db !== ':memory:' && !existsSync(o.db)) throw new InputError(`no database at ${o.db} (pass --db, or set PBX_ROUTER_DB)`);
+    const zone = displayZone(o);
+    const from = o.from ? instant(o.from, zone, false, '--from') : DateTime.now().setZone(zone).startOf('day').toMillis();
+    const to = o.to ? instant(o.to, zone, true, '--to') : o.from && /^\d{4}-\d{2}-\d{2}$/.test(o.from) ? instant(o.from, zone, true, '--from') : Date.now();
+    if (to <= from) throw new InputError('--to must be after --from');
+    const db = openDb(o.db);
+    try {
+      const r = buildReport(new CallStore(db), new VoicemailStore(db), from, to);
+      io.out(o.json ? JSON.stringify(r, null, 2) : formatReport(r, zone));
+    } finally {
+      db.close();
+    }
+  });
 }

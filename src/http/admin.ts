@@ -1,15 +1,20 @@
 /**
- * The engine's small local HTTP API: /healthz for Docker and monitoring (no patient data, no
- * token), and, with the admin token, status, Prometheus metrics, agent pause/unpause, the day/night
- * mode and reload.
- * It binds to 127.0.0.1 unless told otherwise.
+ * The engine's small local HTTP API (fastify): /healthz for Docker and monitoring (no patient data,
+ * no token), and, with the admin token, status, Prometheus metrics, agent pause/unpause, the
+ * day/night mode and reload; the wallboard behind its own read-only key. Request bodies and
+ * parameters are checked against JSON schemas (fastify's ajv); every error answers with a code
+ * from one table (./errors.ts). It binds to 127.0.0.1:8089 unless told otherwise (--admin-listen).
  */
 import { timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fastify, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { CallEngine } from '../calls/call-engine.js';
-import type { Mode } from '../routing/types.js';
+import type { Logger } from '../logging/logger.js';
+import { registerEngineGauges } from '../metrics/engine-gauges.js';
+import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import type { PromptReport } from '../prompts/monitor.js';
+import type { Mode } from '../routing/types.js';
+import { ADMIN_ERRORS, AdminError, listenError } from './errors.js';
 import { WALLBOARD_HTML, wallboardData } from './wallboard.js';
 
 export interface AdminDeps {
@@ -23,6 +28,10 @@ export interface AdminDeps {
   readonly reload: () => { ok: true; version: string } | { ok: false; problems: string[] };
   /** The last check of the prompts on the Asterisk (missing ones), when the engine runs one. */
   readonly prompts?: () => PromptReport;
+  /** The engine's metrics; the API adds the gauges of the engine's state (default: a new set). */
+  readonly metrics?: Metrics;
+  /** Where the API's own failures (500) are logged with their cause. */
+  readonly log?: Logger;
 }
 
 export interface AdminServer {
@@ -32,31 +41,10 @@ export interface AdminServer {
 
 const MODES: readonly Mode[] = ['day', 'night', 'auto'];
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(text);
-}
-
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  let text = '';
-  for await (const chunk of req) {
-    text += String(chunk);
-    if (text.length > 10_000) throw new Error('request body too large');
-  }
-  if (!text.trim()) return {};
-  const v = JSON.parse(text) as unknown;
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('expected a JSON object');
-  return v as Record<string, unknown>;
-}
-
 function same(given: string, token: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(token);
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-function authorised(req: IncomingMessage, token: string): boolean {
-  return same(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '', token);
 }
 
 /** The status the `status` command prints. */
@@ -77,115 +65,139 @@ export function status(d: AdminDeps) {
   };
 }
 
-/** A label value in the Prometheus text format. */
-const label = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-
-/**
- * The engine's state in the Prometheus text format (0.0.4): connections, calls in progress, callers
- * waiting per queue and the longest wait, agents per state, calls ended since start per outcome.
- * Counts only: no caller numbers or names.
- */
-export function metrics(d: AdminDeps): string {
-  const plan = d.engine.currentPlan();
-  const h = d.health();
-  const queues = d.engine.queues.snapshot();
-  const agents = d.engine.agents.snapshot();
-  const byState: Record<string, number> = { available: 0, ringing: 0, busy: 0, 'wrap-up': 0, paused: 0, offline: 0 };
-  for (const a of plan.agents.keys()) byState[agents[a]?.state ?? 'offline'] = (byState[agents[a]?.state ?? 'offline'] ?? 0) + 1;
-  const out: string[] = [];
-  const metric = (name: string, type: 'gauge' | 'counter', help: string, rows: readonly [Record<string, string>, number][]) => {
-    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const [labels, v] of rows) {
-      const l = Object.entries(labels).map(([k, x]) => `${k}="${label(x)}"`).join(',');
-      out.push(`${name}${l ? `{${l}}` : ''} ${v}`);
-    }
-  };
-  metric('pbx_router_config_info', 'gauge', 'The running configuration version.', [[{ version: plan.version }, 1]]);
-  metric('pbx_router_ari_connected', 'gauge', 'Whether the ARI event socket is connected (1) or not (0).', [[{}, h.ari === 'connected' ? 1 : 0]]);
-  if (h.ami !== null) metric('pbx_router_ami_connected', 'gauge', 'Whether AMI (desk phone presence) is connected.', [[{}, h.ami === 'connected' ? 1 : 0]]);
-  metric('pbx_router_calls_in_progress', 'gauge', 'Calls the engine is handling now.', [[{}, d.engine.active()]]);
-  metric('pbx_router_channels_wedged', 'gauge', 'Channels Asterisk accepts requests for and never acts on (restart Asterisk to free them).', [[{}, d.engine.wedgedChannels().length]]);
-  metric('pbx_router_queue_waiting', 'gauge', 'Callers waiting in each queue.', [...plan.queues.keys()].map((q) => [{ queue: q }, queues[q]?.waiting ?? 0]));
-  metric('pbx_router_queue_longest_wait_seconds', 'gauge', 'How long the longest-waiting caller of each queue has waited.', [...plan.queues.keys()].map((q) => [{ queue: q }, queues[q]?.longestWait ?? 0]));
-  metric('pbx_router_agents', 'gauge', 'Agents in each state.', Object.entries(byState).map(([state, n]) => [{ state }, n]));
-  metric('pbx_router_calls_ended_total', 'counter', 'Calls ended since the engine started, by outcome.', Object.entries(d.engine.endedByOutcome()).sort().map(([outcome, n]) => [{ outcome }, n]));
-  const prompts = d.prompts?.();
-  if (prompts?.checkedAt != null) {
-    metric('pbx_router_prompts_check_ok', 'gauge', 'Whether the last check of the prompts on Asterisk (ARI sounds) worked (1) or not (0).', [[{}, prompts.error === null ? 1 : 0]]);
-    metric('pbx_router_prompts_missing', 'gauge', 'Sounds (per language) the running config or the engine plays that Asterisk does not have: callers hear silence there.', [[{}, prompts.missing.length]]);
-    metric('pbx_router_prompt_missing', 'gauge', 'Each missing sound, by language (1 while missing).', prompts.missing.map((m) => [{ sound: m.sound, language: m.language }, 1]));
-  }
-  return `${out.join('\n')}\n`;
-}
-
-/** Starts the API; `port` 0 picks a free one. */
-export async function startAdmin(d: AdminDeps, host = '127.0.0.1', port = 8089): Promise<AdminServer> {
+/** Checks the tokens: 16+ characters, and the wallboard's differs from the admin token. */
+function checkTokens(d: AdminDeps): void {
   if (d.token.length < 16) throw new Error('the admin token must be at least 16 characters (PBX_ROUTER_ADMIN_TOKEN)');
   if (d.wallboardToken !== undefined && d.wallboardToken.length < 16) throw new Error('the wallboard token must be at least 16 characters (PBX_ROUTER_WALLBOARD_TOKEN)');
   if (d.wallboardToken !== undefined && d.wallboardToken === d.token) throw new Error('the wallboard token must differ from the admin token: it sits in a URL on a screen');
-  const server = createServer((req, res) => {
-    void handle(d, req, res).catch((e: Error) => send(res, 400, { error: e.message }));
-  });
-  await new Promise<void>((r) => server.listen(port, host, () => r()));
-  const addr = server.address() as AddressInfo;
-  return { url: `http://${host}:${addr.port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-async function handle(d: AdminDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://admin');
-  if (req.method === 'GET' && url.pathname === '/healthz') {
+/** A validation failure in words: `body/mode must be one of day, night, auto`. */
+function validationMessage(e: FastifyError): string {
+  return (e.validation ?? [])
+    .map((v) => {
+      const where = `${e.validationContext ?? 'request'}${v.instancePath || ''}`;
+      const allowed = (v.params as { allowedValues?: unknown[] }).allowedValues;
+      const extra = (v.params as { additionalProperty?: string }).additionalProperty;
+      if (allowed) return `${where} must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`;
+      if (extra) return `${where} has an unknown field '${extra}'`;
+      return `${where} ${v.message ?? 'is not valid'}`;
+    })
+    .join('; ');
+}
+
+/** Any thrown error as the table's code and message; what is not ours or a client's mistake is `internal`. */
+function asAdminError(e: FastifyError | AdminError): AdminError {
+  if (e instanceof AdminError) return e;
+  if (e.validation) return new AdminError('bad-request', validationMessage(e));
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AdminError('body-too-large', 'the request body is over 10 kB');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AdminError('unsupported-media-type', 'send the body as application/json');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new AdminError('bad-json', `the body is not valid JSON: ${e.message}`);
+  }
+  if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) return new AdminError('bad-request', e.message);
+  return new AdminError('internal', 'the engine failed to answer this request; its log has the cause');
+}
+
+/** The API as a fastify instance, not listening (tests use `inject`). */
+export function buildAdmin(d: AdminDeps): FastifyInstance {
+  checkTokens(d);
+  const metrics = d.metrics ?? createMetrics();
+  registerEngineGauges(metrics.registry, d);
+  const app = fastify({
+    logger: false,
+    bodyLimit: 10_000,
+    // Unknown fields are refused, not silently dropped, and nothing is coerced: a typo gets a 400.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
+  });
+  // JSON only (text/plain is fastify's other default: here a 415). The CLI sends
+  // `content-type: application/json` on every request, bodyless POSTs included.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => (String(body).trim() === '' ? done(null, undefined) : json(req, body as string, done)));
+  app.addHook('onSend', async (_req, reply) => void reply.header('cache-control', 'no-store'));
+  app.setErrorHandler((e: FastifyError | AdminError, req, reply) => {
+    const a = asAdminError(e);
+    if (a.code === 'internal') d.log?.error({ err: e, method: req.method, url: req.routeOptions.url ?? req.url }, `admin API: ${req.method} ${req.routeOptions.url ?? req.url} failed: ${e.message}`);
+    return reply.code(a.status).send({ code: a.code, error: a.message, ...a.details });
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(ADMIN_ERRORS['unknown-route'].status).send({ code: 'unknown-route', error: `no ${req.method} ${req.url.split('?')[0]}` }));
+
+  app.get('/healthz', async (_req, reply) => {
     const h = d.health();
     const ok = h.ari === 'connected' && (h.ami === null || h.ami === 'connected');
-    return send(res, ok ? 200 : 503, { status: ok ? 'ok' : 'degraded', ...h, configVersion: d.engine.currentPlan().version });
-  }
-  if (req.method === 'GET' && (url.pathname === '/wallboard' || url.pathname === '/wallboard/data')) return wallboard(d, req, res, url);
-  if (!authorised(req, d.token)) return send(res, 401, { error: 'missing or wrong admin token (Authorization: Bearer <token>)' });
-  if (req.method === 'GET' && url.pathname === '/status') return send(res, 200, status(d));
-  if (req.method === 'GET' && url.pathname === '/metrics') {
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' }).end(metrics(d));
-    return;
-  }
-  const agent = /^\/agents\/([^/]+)\/(pause|unpause)$/.exec(url.pathname);
-  if (req.method === 'POST' && agent) {
-    const id = decodeURIComponent(agent[1]!);
-    if (!d.engine.agents.pause(id, agent[2] === 'pause')) return send(res, 404, { error: `unknown agent '${id}'` });
-    return send(res, 200, { agent: id, state: d.engine.agents.state(id) });
-  }
-  if (req.method === 'POST' && url.pathname === '/mode') {
-    const body = await readJson(req);
-    const mode = body.mode as Mode;
-    const site = typeof body.site === 'string' ? body.site : null;
-    if (!MODES.includes(mode)) return send(res, 400, { error: `mode must be day, night or auto, not ${JSON.stringify(body.mode)}` });
-    if (site !== null && !d.engine.currentPlan().sites.has(site)) return send(res, 404, { error: `unknown site '${site}'` });
-    return send(res, 200, { modes: d.engine.setMode(mode, site) });
-  }
-  if (req.method === 'POST' && url.pathname === '/reload') {
-    const r = d.reload();
-    return r.ok ? send(res, 200, { version: r.version }) : send(res, 422, { error: 'the new configuration is not valid; the running one stays', problems: r.problems });
-  }
-  send(res, 404, { error: `no ${req.method} ${url.pathname}` });
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', ...h, configVersion: d.engine.currentPlan().version });
+  });
+  registerWallboard(app, d);
+  void app.register(async (api) => {
+    api.addHook('onRequest', async (req: FastifyRequest) => {
+      if (!same(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '', d.token)) throw new AdminError('unauthorized', 'missing or wrong admin token (Authorization: Bearer <token>)');
+    });
+    api.get('/status', async () => status(d));
+    api.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.text()));
+    const agentRoute = { schema: { params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['id'] } } } as const;
+    for (const verb of ['pause', 'unpause'] as const) {
+      api.post<{ Params: { id: string } }>(`/agents/:id/${verb}`, agentRoute, async (req) => {
+        const id = req.params.id;
+        if (!d.engine.agents.pause(id, verb === 'pause')) throw new AdminError('unknown-agent', `unknown agent '${id}' (agents: ${[...d.engine.currentPlan().agents.keys()].join(', ')})`, { agent: id });
+        return { agent: id, state: d.engine.agents.state(id) };
+      });
+    }
+    const modeBody = {
+      type: 'object',
+      properties: { mode: { type: 'string', enum: MODES }, site: { type: ['string', 'null'], minLength: 1, maxLength: 200 } },
+      required: ['mode'],
+      additionalProperties: false,
+    } as const;
+    api.post<{ Body: { mode: Mode; site?: string | null } }>('/mode', { schema: { body: modeBody } }, async (req) => {
+      const site = req.body.site ?? null;
+      if (site !== null && !d.engine.currentPlan().sites.has(site)) throw new AdminError('unknown-site', `unknown site '${site}' (sites: ${[...d.engine.currentPlan().sites.keys()].join(', ')})`, { site });
+      return { modes: d.engine.setMode(req.body.mode, site) };
+    });
+    api.post('/reload', async () => {
+      const r = d.reload();
+      if (!r.ok) throw new AdminError('config-invalid', 'the new configuration is not valid; the running one stays', { problems: r.problems });
+      return { version: r.version };
+    });
+  });
+  return app;
 }
 
 /** The wallboard page (key in the URL, for the screen) and its data (key in a header). */
-function wallboard(d: AdminDeps, req: IncomingMessage, res: ServerResponse, url: URL): void {
-  const key = d.wallboardToken;
-  if (!key) return send(res, 404, { error: 'the wallboard is off: set PBX_ROUTER_WALLBOARD_TOKEN (16+ characters) in the secrets file' });
-  if (url.pathname === '/wallboard') {
-    if (!same(url.searchParams.get('key') ?? '', key)) {
-      res.writeHead(401, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><title>pbx-router wallboard</title><p>Wrong or missing wallboard key: open /wallboard?key=&lt;PBX_ROUTER_WALLBOARD_TOKEN&gt;.</p>');
-      return;
+function registerWallboard(app: FastifyInstance, d: AdminDeps): void {
+  const key = (): string => {
+    if (!d.wallboardToken) throw new AdminError('wallboard-off', 'the wallboard is off: set PBX_ROUTER_WALLBOARD_TOKEN (16+ characters) in the secrets file');
+    return d.wallboardToken;
+  };
+  const querystring = { type: 'object', properties: { key: { type: 'string', maxLength: 500 } } } as const;
+  app.get<{ Querystring: { key?: string } }>('/wallboard', { schema: { querystring } }, async (req, reply: FastifyReply) => {
+    if (!same(req.query.key ?? '', key())) {
+      return reply.code(ADMIN_ERRORS['wallboard-key'].status).type('text/html; charset=utf-8').send('<!doctype html><title>pbx-router wallboard</title><p>Wrong or missing wallboard key: open /wallboard?key=&lt;PBX_ROUTER_WALLBOARD_TOKEN&gt;.</p>');
     }
-    res
-      .writeHead(200, {
-        'content-type': 'text/html; charset=utf-8',
-        'cache-control': 'no-store',
-        'content-security-policy': "default-src 'none'; connect-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'",
-        'referrer-policy': 'no-referrer',
-      })
-      .end(WALLBOARD_HTML);
-    return;
+    return reply
+      .type('text/html; charset=utf-8')
+      .headers({ 'content-security-policy': "default-src 'none'; connect-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'", 'referrer-policy': 'no-referrer' })
+      .send(WALLBOARD_HTML);
+  });
+  app.get('/wallboard/data', async (req) => {
+    const given = req.headers['x-wallboard-key'];
+    if (!same(typeof given === 'string' ? given : '', key())) throw new AdminError('wallboard-key', 'missing or wrong wallboard key (x-wallboard-key)');
+    return wallboardData(d.engine, d.health().ari, Date.now(), d.prompts?.().missing.length ?? 0);
+  });
+}
+
+/** Starts the API on host:port (`port` 0 picks a free one); an address it cannot take is an AdminListenError. */
+export async function startAdmin(d: AdminDeps, host = '127.0.0.1', port = 8089): Promise<AdminServer> {
+  const app = buildAdmin(d);
+  try {
+    await app.listen({ host, port });
+  } catch (e) {
+    await app.close();
+    throw listenError(e, host, port);
   }
-  const given = req.headers['x-wallboard-key'];
-  if (!same(typeof given === 'string' ? given : '', key)) return send(res, 401, { error: 'missing or wrong wallboard key (x-wallboard-key)' });
-  send(res, 200, wallboardData(d.engine, d.health().ari, Date.now(), d.prompts?.().missing.length ?? 0));
+  const addr = app.server.address() as AddressInfo;
+  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`, close: () => app.close() };
 }

@@ -51,7 +51,11 @@ export function startCheckpointer(db: Db, path: string, log: (m: string) => void
       stopping = true;
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
       worker.postMessage('stop');
-      await Promise.race([exited, new Promise<void>((resolve) => setTimeout(resolve, 2000).unref())]);
+      // A referenced timer: when nothing else holds the event loop (a start that failed early),
+      // an unreferenced one let the process end here with exit code 13 before stop() returned.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, 2000)))]);
+      clearTimeout(timer);
       await worker.terminate();
     },
   };

@@ -55,6 +55,10 @@ export interface LiveOptions {
   readonly promptMs?: number;
   /** The engine's environment (AMI, SMTP settings; default process.env). */
   readonly env?: NodeJS.ProcessEnv;
+  /** The engine writes its JSON log (as `run` does) and `logs` holds those lines, instead of plain messages. */
+  readonly jsonLog?: boolean;
+  /** Starts the admin API with this token on a free loopback port. */
+  readonly adminToken?: string;
 }
 
 export interface Live {
@@ -77,7 +81,8 @@ export interface Live {
   stop(): Promise<void>;
 }
 
-const PASSWORD = 'live-test-secret';
+/** The fake Asterisk's ARI password. */
+export const PASSWORD = 'live-test-secret';
 
 /** The fake at `at`, the engine connected to it with a fresh SQLite file. */
 export async function startLive(o: LiveOptions): Promise<Live> {
@@ -96,7 +101,9 @@ export async function startLive(o: LiveOptions): Promise<Live> {
     cancel: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
   };
   const boot = async (): Promise<RunningEngine> => {
-    const r = await startEngine({ config, ariUrl: url, ariUser: fake.user, ariPassword: PASSWORD, app: 'pbx-router', database, clock, log: (m) => logs.push(m), ...(o.mailer ? { mailer: o.mailer } : {}), ...(o.env ? { env: o.env } : {}) });
+    const logging = o.jsonLog ? { logDestination: { write: (line: string) => logs.push(line.trimEnd()) } } : { log: (m: string) => logs.push(m) };
+    const admin = o.adminToken ? { adminToken: o.adminToken, adminListen: { host: '127.0.0.1', port: 0 } } : {};
+    const r = await startEngine({ config, ariUrl: url, ariUser: fake.user, ariPassword: PASSWORD, app: 'pbx-router', database, clock, ...logging, ...admin, ...(o.mailer ? { mailer: o.mailer } : {}), ...(o.env ? { env: o.env } : {}) });
     const started = Date.now();
     while (!fake.isConnected('pbx-router')) {
       if (Date.now() - started > 5000) throw new Error(`the engine did not connect to the fake Asterisk:\n${logs.join('\n')}`);

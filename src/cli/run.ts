@@ -1,0 +1,70 @@
+/**
+ * `pbx-router run`: the engine, until SIGINT or SIGTERM; SIGHUP reloads the config. The admin API
+ * listens on --admin-listen (PBX_ROUTER_ADMIN_LISTEN, default 127.0.0.1:8089); an address it cannot
+ * take stops the start with one line naming it and the option, and a non-zero exit code.
+ */
+import type { Command } from 'commander';
+import { DEFAULT_SECRETS_FILE, secretsEnv } from '../config/secrets.js';
+import { parseListen } from '../http/errors.js';
+import { ariSettingsFromEnv, DEFAULT_ADMIN_LISTEN, DEFAULT_DATABASE, startEngine, type RunningEngine } from '../main.js';
+import { DEFAULT_CONFIG } from './zone.js';
+import { InputError } from './inputs.js';
+import type { Io } from './main.js';
+
+/**
+ * SIGHUP reloads the config through the same path as the admin API's POST /reload: a bad config
+ * is logged problem by problem and the running one stays. Returns a function that stops listening.
+ */
+export function reloadOnHangup(running: Pick<RunningEngine, 'reload'>): () => void {
+  const onHangup = () => void running.reload();
+  process.on('SIGHUP', onHangup);
+  return () => void process.off('SIGHUP', onHangup);
+}
+
+/** --admin-listen, else PBX_ROUTER_ADMIN_LISTEN, else 127.0.0.1:8089; a value that is not host:port is an InputError. */
+export function adminListen(option: string | undefined, env: NodeJS.ProcessEnv = process.env): { host: string; port: number } {
+  const text = option ?? (env.PBX_ROUTER_ADMIN_LISTEN || undefined);
+  if (text === undefined) return DEFAULT_ADMIN_LISTEN;
+  const where = option !== undefined ? '--admin-listen' : 'PBX_ROUTER_ADMIN_LISTEN';
+  const at = parseListen(text);
+  if (!at) throw new InputError(`${where} '${text}' is not host:port (e.g. 127.0.0.1:8089, or [::1]:8089)`);
+  return at;
+}
+
+/** Adds `run` to the program. */
+export function addRunCommand(program: Command, io: Io, setCode: (c: number) => void): void {
+  program
+    .command('run')
+    .description('run the engine: answer and route calls on Asterisk through ARI')
+    .option('-c, --config <file>', 'config file or folder (env PBX_ROUTER_CONFIG)', DEFAULT_CONFIG)
+    .option('--ari-url <url>', 'ARI base URL (env ASTERISK_ARI_URL; default http://127.0.0.1:8088)')
+    .option('--ari-user <user>', 'ARI user (env ASTERISK_ARI_USER; default router)')
+    .option('--app <name>', 'ARI application name (env ARI_APP; default pbx-router)')
+    .option('--db <file>', 'SQLite database (env PBX_ROUTER_DB)', DEFAULT_DATABASE)
+    .option('--secrets <file>', `secrets file, KEY=value, chmod 600 (env PBX_ROUTER_SECRETS; default ${DEFAULT_SECRETS_FILE} if it exists)`)
+    .option('--admin-listen <host:port>', `where the admin API listens (env PBX_ROUTER_ADMIN_LISTEN; default ${DEFAULT_ADMIN_LISTEN.host}:${DEFAULT_ADMIN_LISTEN.port}); it is started only with PBX_ROUTER_ADMIN_TOKEN`)
+    .action(async (o: { config: string; ariUrl?: string; ariUser?: string; app?: string; db: string; secrets?: string; adminListen?: string }) => {
+      const env = secretsEnv(o.secrets);
+      const listen = adminListen(o.adminListen, env);
+      const ari = ariSettingsFromEnv(env);
+      const password = ari.password;
+      if (!password) throw new InputError('set the ARI password (ASTERISK_ARI_PASSWORD) in the secrets file or the environment; it never goes in the routing config');
+      let running: RunningEngine;
+      try {
+        running = await startEngine({ config: o.config, ariUrl: o.ariUrl ?? ari.url, ariUser: o.ariUser ?? ari.user, ariPassword: password, app: o.app ?? ari.app, database: o.db, env, adminListen: listen, ...(env.PBX_ROUTER_ADMIN_TOKEN ? { adminToken: env.PBX_ROUTER_ADMIN_TOKEN } : {}) });
+      } catch (e) {
+        io.err(`error: ${(e as Error).message}`);
+        setCode(1);
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          io.err('stopping: calls in Stasis stay in Asterisk and are resumed by the next start');
+          void running.stop().then(resolve);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        reloadOnHangup(running);
+      });
+    });
+}
