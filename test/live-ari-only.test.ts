@@ -8,6 +8,9 @@ import { startAriScenario, type AriScenario } from './scenarios/ari-scenario.js'
 import type { SimAgent } from './scenarios/sim-config.js';
 
 const MAIN = '+15125550100';
+/** Against a real Asterisk the scenarios run in real time: each waits minutes, not the fake's seconds. */
+const REAL = !!(process.env.ASTERISK_ARI_URL && process.env.ASTERISK_ARI_PASSWORD);
+const TIMEOUT = REAL ? 240_000 : 60_000;
 const CONFIG = 'config/example-clinic.yaml';
 let s: AriScenario | null = null;
 afterEach(async () => {
@@ -42,7 +45,7 @@ describe(`scenarios through ARI only (against ${process.env.ASTERISK_ARI_URL && 
     await sc.until('the call ended', () => sc.run.store.call(open.id)?.state === 'ended');
     expect(sc.run.store.call(open.id)).toMatchObject({ outcome: 'answered', agent: 'james' });
     await nothingLeft(sc);
-  });
+  }, TIMEOUT);
 
   it('a busy agent and one who rings out are skipped; the next agent answers', async () => {
     // Equally idle agents are tried in id order: emily (busy), james (rings out), then maria.
@@ -58,7 +61,7 @@ describe(`scenarios through ARI only (against ${process.env.ASTERISK_ARI_URL && 
     ]);
     await sc.until('the call ended', () => sc.run.store.call(open.id)?.state === 'ended', 150_000);
     await nothingLeft(sc);
-  }, 60_000);
+  }, TIMEOUT);
 
   it('a caller who presses nothing hears the main menu again until hanging up, and is recorded as hung up early', async () => {
     const sc = await start({});
@@ -72,7 +75,7 @@ describe(`scenarios through ARI only (against ${process.env.ASTERISK_ARI_URL && 
     expect(decisions.length).toBeGreaterThanOrEqual(2);
     expect(decisions.every((d) => d.status === 'awaiting-input' && d.target === 'main')).toBe(true);
     await nothingLeft(sc);
-  });
+  }, TIMEOUT);
 
   it('with the engine disconnected, a new call falls through to the failsafe dialplan instead of silence', async () => {
     const sc = await start({});
@@ -86,5 +89,5 @@ describe(`scenarios through ARI only (against ${process.env.ASTERISK_ARI_URL && 
     expect(ch.state).toBe('Up');
     expect(sc.run.store.callByChannel(call.channel)).toBeUndefined();
     await nothingLeft(sc);
-  });
+  }, TIMEOUT);
 });

@@ -58,8 +58,11 @@ export class RequestWatch {
     private readonly stalled: (channel: string, what: string) => void,
   ) {}
 
-  /** Expects the event of an accepted request on a channel. */
-  expect(channel: string, what: string, kind: { playback?: string; ends?: boolean; leaves?: boolean }): void {
+  /**
+   * Expects the event of a request on a channel. Called before the request is sent: Asterisk's
+   * event often comes before its HTTP answer. Returns the cancel for a request that failed.
+   */
+  expect(channel: string, what: string, kind: { playback?: string; ends?: boolean; leaves?: boolean }): () => void {
     const x: Expectation = {
       channel,
       what,
@@ -71,6 +74,10 @@ export class RequestWatch {
     };
     x.timer.unref?.();
     this.open.add(x);
+    return () => {
+      clearTimeout(x.timer);
+      this.open.delete(x);
+    };
   }
 
   /** Settles the expectations an event fulfils. */
@@ -421,8 +428,11 @@ export class AriTelephony implements Telephony {
     });
     try {
       // `lang`: Asterisk looks each sound up in that language first (es-MX is its es_MX), then in en.
-      await this.rest('channels', 'play', { channelId: channel, playbackId, media: media.join(','), ...(language ? { lang: language.replace('-', '_') } : {}) });
-      this.watch.expect(channel, `playback ${playbackId} accepted but never started`, { playback: playbackId });
+      const cancel = this.watch.expect(channel, `playback ${playbackId} accepted but never started`, { playback: playbackId });
+      await this.rest('channels', 'play', { channelId: channel, playbackId, media: media.join(','), ...(language ? { lang: language.replace('-', '_') } : {}) }).catch((e: unknown) => {
+        cancel();
+        throw e;
+      });
     } catch (e) {
       const p = this.playbacks.get(playbackId);
       if (p) clearTimeout(p.guard);
@@ -488,11 +498,11 @@ export class AriTelephony implements Telephony {
   }
 
   async hangup(channel: string, reason: 'normal' | 'busy' | 'no_answer' | 'congestion' = 'normal'): Promise<void> {
-    const gone = await this.rest('channels', 'hangup', { channelId: channel, reason }).then(
-      () => false,
-      (e: unknown) => (ignoreGone(e), true),
-    );
-    if (!gone) this.watch.expect(channel, 'hangup accepted but the channel did not end', { ends: true });
+    const cancel = this.watch.expect(channel, 'hangup accepted but the channel did not end', { ends: true });
+    await this.rest('channels', 'hangup', { channelId: channel, reason }).catch((e: unknown) => {
+      cancel();
+      ignoreGone(e);
+    });
   }
 
   async record(channel: string, name: string, o: RecordOptions): Promise<RecordingResult> {
@@ -526,8 +536,11 @@ export class AriTelephony implements Telephony {
 
   async continueInDialplan(channel: string, context: string, extension: string, priority: number): Promise<void> {
     this.callers.delete(channel);
-    await this.rest('channels', 'continueInDialplan', { channelId: channel, context, extension, priority });
-    this.watch.expect(channel, `continue to ${context} accepted but the channel stayed in the application`, { leaves: true });
+    const cancel = this.watch.expect(channel, `continue to ${context} accepted but the channel stayed in the application`, { leaves: true });
+    await this.rest('channels', 'continueInDialplan', { channelId: channel, context, extension, priority }).catch((e: unknown) => {
+      cancel();
+      throw e;
+    });
   }
 
   async channelStatus(channel: string): Promise<'gone' | 'in-app' | 'in-dialplan'> {
