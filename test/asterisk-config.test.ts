@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { removeVariants, variant } from './scenarios/after-hours.js';
 import { didExtensions } from '../src/asterisk/asterisk-config.js';
 import { main, type Io } from '../src/cli/main.js';
 import { loadPlan } from '../src/config/index.js';
@@ -223,6 +224,18 @@ describe('the carrier trunk from outbound.carrier', () => {
     expect(get(of('identify'), 'match')).toBe('sip.carrier.example');
     // The trunk dial string names this endpoint.
     expect(loadPlan('config/example-clinic.yaml').plan!.outbound!.trunk).toBe('PJSIP/{number}@carrier');
+  });
+
+  it('a carrier that authenticates: outbound_auth names the auth section kept in generated/carrier.conf', async () => {
+    const config = variant({ 'outbound.carrier': { host: '203.0.113.10', port: 5080, match: ['203.0.113.0/28'], outboundAuth: 'carrier-auth' } });
+    const out = join(mkdtempSync(join(tmpdir(), 'pbx-carrier-')), 'gen');
+    expect((await cli('asterisk-config', '--config', config, '--out', out, '--secrets', secretsFor(PHONES))).code).toBe(0);
+    const conf = sections(readFileSync(join(out, 'pjsip-carrier.conf'), 'utf8'));
+    const of = (type: string) => conf.find((x) => x.name === 'carrier' && get(x, 'type') === type);
+    expect(get(of('endpoint'), 'outbound_auth')).toBe('carrier-auth');
+    expect(get(of('aor'), 'contact')).toBe('sip:203.0.113.10:5080');
+    expect(get(of('identify'), 'match')).toBe('203.0.113.0/28');
+    removeVariants();
   });
 
   it('without outbound.carrier the file only says where the trunk goes instead', async () => {

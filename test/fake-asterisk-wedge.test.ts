@@ -16,7 +16,7 @@ describe('FakeAsterisk: a play racing the destruction of the holding bridge', ()
   let http: RawHttpClient;
   let ev: EventCollector;
   beforeEach(async () => {
-    fake = new FakeAsterisk({ password: PW, speed: 20 });
+    fake = new FakeAsterisk({ password: PW, speed: 1 });
     const { port } = await fake.start();
     http = new RawHttpClient(port, { user: 'router', password: PW });
     ev = new EventCollector();

@@ -30,7 +30,8 @@ describe('live calls survive a restart and a socket cut', () => {
     await l.until('20 callers queued', () => l.run.store.openCalls().filter((c) => c.state === 'queued').length === 20);
     const places = new Map(l.run.store.waiting().map((w) => [w.callId, w]));
     // A caller is 'queued' as soon as the engine decides; joining the holding bridge follows.
-    await l.until('20 callers in the holding bridge', () => (l.fake.bridges().find((b) => b.id === 'pbx-queue-scheduling')?.channels as string[] | undefined)?.length === 20);
+    await l.until('20 callers in the holding bridge', () => (l.fake.bridges().find((b) => String(b.id).startsWith('pbx-queue-scheduling-'))?.channels as string[] | undefined)?.length === 20);
+    const holding = String(l.fake.bridges().find((b) => String(b.id).startsWith('pbx-queue-scheduling-'))!.id);
 
     await l.restart();
     await l.until('the restarted engine reconciled', () => l.logs.filter((m) => m.startsWith('reconciled')).length === 2, 20_000);
@@ -38,7 +39,7 @@ describe('live calls survive a restart and a socket cut', () => {
     expect(l.run.engine.queues.size()).toBe(20);
     // Same queue entries, same arrival times, same holding bridge, still paused agents: nothing started over.
     for (const w of l.run.store.waiting()) expect(places.get(w.callId)).toMatchObject({ id: w.id, enteredAt: w.enteredAt, queue: 'scheduling' });
-    expect(l.fake.bridges().map((b) => [b.id, (b.channels as string[]).length])).toEqual([['pbx-queue-scheduling', 20]]);
+    expect(l.fake.bridges().map((b) => [b.id, (b.channels as string[]).length])).toEqual([[holding, 20]]);
     expect(l.run.engine.agents.state('maria')).toBe('paused');
     expect(l.events('StasisStart').filter((e) => (e.args as string[])[0] === MAIN.slice(1)).length).toBe(20);
 

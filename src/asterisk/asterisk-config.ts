@@ -174,7 +174,7 @@ aors = carrier
 dtmf_mode = rfc4733
 ; Media always through Asterisk: the engine plays to, records and bridges these calls itself.
 direct_media = no
-
+${c.outboundAuth ? `; The carrier's credentials: the auth section ${c.outboundAuth} in generated/carrier.conf (with its registration).\noutbound_auth = ${c.outboundAuth}\n` : ''}
 [carrier]
 type = aor
 contact = sip:${c.host}:${c.port}

@@ -550,7 +550,10 @@ export class CallEngine {
     const used = new Set<string>();
     for (const live of this.calls.values()) {
       if (live.bridge) used.add(live.bridge);
-      if (live.session.queue) used.add(`pbx-queue-${live.session.queue}`);
+      // A resumed caller's holding bridge (whatever its suffix), or the one the queue uses now.
+      if (live.session.queue) for (const b of inv.bridges) if (b.id.startsWith(holdingBridgeId(live.session.queue)) && b.channels.includes(live.session.channel)) used.add(b.id);
+      const current = live.session.queue ? this.queues.bridgeOf(live.session.queue) : null;
+      if (current) used.add(current);
     }
     for (const b of inv.bridges) {
       if (used.has(b.id)) continue;
@@ -633,7 +636,8 @@ export class CallEngine {
       }
       resumed(ringingLegs.length ? { ...base, state: 'ringing-agent', legs: ringingLegs } : base);
       note(ringingLegs.length ? 'waiting, an agent ringing' : 'waiting');
-      this.pbx(call.id, 'resume in queue', this.queues.enqueue(call.id, call.channelId, w.queue, w.priority, w.language, { entryId: w.id, enqueuedAt: w.enteredAt, offering: ringingLegs.length > 0, inBridge: inv.bridges.some((b) => b.id === holdingBridgeId(w.queue) && b.channels.includes(call.channelId)) }));
+      const bridge = inv.bridges.find((b) => b.id.startsWith(holdingBridgeId(w.queue)) && b.channels.includes(call.channelId))?.id;
+      this.pbx(call.id, 'resume in queue', this.queues.enqueue(call.id, call.channelId, w.queue, w.priority, w.language, { entryId: w.id, enqueuedAt: w.enteredAt, offering: ringingLegs.length > 0, ...(bridge ? { bridge } : {}) }));
       return;
     }
     const replay = replayOf(call.resume);

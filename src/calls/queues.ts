@@ -9,7 +9,7 @@ import type { CallStore } from '../store/call-store.js';
 import type { AgentBook } from './agents.js';
 import type { Clock } from './clock.js';
 import type { SessionEvent } from './session.js';
-import { TelephonyError, type Telephony } from './telephony.js';
+import type { Telephony } from './telephony.js';
 
 interface Entry extends WaitingCall {
   readonly channel: string;
@@ -36,12 +36,13 @@ export interface QueueDeps {
 /** How long an empty holding bridge is kept before it is destroyed (see dequeue). */
 export const EMPTY_BRIDGE_GRACE_MS = 3000;
 
-/** The bridge id of a queue's holding bridge (stable, so a restarted engine finds it). */
+/** The prefix of a queue's holding bridge ids (each bridge created gets its own suffix; a restarted engine finds it by the prefix). */
 export const holdingBridgeId = (queue: string) => `pbx-queue-${queue}`;
 
 export class QueueManager {
   private readonly entries = new Map<string, Entry>();
-  private readonly bridges = new Map<string, Promise<void>>();
+  /** Each queue's holding bridge: its id, and the promise of it being there with music. */
+  private readonly bridges = new Map<string, { id: string; ready: Promise<void> }>();
 
   constructor(
     private plan: Plan,
@@ -77,7 +78,7 @@ export class QueueManager {
     queueId: string,
     priority: number,
     language: string,
-    restored?: { readonly entryId: number; readonly enqueuedAt: number; readonly offering?: boolean; readonly inBridge?: boolean },
+    restored?: { readonly entryId: number; readonly enqueuedAt: number; readonly offering?: boolean; readonly bridge?: string },
   ): Promise<void> {
     const q = this.plan.queues.get(queueId)!;
     // A caller resumed after a restart keeps their entry and arrival time, and so their place.
@@ -92,28 +93,39 @@ export class QueueManager {
     }
     if (q.announce.position || q.announce.estimatedWait) this.scheduleAnnouncement(entry, q, q.announce.first * 1000);
     this.deps.store.recordPosition(entryId, this.deps.clock.now(), this.position(entry), null);
-    await this.ensureBridge(q);
-    // A caller resumed after a restart is usually still in the bridge: adding them again would take
-    // them out and back in (a gap in the music for everyone waiting).
-    if (!restored?.inBridge) await this.deps.telephony.addToBridge(holdingBridgeId(queueId), channel);
+    // A caller resumed after a restart is usually still in their bridge: that bridge is the queue's,
+    // and adding them again would take them out and back in (a gap in the music for everyone waiting).
+    const bridge = await this.ensureBridge(q, restored?.bridge);
+    if (restored?.bridge !== bridge) await this.deps.telephony.addToBridge(bridge, channel);
     this.dispatch();
   }
 
-  private ensureBridge(q: CompiledQueue): Promise<void> {
-    let p = this.bridges.get(q.id);
-    if (!p) {
-      const id = holdingBridgeId(q.id);
-      p = this.deps.telephony
-        .createBridge(id, 'holding', `queue ${q.id}`)
-        .catch((e: unknown) => {
-          // After a restart the holding bridge is still there: use it.
-          if (!(e instanceof TelephonyError && e.code === 'conflict')) throw e;
-        })
-        .then(() => this.deps.telephony.startBridgeMoh(id, q.musicOnHold));
-      p.catch(() => this.bridges.delete(q.id));
-      this.bridges.set(q.id, p);
+  /**
+   * The queue's holding bridge with music on hold, created when needed. A new one gets a new id:
+   * Asterisk 22.10.1 kept the id of a holding bridge DELETEd with its music on hold taken for a
+   * while (create: 409 "already exists"; moh: 404 "Bridge not found"), and a caller who came then
+   * waited in no bridge, in silence. A bridge found after a restart (`existing`) is used as it is,
+   * its music started again (idempotent: Asterisk keeps one announcer per bridge).
+   */
+  private async ensureBridge(q: CompiledQueue, existing?: string): Promise<string> {
+    let b = this.bridges.get(q.id);
+    if (!b) {
+      const id = existing ?? `${holdingBridgeId(q.id)}-${this.deps.clock.now().toString(36)}`;
+      const ready = (existing ? Promise.resolve() : this.deps.telephony.createBridge(id, 'holding', `queue ${q.id}`)).then(() => this.deps.telephony.startBridgeMoh(id, q.musicOnHold));
+      b = { id, ready };
+      const mine = b;
+      ready.catch(() => {
+        if (this.bridges.get(q.id) === mine) this.bridges.delete(q.id);
+      });
+      this.bridges.set(q.id, b);
     }
-    return p;
+    await b.ready;
+    return b.id;
+  }
+
+  /** The holding bridge a queue's callers are in now, if it has one. */
+  bridgeOf(queue: string): string | null {
+    return this.bridges.get(queue)?.id ?? null;
   }
 
   /**
@@ -134,9 +146,10 @@ export class QueueManager {
     for (const t of e.relaxTimers) this.deps.clock.cancel(t);
     if (e.announcing) void this.deps.telephony.stopPlayback(e.announcing).catch(() => {});
     this.deps.store.leaveQueue(e.entryId, this.deps.clock.now(), result, agent);
+    const bridge = this.bridges.get(e.queue)?.id;
     const out =
-      result === 'overflow' || result === 'callback'
-        ? this.deps.telephony.removeFromBridge(holdingBridgeId(e.queue), e.channel).catch((err: Error) => this.deps.log(`queue ${e.queue}: taking ${e.channel} out of the holding bridge failed: ${err.message}`))
+      bridge && (result === 'overflow' || result === 'callback')
+        ? this.deps.telephony.removeFromBridge(bridge, e.channel).catch((err: Error) => this.deps.log(`queue ${e.queue}: taking ${e.channel} out of the holding bridge failed: ${err.message}`))
         : Promise.resolve();
     if (![...this.entries.values()].some((x) => x.queue === e.queue)) void out.then(() => this.destroyWhenEmpty(e.queue));
     this.dispatch();
@@ -150,7 +163,7 @@ export class QueueManager {
       const bridge = this.bridges.get(queue);
       if (!bridge) return;
       this.bridges.delete(queue);
-      void bridge.then(() => this.deps.telephony.destroyBridge(holdingBridgeId(queue))).catch((err: Error) => this.deps.log(`queue ${queue}: destroying the holding bridge failed: ${err.message}`));
+      void bridge.ready.then(() => this.deps.telephony.destroyBridge(bridge.id)).catch((err: Error) => this.deps.log(`queue ${queue}: destroying the holding bridge failed: ${err.message}`));
     });
   }
 

@@ -162,7 +162,12 @@ export function compilePlan({ config, ical, texts }: CompileInput): Plan {
         allowPremium: config.outbound.allowPremium ?? false,
         maxForwardsPerNumberPerHour: config.outbound.maxForwardsPerNumberPerHour ?? 6,
         carrier: config.outbound.carrier
-          ? Object.freeze({ host: config.outbound.carrier.host, port: config.outbound.carrier.port ?? 5060, match: Object.freeze([...(config.outbound.carrier.match ?? [config.outbound.carrier.host])]) })
+          ? Object.freeze({
+              host: config.outbound.carrier.host,
+              port: config.outbound.carrier.port ?? 5060,
+              match: Object.freeze([...(config.outbound.carrier.match ?? [config.outbound.carrier.host])]),
+              outboundAuth: config.outbound.carrier.outboundAuth ?? null,
+            })
           : null,
       })
     : null;

@@ -433,6 +433,12 @@ export const OutboundSchema = Type.Object(
               description: 'Addresses or networks the carrier sends calls from, when not only host (e.g. 203.0.113.0/24)',
             }),
           ),
+          outboundAuth: Type.Optional(
+            Type.String({
+              pattern: '^[A-Za-z0-9_-]+$',
+              description: 'A carrier that authenticates: the name of the auth section (with its password) you write in generated/carrier.conf',
+            }),
+          ),
         },
         {
           additionalProperties: false,

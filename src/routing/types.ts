@@ -228,7 +228,7 @@ export interface Outbound {
   readonly allowPremium: boolean;
   readonly maxForwardsPerNumberPerHour: number;
   /** The SIP trunk asterisk-config writes (endpoint `carrier`), when the config describes it. */
-  readonly carrier: { readonly host: string; readonly port: number; readonly match: readonly string[] } | null;
+  readonly carrier: { readonly host: string; readonly port: number; readonly match: readonly string[]; readonly outboundAuth: string | null } | null;
 }
 
 export interface Plan {

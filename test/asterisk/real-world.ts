@@ -235,6 +235,12 @@ export async function startRealWorld(tier: Tier, o: WorldOptions, record?: { rea
       return list.map((c) => ({ id: c.id, name: c.name, state: c.state, context: c.dialplan?.context ?? '', caller: c.caller?.number ?? '' }));
     },
     bridges: () => ari.bridges(),
+    async restartAsterisk() {
+      await tier.asterisk.restart();
+      // The registrations are kept in Asterisk's own database; the carrier is qualified again.
+      await registered(tier.asterisk, [...tier.phones.values()].filter((p) => p.running()).map((p) => p.extension), 40_000);
+      await carrierReachable(tier);
+    },
     async killEngine() {
       await current.kill('SIGKILL');
     },

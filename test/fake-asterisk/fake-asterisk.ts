@@ -185,6 +185,24 @@ export class FakeAsterisk {
     return this.server.events.drop(app);
   }
 
+  /**
+   * Asterisk restarts (a crash of the PBX, or `core restart now`): every channel and bridge is gone
+   * at once with no event (nobody is connected to tell), every event socket is dropped and refused
+   * for `downMs` of Asterisk time, then Asterisk is back, empty, with the same configuration.
+   */
+  restartAsterisk(downMs = 3000): void {
+    for (const ch of this.pbx.channels.values()) {
+      ch.cancelTimers();
+      ch.destroyed = true;
+      this.pbx.apps.dropChannel(ch.id);
+    }
+    this.pbx.channels.clear();
+    for (const id of this.pbx.bridges.keys()) this.pbx.apps.dropBridge(id);
+    this.pbx.bridges.clear();
+    this.server.socketsRefusedUntil = this.now() + downMs;
+    for (const app of ['pbx-router']) this.server.events.drop(app);
+  }
+
   /** The channel wedges now: every request is accepted and none acts (as Asterisk 22.10.1 did in issue 18). */
   wedge(channelId: string): void {
     const ch = this.pbx.channel(channelId);

@@ -126,6 +126,9 @@ export async function startFakeWorld(o: WorldOptions): Promise<World> {
     async bridges() {
       return live.fake.bridges().map((b) => ({ id: String(b.id), bridge_type: String(b.bridge_type), channels: b.channels as string[] }));
     },
+    async restartAsterisk() {
+      live.fake.restartAsterisk(3000);
+    },
     async killEngine() {
       await live.kill();
     },

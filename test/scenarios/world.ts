@@ -95,6 +95,8 @@ export interface World {
   /** What Asterisk holds now. */
   channels(): Promise<AsteriskChannel[]>;
   bridges(): Promise<{ id: string; bridge_type: string; channels: string[] }[]>;
+  /** Asterisk restarts: every call it had is gone; desk phones register again; the engine reconnects. */
+  restartAsterisk(): Promise<void>;
   /** The engine is killed (SIGKILL: nothing is cleaned up). */
   killEngine(): Promise<void>;
   /** The engine is started again on the same database. */

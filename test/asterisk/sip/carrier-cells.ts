@@ -65,8 +65,11 @@ export function cellsScenario(cells: ReadonlyMap<string, CellBehaviour>, earPort
   }
   return `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="pbx-router cells">
-  <recv request="INVITE"><action><ereg regexp="INVITE sip:\\+?([0-9]+)@" search_in="msg" check_it="true" assign_to="all,num"/></action></recv>
-  <Reference variables="all,num"/>
+  <recv request="INVITE" rrs="true"><action>
+    <ereg regexp="INVITE sip:\\+?([0-9]+)@" search_in="msg" check_it="true" assign_to="all,num"/>
+    <ereg regexp=".*" search_in="hdr" header="From:" check_it="true" assign_to="rfrom"/>
+  </action></recv>
+  <Reference variables="all,num,rfrom"/>
 ${reply('100 Trying')}${reply('180 Ringing')}${tests}  <nop next="ringout"/>
 ${branches}  <label id="ringout"/>
   <recv request="CANCEL"/>
@@ -94,9 +97,9 @@ Content-Length: 0
   <send retrans="500"><![CDATA[
 BYE [next_url] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
+From: <sip:[$num]@[local_ip]:[local_port]>;tag=[pid]cell[call_number]
+To: [$rfrom]
+Call-ID: [call_id]
 CSeq: 2 BYE
 Max-Forwards: 70
 Content-Length: 0

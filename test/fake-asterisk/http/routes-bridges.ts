@@ -54,7 +54,7 @@ export function bridgeRoutes(env: FakeEnv): Route[] {
 
 function create(env: FakeEnv, r: RestRequest, bridgeId: string | undefined, withId: boolean): RestResult {
   const id = bridgeId || undefined;
-  if (id && env.pbx.bridge(id)) return error(409, 'Conflict', `Bridge with id '${id}' already exists`);
+  if (id && (env.pbx.bridge(id) || (env.pbx.heldBridgeIds.get(id) ?? -1) > env.pbx.clock.now())) return error(409, 'Conflict', `Bridge with id '${id}' already exists`);
   const kind = parseBridgeType(nonEmpty(r, 'type'));
   if (!kind) return withId ? error(500, 'Internal Error', 'Unable to create bridge') : error(500, 'Internal Error', `Unable to create bridge. Possible duplicate bridge id '${id ?? '(null)'}'`);
   const bridge = new FakeBridge(id ?? randomUUID(), kind, param(r, 'name') ?? '', env.pbx.ts());

@@ -40,6 +40,9 @@ export function channelMediaRoutes(env: FakeEnv): Route[] {
   ];
 }
 
+/** How long a bridged channel's play waits for the bridge thread (Asterisk time); a DELETE of the bridge meanwhile loses it. */
+const BRIDGE_THREAD_MS = 20;
+
 function play(env: FakeEnv, r: RestRequest, playbackId: string | undefined): RestResult {
   const ch = control(env, r);
   if (isResult(ch)) return ch;
@@ -53,7 +56,7 @@ function play(env: FakeEnv, r: RestRequest, playbackId: string | undefined): Res
     // In a bridge the bridge channel thread picks the play up a moment later (see destroyBridge).
     const id = playbackId || randomUUID();
     ch.bridgedPlays.push(id);
-    env.pbx.clock.after(1, () => {
+    env.pbx.clock.after(BRIDGE_THREAD_MS, () => {
       const i = ch.bridgedPlays.indexOf(id);
       if (i < 0) return;
       ch.bridgedPlays.splice(i, 1);

@@ -97,6 +97,7 @@ export function destroyBridge(pbx: FakePbx, bridge: FakeBridge): void {
   }
   for (const ch of kicked) leaveBridge(pbx, ch, 'bridge-destroyed');
   bridge.destroyed = true;
+  if (bridge.mohChannelId) pbx.heldBridgeIds.set(bridge.id, pbx.clock.now() + 30_000);
   bridge.mohChannelId = null;
   pbx.emit(bridgeDestroyed(pbx.ts(), bridge));
   pbx.bridges.delete(bridge.id);

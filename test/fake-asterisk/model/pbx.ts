@@ -45,6 +45,12 @@ export class FakePbx {
   readonly log: EventLogEntry[] = [];
   readonly channels = new Map<string, FakeChannel>();
   readonly bridges = new Map<string, FakeBridge>();
+  /**
+   * Ids of holding bridges DELETEd while their music played, and until when they stay taken:
+   * Asterisk 22.10.1 answered a create with that id 409 "already exists" at least 14 s later, while
+   * the bridge itself was gone (moh: 404 "Bridge not found").
+   */
+  readonly heldBridgeIds = new Map<string, number>();
   readonly asteriskId: string;
   readonly hooks: ChannelHooks[] = [];
   /** Filled only with the `recordFirstCommands` option, by channel id. */
