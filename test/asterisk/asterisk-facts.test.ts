@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
 import { AriRecorder } from './ari-recorder.js';
 import { REPO } from './real-asterisk.js';
 import { startTier, type Tier } from './tier.js';
@@ -69,6 +70,27 @@ async function attempt(n: number, order: 'play-with-destroy' | 'remove-then-play
   await ari('DELETE', `/channels/${ch}`);
   return started;
 }
+
+describe('the shipped Asterisk files on Asterisk 22.10.1', () => {
+  it('Asterisk starts with them without a single ERROR line (modules.conf loads only what pbx-router needs)', () => {
+    expect(tier.bootLog).toContain('modules will be loaded');
+    expect(tier.bootLog.split('\n').filter((l) => /\bERROR\[/.test(l))).toEqual([]);
+  });
+
+  it('pbx-router prompts check finds every prompt of the config and the engine after the documented install step (exit 0)', async () => {
+    const lines: string[] = [];
+    const env = { ...process.env };
+    process.env.ASTERISK_ARI_URL = 'http://127.0.0.1:8088';
+    process.env.ASTERISK_ARI_USER = 'router';
+    process.env.ASTERISK_ARI_PASSWORD = tier.secrets.ASTERISK_ARI_PASSWORD;
+    try {
+      const code = await main(['node', 'pbx-router', 'prompts', 'check', '-c', tier.config], { out: (t) => lines.push(t), err: (t) => lines.push(t) });
+      expect(code, lines.join('\n')).toBe(0);
+    } finally {
+      process.env = env;
+    }
+  });
+});
 
 describe('Asterisk 22.10.1 facts the engine relies on', () => {
   it('a play racing the destruction of the caller holding bridge may never start (issue 18); out of the bridge first, it always starts', async () => {

@@ -32,6 +32,10 @@ export const DESK_PHONES = [
 
 export interface Tier {
   readonly asterisk: RealAsterisk;
+  /** The routing config the Asterisk files were generated from. */
+  readonly config: string;
+  /** Asterisk's messages.log right after it booted. */
+  readonly bootLog: string;
   readonly version: string;
   readonly secrets: Readonly<Record<string, string>>;
   readonly phones: ReadonlyMap<string, DeskPhone>;
@@ -104,6 +108,7 @@ export async function startTier(): Promise<Tier> {
 
   async function startParties(): Promise<Tier> {
     const version = await asterisk.version();
+    const bootLog = asterisk.messages();
 
     const library = new SoundLibrary().addFolder(join(asterisk.data, 'sounds/en')).addFolder(join(asterisk.data, 'sounds/es'), 'es:').addFolder('/usr/share/asterisk/moh', 'moh:');
     for (const [agent, ext, name] of DESK_PHONES) {
@@ -125,6 +130,8 @@ export async function startTier(): Promise<Tier> {
     writeRtpPcap(speechPcap, ulawRtp(encodeUlaw(speech.pcm)));
     return {
       asterisk,
+      config,
+      bootLog,
       version,
       secrets,
       phones,

@@ -64,7 +64,8 @@ export const SCENARIOS: readonly Scenario[] = [
       expect(mixing.bridge_type).toBe('mixing');
       const done = await ended(w, open.id);
       expect(done).toMatchObject({ outcome: 'answered', agent: 'james' });
-      if (w.backend === 'real') expect(c.heard()).toContain('voice:james');
+      // What the caller heard, in order: the clinic's welcome (the menu prompt is cut short by the key), then James.
+      if (w.backend === 'real') expect(inOrder(c.heard(), ['riverside/welcome', 'voice:james'])).toBe(true);
       await nothingLeft(w);
       await w.until('james back to available after wrap-up', async () => (await w.agentState('james')) === 'available', 15_000);
     },
@@ -292,6 +293,9 @@ export const SCENARIOS: readonly Scenario[] = [
       expect(open).toMatchObject({ agent: 'dr-okafor', target: 'on-call-nurse', priority: 9 });
       const done = await ended(w, open.id);
       expect(done.outcome).toBe('forwarded');
+      // Dr. Okafor heard the urgent-call prompt before pressing 1; the caller heard the hold message.
+      expect(w.cellsHeard()).toContain('pbx-router/oncall-urgent-call');
+      expect(c.heard()).toContain('pbx-router/oncall-please-hold');
       expect(events(w, open.id, 'oncall-attempt').map((a) => [a.member, a.result])).toEqual([
         ['nurse-patel', 'no-answer'],
         ['dr-okafor', 'accepted'],

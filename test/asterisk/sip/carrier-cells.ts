@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ear, type SoundLibrary } from './ear.js';
 import { dtmfPcap } from './sipp-caller.js';
+import { BYE_ENDING, OK_TO_LAST } from './sipp-xml.js';
 
 /** What a clinician's cell does when the engine calls it. */
 export type CellBehaviour = { readonly answer: number; readonly dtmf?: readonly { readonly at: number; readonly digit: string }[]; readonly hangupAfter?: number } | 'noanswer' | 'busy';
@@ -74,15 +75,7 @@ ${reply('100 Trying')}${reply('180 Ringing')}${tests}  <nop next="ringout"/>
 ${branches}  <label id="ringout"/>
   <recv request="CANCEL"/>
   <label id="cancelled"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-]]></send>
+${OK_TO_LAST}
   <send><![CDATA[
 SIP/2.0 487 Request Terminated
 [last_Via:]
@@ -104,20 +97,7 @@ CSeq: 2 BYE
 Max-Forwards: 70
 Content-Length: 0
 ]]></send>
-  <recv response="200" next="end"/>
-  <label id="byein"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-]]></send>
-  <label id="end"/>
-</scenario>
-`;
+${BYE_ENDING}`;
 }
 
 /** The carrier's far end: restarted with new behaviours by set(). */

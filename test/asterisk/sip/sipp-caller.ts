@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readRtpPcap, RtpStream, writeRtpPcap } from './audio.js';
 import { Ear, type SoundLibrary } from './ear.js';
+import { BYE_ENDING, OK_TO_LAST } from './sipp-xml.js';
 
 /** What the caller does, in ms after the call is answered (the fake Asterisk's script, same meaning). */
 export interface CallerScript {
@@ -141,16 +142,7 @@ Content-Length: 0
 ]]></send>
 ${body}  <nop next="bye"/>
   <label id="asked"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-]]></send>
-  <label id="bye"/>
+${OK_TO_LAST}  <label id="bye"/>
   <send retrans="500"><![CDATA[
 BYE [next_url] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
@@ -163,20 +155,7 @@ Contact: <sip:${o.caller}@[local_ip]:[local_port]>
 Max-Forwards: 70
 Content-Length: 0
 ]]></send>
-  <recv response="200" next="end"/>
-  <label id="byein"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-]]></send>
-  <label id="end"/>
-</scenario>
-`;
+${BYE_ENDING}`;
 }
 
 /** One caller's SIP call in progress. */
