@@ -161,9 +161,10 @@ function finishedSounds(live: Live, target: (channel: string) => boolean, moh = 
   const out: string[] = [];
   for (const l of live.fake.eventLog()) {
     const e = l.event;
-    if (e.type === 'PlaybackFinished') {
+    // An item of a media list ends with PlaybackContinuing, the last with PlaybackFinished.
+    if (e.type === 'PlaybackFinished' || e.type === 'PlaybackContinuing') {
       const p = e.playback as { target_uri: string; media_uri: string; state: string };
-      if (p.state === 'done' && target(p.target_uri.replace(/^channel:/, ''))) out.push(p.media_uri.replace(/^sound:/, ''));
+      if ((p.state === 'done' || p.state === 'continuing') && target(p.target_uri.replace(/^channel:/, ''))) out.push(p.media_uri.replace(/^sound:/, ''));
     }
     if (moh && e.type === 'ChannelEnteredBridge' && target(String((e.channel as { id: string }).id)) && (e.bridge as { bridge_type: string }).bridge_type === 'holding' && out.at(-1) !== 'moh') out.push('moh');
   }
