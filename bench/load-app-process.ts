@@ -3,7 +3,7 @@
  * are its alone: either the engine exactly as `pbx-router run` builds it (startEngine: real
  * SQLite file in a temp dir, ari-client over HTTP and WebSocket) or the bare baseline app.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../src/calls/clock.js';
@@ -34,7 +34,7 @@ export interface EngineCalls {
 }
 
 const monitor = new ProcessMonitor();
-const app = { engine: null as RunningEngine | null, bare: null as BareApp | null, dir: '' };
+const app = { engine: null as RunningEngine | null, bare: null as BareApp | null, dir: '', logFd: -1 };
 const logs: string[] = [];
 
 async function start(s: AppSettings): Promise<void> {
@@ -49,10 +49,16 @@ async function start(s: AppSettings): Promise<void> {
     after: (ms, fn) => setTimeout(fn, Math.max(0, ms)),
     cancel: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
   };
-  const log = (m: string) => {
-    if (logs.length < 20_000) logs.push(m);
+  // The engine logs as it does in production: JSON lines at info (one per step of each call),
+  // written synchronously to a file as they would be to stderr; warnings and errors kept to count.
+  const logFd = (app.logFd = openSync(join(app.dir, 'engine.log'), 'a'));
+  const logDestination = {
+    write: (line: string) => {
+      writeSync(logFd, line);
+      if (logs.length < 20_000 && !line.includes('"level":"info"')) logs.push(line);
+    },
   };
-  const run = await startEngine({ config: s.config, ariUrl: s.url, ariUser: s.user, ariPassword: s.password, app: 'pbx-router', database: join(app.dir, 'calls.sqlite'), clock, log });
+  const run = await startEngine({ config: s.config, ariUrl: s.url, ariUser: s.user, ariPassword: s.password, app: 'pbx-router', database: join(app.dir, 'calls.sqlite'), clock, logDestination, env: { ...process.env, LOG_LEVEL: 'info' } });
   // Nobody takes calls: every caller who presses 1 waits in the scheduling queue.
   for (const id of run.engine.currentPlan().agents.keys()) run.engine.agents.pause(id, true);
   app.engine = run;
@@ -78,6 +84,8 @@ servePeer({
     monitor.stop();
     app.bare?.stop();
     await app.engine?.stop();
+    if (app.logFd >= 0) closeSync(app.logFd);
+    app.logFd = -1;
     if (app.dir) rmSync(app.dir, { recursive: true, force: true });
   },
 });

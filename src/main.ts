@@ -146,7 +146,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   let webhooks: Promise<unknown> = Promise.resolve();
   // The running plan, not the one loaded at start: a reload may add or change a list's webhook.
   const flushHooks = () => (webhooks = webhooks.then(() => flushWebhooks(store, engine.currentPlan(), () => clock.now(), notifyLog).then(count(metrics.webhooks))));
-  const engine = new CallEngine({ plan, telephony: timed.telephony, store: observedStore(store, metrics, callsLog), clock, log: lineLog(callsLog), handoff, onCallback: () => void flushHooks().catch(() => {}) });
+  const engine = new CallEngine({ plan, telephony: timed.telephony, store: observedStore(store, metrics), clock, logger: callsLog, decisionTime: metrics.decision, handoff, onCallback: () => void flushHooks().catch(() => {}) });
   // Emails that could not be sent are retried with backoff; the outbox decides what is due.
   const outboxTimer = setInterval(() => {
     void flush().catch((e: Error) => notifyLog(`outbox: ${e.message}`));

@@ -81,6 +81,20 @@ describe('operable like a service clinic IT already runs', () => {
     expect(find('calls', /^call arrived on \+\*\*\*0100 from \+\*\*\*0123, channel /)).toMatchObject({ level: 'debug', caller: '+***0123' });
     expect(find('calls', /refused to dial \+\*\*\*0198 for nurse-patel/)).toBeDefined();
     expect(find('calls', new RegExp(`^call ${id} ended: forwarded after [\\d.]+ s \\(site riverside\\)$`))).toMatchObject({ level: 'info', call: id, outcome: 'forwarded' });
+    // The forwarded call's life, by its id: the refused cell, the clinician who took it.
+    const steps = lines.filter((x) => x.call === id && x.step).map((x) => `${String(x.step)}: ${x.msg.replace(`call ${id}`, 'call')}`);
+    expect(steps).toEqual([
+      'arrived: call arrived on +***0100 (site riverside)',
+      "decision: call: menu after-hours by rule 'After hours' in inbound",
+      "decision: call: decided forward on-call-nurse by rule 'After hours' in inbound (site riverside)",
+      'forward-attempt: call: calling on-call nurse-patel (ringing up to 25 s)',
+      'forward-result: call: on-call nurse-patel: refused',
+      'forward-attempt: call: calling on-call dr-okafor (ringing up to 30 s)',
+      'forward-result: call: on-call dr-okafor: accepted',
+      'answered: call: answered by dr-okafor; connected',
+      expect.stringMatching(/^ended: call ended: forwarded after [\d.]+ s \(site riverside\)$/),
+    ]);
+    expect(lines.find((x) => x.call === id && /refused to dial/.test(x.msg))).toMatchObject({ level: 'warn', member: 'nurse-patel' });
     const test = find('test', /^every secret:/)!;
     expect(test.msg).toBe(`every secret: ${everything.map(() => '[secret]').join(' ')}; every cell: +***0199 +***0198 +***0197`);
     expect(test).toMatchObject({ caller: '+***0123', secrets: everything.map(() => '[secret]') });
@@ -122,7 +136,25 @@ describe('operable like a service clinic IT already runs', () => {
     expect(value(m, 'pbx_router_calls_ended_total', { outcome: 'answered' })).toBe(1);
     expect(value(m, 'pbx_router_emails_total', { result: 'failed' })).toBe(0);
     expect(value(m, 'pbx_router_ari_connected')).toBe(1);
+    expect(value(m, 'pbx_router_decision_seconds_count')).toBe(2); // the menu, then the key's destination
     expect(text).not.toMatch(/5550123|\+1512/);
+
+    // Following the call's id through the log gives its whole life, in order, each line with its channel.
+    const id = l.run.store.callByChannel(call.channelId)!.id;
+    const mine = l.logs.map((x) => JSON.parse(x) as Line).filter((x) => x.call === id);
+    for (const line of mine) expect(line).toMatchObject({ component: 'calls', channel: call.channelId });
+    expect(mine.filter((x) => x.step).map((x) => `${String(x.step)}: ${x.msg.replace(`call ${id}`, 'call')}`)).toEqual([
+      'arrived: call arrived on +***0100 (site riverside)',
+      "decision: call: menu main by rule 'Open - main menu' in inbound",
+      "decision: call: decided queue scheduling by rule 'Open - main menu' in inbound (site riverside)",
+      'queue-joined: call: joined queue scheduling at position 1',
+      'offer: call: offered to james on PJSIP/1002',
+      expect.stringMatching(/^queue-left: call: left queue scheduling: answered after \d+(\.\d)? s$/),
+      'answered: call: answered by james; connected',
+      expect.stringMatching(/^ended: call ended: answered after [\d.]+ s \(site riverside\)$/),
+    ]);
+    expect(mine.find((x) => x.step === 'decision' && x.action === 'queue')).toMatchObject({ level: 'info', target: 'scheduling', rule: 'inbound/Open - main menu', site: 'riverside' });
+    expect(mine.find((x) => x.step === 'ended')).toMatchObject({ level: 'info', outcome: 'answered', agent: 'james', site: 'riverside' });
   }, 120_000);
 
   it("counters: a voicemail's email sent, an agent's missed offer by reason", async () => {
@@ -133,6 +165,17 @@ describe('operable like a service clinic IT already runs', () => {
     await e.live.until('the email', () => e.smtp.received[0], 30_000);
     const counted = async (name: string, labels: Record<string, string>) => value(parsePrometheus(await e.live.run.metrics.text()), name, labels);
     await expect.poll(() => counted('pbx_router_emails_total', { result: 'sent' })).toBe(1);
+    const vmId = e.live.run.store.callByChannel(vm.channelId)!.id;
+    const vmSteps = e.live.logs.map((x) => JSON.parse(x) as Line).filter((x) => x.call === vmId && x.step);
+    expect(vmSteps.map((x) => `${String(x.step)}: ${x.msg.replace(`call ${vmId}`, 'call')}`)).toEqual([
+      'arrived: call arrived on +***0100 (site riverside)',
+      "decision: call: menu after-hours by rule 'After hours' in inbound",
+      "decision: call: decided voicemail front-desk by rule 'After hours' in inbound (site riverside)",
+      'voicemail: call: to voicemail front-desk',
+      // The caller hung up during the recording (the call ended), then the message was stored.
+      expect.stringMatching(/^ended: call ended: voicemail after [\d.]+ s \(site riverside\)$/),
+      expect.stringMatching(/^voicemail-kept: call: voicemail \d+ for front-desk kept \(\d+ s\); email to 1 recipient\(s\) queued$/),
+    ]);
     expect(await counted('pbx_router_emails_total', { result: 'failed' })).toBe(0);
     await env.stop();
     env = null;

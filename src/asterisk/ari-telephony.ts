@@ -11,6 +11,7 @@
  * come before the REST answer that caused them, so leg ids are chosen and registered before the
  * originate; an unregistered PJSIP endpoint answers the originate with 500 {"error":"Allocation failed"}.
  */
+import type { LineLog } from '../logging/logger.js';
 import ari, { type AriClient } from 'ari-client';
 import type { LegFailure, OriginateRequest, PlaybackEnd, RecordingResult, RecordOptions, Telephony, TelephonyEvent } from '../calls/telephony.js';
 import { TelephonyError } from '../calls/telephony.js';
@@ -178,7 +179,7 @@ export class AriTelephony implements Telephony {
 
   constructor(
     private readonly settings: AriSettings,
-    private readonly log: (m: string) => void = () => {},
+    private readonly log: LineLog = () => {},
     private readonly now: () => number = Date.now,
   ) {
     markBufferWarningShown();
@@ -324,7 +325,7 @@ export class AriTelephony implements Telephony {
           return;
         }
         if (e.args?.[0] === 'agent') {
-          this.log(`ARI: agent leg ${id} entered the application unknown to the engine (an earlier run?); hanging it up`);
+          this.log(`ARI: agent leg ${id} entered the application unknown to the engine (an earlier run?); hanging it up`, { channel: id });
           void this.hangup(id).catch(() => {});
           return;
         }
@@ -420,7 +421,7 @@ export class AriTelephony implements Telephony {
     const done = new Promise<PlaybackEnd>((resolve) => {
       const guard = setTimeout(() => {
         this.playbacks.delete(playbackId);
-        this.log(`ARI: playback ${playbackId} on ${channel} never finished; treating it as failed`);
+        this.log(`ARI: playback ${playbackId} on ${channel} never finished; treating it as failed`, { channel, playback: playbackId });
         resolve('failed');
       }, PLAYBACK_GUARD_MS);
       guard.unref?.();

@@ -3,6 +3,8 @@
  * Telephony port, the routing core, the queues and the store, and feeds their results back in.
  * Nothing here throws on a bad event or a failed PBX request: the call goes to the failsafe.
  */
+import { performance } from 'node:perf_hooks';
+import { lineLog, textLogger, type Logger } from '../logging/logger.js';
 import { describeReason } from '../routing/conditions.js';
 import { decide, decideActions } from '../routing/engine.js';
 import { nextOpening } from '../routing/schedule.js';
@@ -15,6 +17,7 @@ import { newSession, transition, type Effect, type RouteOrigin, type Session, ty
 import { TelephonyError, type Telephony, type TelephonyEvent } from './telephony.js';
 import { DialGuard } from './dial-guard.js';
 import { decisionLanguage } from './call-language.js';
+import { stepLine, type StepContext, type StepLine } from './call-log.js';
 
 /** Carries out destinations that are not the engine's own queues (agents, ring groups, voicemail, forwarding, callbacks). */
 export type HandoffHandler = (call: { readonly session: Session; readonly outcome: Outcome; readonly resume?: boolean }, engine: CallEngine) => Promise<void>;
@@ -52,7 +55,12 @@ export interface EngineDeps {
   readonly telephony: Telephony;
   readonly store: CallStore;
   readonly clock: Clock;
+  /** Lines that belong to no call (reconcile, modes); default: through `logger`. */
   readonly log?: (message: string) => void;
+  /** The calls' log: each call writes through a child carrying its id and channel, an info line per step of its life. */
+  readonly logger?: Logger;
+  /** Times each routing decision (pbx_router_decision_seconds). */
+  readonly decisionTime?: { observe(seconds: number): void };
   /** Where a call goes when the engine cannot carry it on: a dialplan context that rings the fallback and then voicemail. */
   readonly failsafe?: { readonly context: string; readonly extension: string; readonly priority: number };
   readonly handoff?: HandoffHandler;
@@ -88,6 +96,8 @@ interface Live {
   stored?: CallState;
   /** The caller's channel and the legs of this call in `byChannel` (so ending a call does not scan every call's). */
   channels?: Set<string>;
+  /** The call's logger (fields call and channel), made at its first line. */
+  log?: Logger;
 }
 
 export class CallEngine {
@@ -99,6 +109,7 @@ export class CallEngine {
   /** The agent each ringing desk-phone leg was offered to, until it is answered, missed or hung up by the engine. */
   private readonly legAgents = new Map<string, string>();
   private readonly log: (m: string) => void;
+  private readonly logger: Logger;
   private seq = 0;
   private readonly guard: DialGuard;
 
@@ -110,7 +121,8 @@ export class CallEngine {
       const number = (e.data as { number?: unknown } | null)?.number;
       return typeof number === 'string' ? [{ number, at: e.at }] : [];
     }));
-    this.log = deps.log ?? (() => {});
+    this.logger = deps.logger ?? textLogger(deps.log ?? (() => {}));
+    this.log = deps.log ?? lineLog(this.logger);
     this.agents = new AgentBook(deps.plan, deps.clock, (agent, state, reason) => {
       deps.store.agentState(agent, state, deps.clock.now(), reason);
       // An agent free again (wrap-up over, unpaused, phone back) may take a waiting caller at once.
@@ -230,6 +242,7 @@ export class CallEngine {
     // The answer goes out first: the caller's first command waits on nothing, not even the store.
     this.run(id, effects);
     const site = plan.didToSite.get(ev.did) ?? null;
+    this.logOf(id).info({ step: 'arrived', did: ev.did, site }, `call ${id} arrived on ${ev.did}${site ? ` (site ${site})` : ''}`);
     try {
       this.deps.store.createCall({ id, channelId: ev.channel, did: ev.did, caller: ev.caller, site, language: plan.clinic.language, priority: 0, state: 'routing', arrivedAt: ev.at, configVersion: plan.version });
     } catch (err) {
@@ -245,12 +258,12 @@ export class CallEngine {
     if (!live) return;
     const r = transition(live.session, event);
     if (!r.ok) {
-      this.log(r.error);
+      this.logOf(id).warn({ event: event.type, state: live.session.state }, r.error);
       try {
         this.deps.store.addEvent(id, this.deps.clock.now(), 'rejected-event', { event: event.type, state: live.session.state });
       } catch (err) {
         // Called from microtasks: a store that fails here must not take the process down with it.
-        this.log(`call ${id}: recording the rejected event failed: ${(err as Error).message}`);
+        this.logOf(id).error({ err }, `call ${id}: recording the rejected event failed: ${(err as Error).message}`);
       }
       return;
     }
@@ -267,15 +280,36 @@ export class CallEngine {
   private run(id: string, effects: readonly Effect[]): void {
     for (const e of effects) {
       try {
+        // A step of the call's life is logged before it runs (the end comes after a failsafe line);
+        // joining a queue after, with the place taken.
+        if (e.kind !== 'enqueue') this.step(id, e);
         this.effect(id, e);
+        if (e.kind === 'enqueue') this.step(id, e, { position: this.queues.place(id)?.joinedAt ?? null });
       } catch (err) {
         this.fail(id, `${e.kind}: ${(err as Error).message}`);
       }
     }
   }
 
+  /** The call's logger: every line carries its id and caller channel. */
+  private logOf(id: string): Logger {
+    const live = this.calls.get(id);
+    if (!live) return this.logger.child({ call: id });
+    return (live.log ??= this.logger.child({ call: id, channel: live.session.channel }));
+  }
+
+  /** Logs an effect that is a step of the call's life (see call-log.ts). */
+  private step(id: string, e: Effect, ctx?: StepContext): void {
+    let line: StepLine | null;
+    if (e.kind === 'dequeue') {
+      const place = this.queues.place(id);
+      line = stepLine(id, e, { left: { queue: place?.queue ?? null, waitedMs: place ? this.deps.clock.now() - place.enteredAt : null } });
+    } else line = stepLine(id, e, ctx);
+    if (line) this.logOf(id)[line.level](line.fields, line.msg);
+  }
+
   private fail(id: string, message: string): void {
-    this.log(`call ${id}: ${message}`);
+    this.logOf(id).warn({ reason: message }, `call ${id}: ${message}`);
     queueMicrotask(() => this.deliver(id, { type: 'failed', message }));
   }
 
@@ -300,10 +334,12 @@ export class CallEngine {
       case 'route': {
         const snapshot = { agents: this.agents.snapshot(), queues: this.queues.snapshot(), rosterOverrides: store.oncallOverrides(clock.now()), modes: this.modes() };
         const ctx = { did: s.did, caller: s.caller, at: s.arrivedAt, inputs: e.inputs, whenInputsEnd: 'await' as const };
+        const started = performance.now();
         const d: Decision =
           e.origin.kind === 'entry'
             ? decide(live.plan, ctx, snapshot)
             : decideActions(live.plan, { ...ctx, site: s.outcome?.site ?? null, language: s.outcome?.language ?? live.plan.clinic.language, priority: s.outcome?.priority ?? 0, tags: s.outcome?.tags ?? [] }, e.origin.actions, snapshot);
+        this.deps.decisionTime?.observe((performance.now() - started) / 1000);
         const menuTimeout = d.status === 'awaiting-input' ? (live.plan.menus.get(d.menu)?.timeout ?? 5) : 0;
         queueMicrotask(() => this.deliver(id, { type: 'decided', decision: d, menuTimeout }));
         return;
@@ -371,7 +407,7 @@ export class CallEngine {
         if (e.external) {
           const refused = this.guard.check(live.plan, e.endpoint, e.external.number, clock.now());
           if (refused) {
-            this.log(`call ${id}: refused to dial ${e.external.number} for ${e.agent}: ${refused}`);
+            this.logOf(id).warn({ member: e.agent, reason: refused }, `call ${id}: refused to dial ${e.external.number} for ${e.agent}: ${refused}`);
             store.addEvent(id, clock.now(), 'dial-refused', { member: e.agent, number: e.external.number, reason: refused });
             queueMicrotask(() => this.deliver(id, { type: 'leg-failed', leg: e.leg, reason: 'refused' }));
             return;
@@ -464,7 +500,7 @@ export class CallEngine {
         try {
           store.addEvent(id, clock.now(), 'failsafe', { reason: e.reason });
         } catch (err) {
-          this.log(`call ${id}: recording the failsafe failed: ${(err as Error).message}`);
+          this.logOf(id).error({ err }, `call ${id}: recording the failsafe failed: ${(err as Error).message}`);
         }
         return this.finish(id, 'failsafe');
       }
@@ -597,7 +633,10 @@ export class CallEngine {
       for (const l of live.session.legs) this.bind(l.channel, call.id);
       return live;
     };
-    const note = (how: string) => this.deps.store.addEvent(call.id, this.deps.clock.now(), 'resumed', { from: call.state, how });
+    const note = (how: string) => {
+      this.logOf(call.id).info({ step: 'resumed', from: call.state, how }, `call ${call.id}: resumed after a restart (${call.state}: ${how})`);
+      this.deps.store.addEvent(call.id, this.deps.clock.now(), 'resumed', { from: call.state, how });
+    };
     const hangUpOthers = (keep: readonly string[]) => {
       for (const l of legs) if (!keep.includes(l.id)) void this.deps.telephony.hangup(l.id).catch(() => {});
     };
@@ -711,6 +750,7 @@ export class CallEngine {
     hangUpOthers([]);
     const session: Session = replay ? { ...created.session, origin: replay.origin, inputs: replay.inputs, replay: { skipAttempts: this.attemptsMade(call.id) } } : created.session;
     resumed(session);
+    this.logOf(call.id).info({ step: 'resumed', from: call.state }, `call ${call.id}: resumed after a restart (${call.state}: routed again)`);
     this.deps.store.addEvent(call.id, this.deps.clock.now(), 'resumed', { from: call.state, ...(replay ? { inputs: replay.inputs, skipAttempts: session.replay!.skipAttempts } : {}) });
     this.deliver(call.id, { type: 'answered' });
   }
@@ -724,6 +764,7 @@ export class CallEngine {
     const created = newSession(call.id, call.channelId, call.did, call.caller, call.arrivedAt);
     const live: Live = { session: { ...created.session, state: 'handoff', origin: replay.origin, inputs: replay.inputs, outcome: d.outcome }, plan: this.plan, menuTimer: null, bridge: null, agent: null };
     this.calls.set(call.id, live);
+    this.logOf(call.id).info({ step: 'resumed', from: call.state, how: 'caller gone, message kept' }, `call ${call.id}: resumed after a restart (the caller left during the voicemail; the message is kept)`);
     this.deps.store.addEvent(call.id, this.deps.clock.now(), 'resumed', { from: call.state, how: 'caller gone, message kept' });
     this.pbx(call.id, 'voicemail', this.deps.handoff({ session: live.session, outcome: d.outcome, resume: true }, this));
     return true;
@@ -770,7 +811,7 @@ export class CallEngine {
     const id = this.byChannel.get(channel) ?? store.callByChannel(channel)?.id ?? null;
     const live = id ? this.calls.get(id) : undefined;
     const isCaller = live ? live.session.channel === channel : id !== null && store.call(id)?.channelId === channel;
-    this.log(`${id ? `call ${id}: ` : ''}channel ${channel} is not responding (${what}); ${isCaller ? 'handing it to the failsafe dialplan' : 'hanging it up'}`);
+    (id ? this.logOf(id) : this.logger).warn({ channel, request: what }, `${id ? `call ${id}: ` : ''}channel ${channel} is not responding (${what}); ${isCaller ? 'handing it to the failsafe dialplan' : 'hanging it up'}`);
     if (id) this.safeEvent(id, 'stalled', { channel, what });
     const f = this.deps.failsafe ?? { context: 'pbx-router-failsafe', extension: 's', priority: 1 };
     if (live && id && isCaller) {
@@ -785,14 +826,14 @@ export class CallEngine {
     const wedge = () => {
       this.rescuing.delete(channel);
       this.wedged.set(channel, { call: id, since: clock.now() });
-      this.log(`${id ? `call ${id}: ` : ''}channel ${channel} is wedged in Asterisk: requests are accepted and nothing happens, a hangup included; only an Asterisk restart frees it (pbx-router status lists it)`);
+      (id ? this.logOf(id) : this.logger).error({ channel }, `${id ? `call ${id}: ` : ''}channel ${channel} is wedged in Asterisk: requests are accepted and nothing happens, a hangup included; only an Asterisk restart frees it (pbx-router status lists it)`);
       if (!id) return;
       const before = store.call(id)?.outcome ?? null;
       this.safeEvent(id, 'wedged', { channel, outcomeBefore: before });
       try {
         store.updateCall(id, { outcome: 'wedged' });
       } catch (e) {
-        this.log(`call ${id}: recording the wedged channel failed: ${(e as Error).message}`);
+        this.logOf(id).error({ err: e }, `call ${id}: recording the wedged channel failed: ${(e as Error).message}`);
       }
     };
     const hangupThenCheck = () => {
@@ -817,7 +858,7 @@ export class CallEngine {
     try {
       this.deps.store.addEvent(id, this.deps.clock.now(), type, data);
     } catch (e) {
-      this.log(`call ${id}: recording ${type} failed: ${(e as Error).message}`);
+      this.logOf(id).error({ err: e }, `call ${id}: recording ${type} failed: ${(e as Error).message}`);
     }
   }
 
@@ -852,6 +893,7 @@ export class CallEngine {
   finish(id: string, outcome: string): void {
     const live = this.calls.get(id);
     if (!live) return;
+    const log = this.logOf(id);
     this.calls.delete(id);
     this.ended.set(outcome, (this.ended.get(outcome) ?? 0) + 1);
     // The caller hung up while a clinician's cell was being tried: that attempt is stored too.
@@ -863,7 +905,12 @@ export class CallEngine {
     this.queues.dequeue(id, 'abandoned');
     if (live.bridge) void this.deps.telephony.destroyBridge(live.bridge).catch(() => {});
     if (live.agent) this.agents.finished(live.agent);
-    this.deps.store.endCall(id, this.deps.clock.now(), outcome);
+    const now = this.deps.clock.now();
+    this.deps.store.endCall(id, now, outcome);
+    const s = live.session;
+    const site = s.outcome?.site ?? live.plan.didToSite.get(s.did) ?? null;
+    const seconds = Math.round((now - s.arrivedAt) / 100) / 10;
+    log.info({ step: 'ended', outcome, seconds, site, agent: live.agent, configVersion: live.plan.version }, `call ${id} ended: ${outcome} after ${seconds} s${site ? ` (site ${site})` : ''}`);
     this.queues.dispatch();
   }
 }

@@ -21,6 +21,8 @@ interface Entry extends WaitingCall {
   /** One timer per relaxation step still ahead: when a step arrives, more agents may take the call. */
   relaxTimers: unknown[];
   announcing: string | null;
+  /** The position the caller joined at (for the call's log line). */
+  joinedAt?: number;
 }
 
 export interface QueueDeps {
@@ -92,7 +94,8 @@ export class QueueManager {
       if (step.after * 1000 > waited) entry.relaxTimers.push(this.deps.clock.after(step.after * 1000 - waited, () => this.dispatch()));
     }
     if (q.announce.position || q.announce.estimatedWait) this.scheduleAnnouncement(entry, q, q.announce.first * 1000);
-    this.deps.store.recordPosition(entryId, this.deps.clock.now(), this.position(entry), null);
+    entry.joinedAt = this.position(entry);
+    this.deps.store.recordPosition(entryId, this.deps.clock.now(), entry.joinedAt, null);
     // A caller resumed after a restart is usually still in their bridge: that bridge is the queue's,
     // and adding them again would take them out and back in (a gap in the music for everyone waiting).
     const bridge = await this.ensureBridge(q, restored?.bridge);
@@ -170,6 +173,12 @@ export class QueueManager {
   /** When a waiting caller joined their queue (their place), or null. */
   enteredAt(sessionId: string): number | null {
     return this.entries.get(sessionId)?.enqueuedAt ?? null;
+  }
+
+  /** A waiting caller's queue, when they joined it and the position they joined at; null when not waiting. */
+  place(sessionId: string): { readonly queue: string; readonly enteredAt: number; readonly joinedAt: number | null } | null {
+    const e = this.entries.get(sessionId);
+    return e ? { queue: e.queue, enteredAt: e.enqueuedAt, joinedAt: e.joinedAt ?? null } : null;
   }
 
   /** An offer ended without an answer: the caller waits for the next agent. */

@@ -4,6 +4,7 @@
  * one transaction and the outbox is flushed. A caller who hangs up while recording still leaves
  * the message; an empty recording (nothing said) is deleted and not emailed.
  */
+import type { LineLog } from '../logging/logger.js';
 import type { Outcome, Plan } from '../routing/types.js';
 import type { VoicemailStore } from '../store/voicemail-store.js';
 import { voicemailEmail } from '../notify/voicemail-email.js';
@@ -16,7 +17,7 @@ export interface VoicemailDeps {
   readonly now: () => number;
   /** Sends due emails (the outbox); errors are kept in the outbox, not thrown. */
   readonly flush: () => Promise<unknown>;
-  readonly log?: (m: string) => void;
+  readonly log?: LineLog;
 }
 
 /** Seconds of silence that end a message: long enough for a pause to think, short enough not to record a hung-up line. */
@@ -47,7 +48,7 @@ export async function takeVoicemail(plan: Plan, session: Session, outcome: Outco
     throw new Error(`the voicemail recording for ${mailbox.id} failed`);
   }
   if (said < 1) {
-    d.log?.(`call ${session.id}: voicemail for ${mailbox.id} was empty (${result.end}); not kept`);
+    d.log?.(`call ${session.id}: voicemail for ${mailbox.id} was empty (${result.end}); not kept`, { call: session.id, channel: session.channel, step: 'voicemail-empty', mailbox: mailbox.id });
     await d.telephony.deleteRecording(name);
     // A caller who said nothing is still on the line: never leave them in silence.
     if (result.end === 'done') {
@@ -76,7 +77,8 @@ export async function takeVoicemail(plan: Plan, session: Session, outcome: Outco
     { callId: session.id, mailbox: mailbox.id, caller: session.caller, did: session.did, site: outcome.site, reason, urgent: facts.urgent, recording: name, duration: result.duration, createdAt: facts.at },
     { recipients: mailbox.email, attach: mailbox.attachAudio, compose: (vmId) => voicemailEmail({ ...facts, id: vmId }) },
   );
-  void d.flush().catch((e: Error) => d.log?.(`voicemail ${id}: email flush failed: ${e.message}`));
+  d.log?.(`call ${session.id}: voicemail ${id} for ${mailbox.id} kept (${result.duration} s); email to ${mailbox.email.length} recipient(s) queued`, { call: session.id, channel: session.channel, step: 'voicemail-kept', voicemail: id, mailbox: mailbox.id, seconds: result.duration });
+  void d.flush().catch((e: Error) => d.log?.(`warning: voicemail ${id}: email flush failed: ${e.message}`, { call: session.id, voicemail: id }));
   if (result.end === 'done') {
     await d.telephony.play(session.channel, `${session.id}-goodbye`, ['sound:vm-goodbye'], outcome.language);
     await d.telephony.hangup(session.channel);

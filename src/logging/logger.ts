@@ -105,11 +105,18 @@ export function textLogger(log: (message: string) => void): Logger {
   return self;
 }
 
+/** A `(message, fields?) => void` log, as adapters and handlers take it. */
+export type LineLog = (message: string, fields?: LogFields) => void;
+
 /**
- * The `(message) => void` the engine and adapters take today, writing through `logger`: a message
- * that starts with `warning:` is a warning, anything else info (explicit levels come with the
- * Logger itself).
+ * The `(message, fields?) => void` the adapters and handlers take, writing through `logger`: a
+ * message that starts with `warning:` is a warning, anything else info (explicit levels come with
+ * the Logger itself).
  */
-export function lineLog(logger: Logger): (message: string) => void {
-  return (m) => (/^warning:/i.test(m) ? logger.warn(m) : logger.info(m));
+export function lineLog(logger: Logger): LineLog {
+  return (m, fields) => {
+    const level = /^warning:/i.test(m) ? 'warn' : 'info';
+    if (fields) logger[level](fields, m);
+    else logger[level](m);
+  };
 }

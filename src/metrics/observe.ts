@@ -1,16 +1,15 @@
 /**
- * Metrics and the one log line per call, taken from outside calls/: the engine is handed a
+ * Metrics taken from outside calls/: the engine is handed a
  * Telephony port and a CallStore that time and observe what goes through them, so nothing in the
  * call code changes. What is observed:
  * - the port: each ARI REST request's round trip by operation, StasisStart to the first command
  *   for that channel, StasisStart to the caller answered;
  * - the store (the audit trail): queue waits by queue and result, missed offers, failsafe
- *   hand-offs, and each call's end (logged with its outcome, no caller number).
- * When calls/ takes a Logger and the Metrics itself, these observers are what it replaces.
+ *   hand-offs.
+ * The calls' log lines (a child logger per call) and the decision time come from calls/ itself.
  */
 import { performance } from 'node:perf_hooks';
 import type { Telephony } from '../calls/telephony.js';
-import type { Logger } from '../logging/logger.js';
 import type { CallStore } from '../store/call-store.js';
 import { OFFER_MISS_REASONS, type Metrics } from './metrics.js';
 
@@ -80,8 +79,8 @@ export function timedTelephony<T extends Telephony>(t: T, m: Metrics): TimedTele
   };
 }
 
-/** The store to hand to the engine: the same object; queue waits, missed offers, failsafe hand-offs and call ends observed. */
-export function observedStore(store: CallStore, m: Metrics, log: Logger): CallStore {
+/** The store to hand to the engine: the same object; queue waits, missed offers and failsafe hand-offs observed. */
+export function observedStore(store: CallStore, m: Metrics): CallStore {
   const entered = new Map<number, { queue: string; at: number }>();
   const hooks: Partial<Record<keyof CallStore, (args: unknown[], result: unknown) => void>> = {
     addEvent([, , type, data]) {
@@ -97,16 +96,6 @@ export function observedStore(store: CallStore, m: Metrics, log: Logger): CallSt
       const e = entered.get(id as number);
       entered.delete(id as number);
       if (e && changed) m.queueWait.observe({ queue: e.queue, result: String(result) }, Math.max(0, (at as number) - e.at) / 1000);
-    },
-    endCall([id], changed) {
-      if (!changed) return;
-      const c = store.call(id as string);
-      if (!c) return;
-      const seconds = c.endedAt !== null ? Math.round((c.endedAt - c.arrivedAt) / 100) / 10 : null;
-      log.info(
-        { call: c.id, channel: c.channelId, site: c.site, outcome: c.outcome, seconds, configVersion: c.configVersion },
-        `call ${c.id} ended: ${c.outcome ?? 'no outcome'} after ${seconds ?? '?'} s${c.site ? ` (site ${c.site})` : ''}`,
-      );
     },
   };
   const wrap = (prop: string, method: (...args: unknown[]) => unknown) => {
