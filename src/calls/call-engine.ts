@@ -18,6 +18,7 @@ import { TelephonyError, type Telephony, type TelephonyEvent } from './telephony
 import { DialGuard } from './dial-guard.js';
 import { decisionLanguage } from './call-language.js';
 import { stepLine, type StepContext, type StepLine } from './call-log.js';
+import { isGone, Rescue } from './rescue.js';
 
 /** Carries out destinations that are not the engine's own queues (agents, ring groups, voicemail, forwarding, callbacks). */
 export type HandoffHandler = (call: { readonly session: Session; readonly outcome: Outcome; readonly resume?: boolean }, engine: CallEngine) => Promise<void>;
@@ -33,9 +34,6 @@ export interface ReconcileMark {
   readonly calls: ReadonlySet<string>;
   readonly legs: ReadonlySet<string>;
 }
-
-/** How long after a failsafe hand-off or a hangup a stalled channel is looked at again (both take milliseconds on a working Asterisk). */
-const STALL_VERIFY_MS = 3000;
 
 /** Why 2 s: a StasisStart that lost the race with the channel list arrives within milliseconds. */
 const UNKNOWN_CALLER_GRACE_MS = 2000;
@@ -112,6 +110,8 @@ export class CallEngine {
   private readonly logger: Logger;
   private seq = 0;
   private readonly guard: DialGuard;
+  /** Where telephony failures go (see rescue.ts). */
+  private readonly rescue: Rescue;
 
   constructor(private readonly deps: EngineDeps) {
     this.plan = deps.plan;
@@ -123,6 +123,14 @@ export class CallEngine {
     }));
     this.logger = deps.logger ?? textLogger(deps.log ?? (() => {}));
     this.log = deps.log ?? lineLog(this.logger);
+    this.rescue = new Rescue({
+      telephony: deps.telephony,
+      clock: deps.clock,
+      failsafe: deps.failsafe ?? { context: 'pbx-router-failsafe', extension: 's', priority: 1 },
+      logger: this.logger,
+      running: () => !this.stopped,
+      wedged: (channel) => this.wedge(channel),
+    });
     this.agents = new AgentBook(deps.plan, deps.clock, (agent, state, reason) => {
       deps.store.agentState(agent, state, deps.clock.now(), reason);
       // An agent free again (wrap-up over, unpaused, phone back) may take a waiting caller at once.
@@ -315,10 +323,21 @@ export class CallEngine {
 
   /** Runs a PBX request; a failure sends the call to the failsafe unless the channel is already gone. */
   private pbx(id: string, what: string, p: Promise<unknown>, onOk?: () => void): void {
-    p.then(onOk, (err: unknown) => {
-      if (err instanceof TelephonyError && err.code === 'not-found') return;
-      this.fail(id, `${what} failed: ${(err as Error).message}`);
-    });
+    p.then(
+      () => {
+        try {
+          onOk?.();
+        } catch (err) {
+          // What follows a request (a store write, the next step) failing must neither crash the
+          // process as an unhandled rejection nor leave the call where it is: the failsafe takes it.
+          this.fail(id, `after ${what}: ${(err as Error).message}`);
+        }
+      },
+      (err: unknown) => {
+        if (isGone(err)) return;
+        this.fail(id, `${what} failed: ${(err as Error).message}`);
+      },
+    );
   }
 
   private effect(id: string, e: Effect): void {
@@ -327,7 +346,7 @@ export class CallEngine {
     const { telephony, store, clock } = this.deps;
     switch (e.kind) {
       case 'answer':
-        return this.pbx(id, 'answer', telephony.answer(s.channel), () => {
+        return this.pbx(id, 'answer', this.rescue.retry(() => telephony.answer(s.channel)), () => {
           store.updateCall(id, { answeredAt: clock.now() });
           this.deliver(id, { type: 'answered' });
         });
@@ -368,7 +387,7 @@ export class CallEngine {
         return this.pbx(id, 'play', ready.then(() => telephony.play(e.channel ?? s.channel, e.playbackId, e.sounds.map((x) => (x.includes(':') ? x : `sound:${x}`)), e.channel ? undefined : live.language)).then((end) => this.deliver(id, { type: 'playback-ended', playbackId: e.playbackId, end })));
       }
       case 'stop-playback':
-        return void telephony.stopPlayback(e.playbackId).catch(() => {});
+        return this.rescue.tolerate(this.logOf(id), 'stopping the prompt', telephony.stopPlayback(e.playbackId));
       case 'start-menu-timer':
         live.menuTimer = clock.after(e.seconds * 1000, () => this.deliver(id, { type: 'menu-timeout', token: e.token }));
         return;
@@ -433,8 +452,8 @@ export class CallEngine {
           if (end !== 'hangup' && this.calls.get(id)?.session.state === 'forwarding') return telephony.startMoh(s.channel, 'default');
         }));
       case 'unhold':
-        void telephony.stopPlayback(`${id}-hold`).catch(() => {});
-        return void telephony.stopMoh(s.channel).catch(() => {});
+        this.rescue.tolerate(this.logOf(id), 'stopping the hold prompt', telephony.stopPlayback(`${id}-hold`));
+        return this.rescue.tolerate(this.logOf(id), 'stopping the hold music', this.rescue.retry(() => telephony.stopMoh(s.channel)));
       case 'start-confirm-timer':
         live.confirmTimer = clock.after(e.seconds * 1000, () => this.deliver(id, { type: 'confirm-timeout', token: e.token }));
         return;
@@ -462,7 +481,7 @@ export class CallEngine {
         const agent = this.legAgents.get(e.leg);
         this.legAgents.delete(e.leg);
         if (agent) this.agents.withdrawn(agent);
-        return void telephony.hangup(e.leg).catch(() => {});
+        return this.rescue.end(e.leg, this.logOf(id), 'the offer is over');
       }
       case 'connect': {
         const bridge = `pbx-call-${id}`;
@@ -478,10 +497,13 @@ export class CallEngine {
         return this.pbx(
           id,
           'connect',
-          telephony
-            .createBridge(bridge, 'mixing', `call ${id}`)
-            .then(() => telephony.addToBridge(bridge, s.channel))
-            .then(() => telephony.addToBridge(bridge, e.leg)),
+          this.rescue
+            .retry(() => telephony.createBridge(bridge, 'mixing', `call ${id}`).catch((err: unknown) => {
+              // A retry after a time-out finds the bridge the first request made.
+              if (!(err instanceof TelephonyError && err.code === 'conflict')) throw err;
+            }))
+            .then(() => this.rescue.retry(() => telephony.addToBridge(bridge, s.channel)))
+            .then(() => this.rescue.retry(() => telephony.addToBridge(bridge, e.leg))),
         );
       }
       case 'handoff':
@@ -494,9 +516,9 @@ export class CallEngine {
         }
         return this.fail(id, `no handler for ${e.outcome.action} ${e.outcome.target ?? ''} yet`);
       case 'failsafe': {
-        // The caller goes to the dialplan first: recording it must not be able to keep them here.
-        const f = this.deps.failsafe ?? { context: 'pbx-router-failsafe', extension: 's', priority: 1 };
-        telephony.continueInDialplan(s.channel, f.context, f.extension, f.priority).catch(() => telephony.hangup(s.channel).catch(() => {}));
+        // The caller goes to the dialplan first (checked, then hung up, then counted wedged if they
+        // are still in the application): recording it must not be able to keep them here.
+        this.rescue.handOver(s.channel, this.logOf(id));
         try {
           store.addEvent(id, clock.now(), 'failsafe', { reason: e.reason });
         } catch (err) {
@@ -505,7 +527,7 @@ export class CallEngine {
         return this.finish(id, 'failsafe');
       }
       case 'hangup-caller':
-        return void telephony.hangup(s.channel).catch(() => {});
+        return this.rescue.end(s.channel, this.logOf(id), 'the call is over');
       case 'end':
         return this.finish(id, e.outcome);
     }
@@ -569,17 +591,16 @@ export class CallEngine {
       }
       if (c.id.includes('-leg-') || c.args[0] === 'agent') {
         report.orphanLegs++;
-        void this.deps.telephony.hangup(c.id).catch(() => {});
+        this.rescue.end(c.id, this.logger, 'an agent leg of no call');
       } else {
         // A caller who entered the application after the socket connected may be in the inventory
         // before its StasisStart reaches us (REST answers and events come in either order): give
         // the event a moment, then send a caller nobody took to the failsafe, never to silence.
         report.failsafe++;
-        const f = this.deps.failsafe ?? { context: 'pbx-router-failsafe', extension: 's', priority: 1 };
         this.deps.clock.after(UNKNOWN_CALLER_GRACE_MS, () => {
           if (this.stopped || this.byChannel.has(c.id)) return;
-          this.log(`channel ${c.id} is in the application but belongs to no call; sending it to the failsafe`);
-          void this.deps.telephony.continueInDialplan(c.id, f.context, f.extension, f.priority).catch(() => this.deps.telephony.hangup(c.id).catch(() => {}));
+          this.logger.warn({ channel: c.id }, `channel ${c.id} is in the application but belongs to no call; sending it to the failsafe`);
+          this.rescue.handOver(c.id);
         });
       }
     }
@@ -594,7 +615,7 @@ export class CallEngine {
     for (const b of inv.bridges) {
       if (used.has(b.id)) continue;
       report.bridges++;
-      void this.deps.telephony.destroyBridge(b.id).catch(() => {});
+      this.rescue.tolerate(this.logger, `removing the unused bridge ${b.id}`, this.deps.telephony.destroyBridge(b.id));
     }
     this.log(`reconciled with Asterisk: ${report.resumed} call(s) resumed, ${report.ended} ended meanwhile, ${report.orphanLegs} orphaned agent leg(s) hung up, ${report.failsafe} unknown call(s) to the failsafe, ${report.bridges} unused bridge(s) removed${report.wedged ? `, ${report.wedged} wedged channel(s) still in Asterisk (restart Asterisk to free them)` : ''}`);
     return report;
@@ -638,7 +659,7 @@ export class CallEngine {
       this.deps.store.addEvent(call.id, this.deps.clock.now(), 'resumed', { from: call.state, how });
     };
     const hangUpOthers = (keep: readonly string[]) => {
-      for (const l of legs) if (!keep.includes(l.id)) void this.deps.telephony.hangup(l.id).catch(() => {});
+      for (const l of legs) if (!keep.includes(l.id)) this.rescue.end(l.id, this.logOf(call.id), 'a leg of the call no longer needed');
     };
 
     if (call.state === 'connected' && call.agent && answered) {
@@ -795,7 +816,6 @@ export class CallEngine {
     return [...this.wedged].map(([channel, w]) => ({ channel, ...w }));
   }
   private readonly wedged = new Map<string, { call: string | null; since: number }>();
-  private readonly rescuing = new Set<string>();
 
   /**
    * Asterisk accepted a request on a channel and never acted on it (issue 18). The caller is handed
@@ -805,52 +825,36 @@ export class CallEngine {
    * for ever without a word in the log.
    */
   private stalled(channel: string, what: string): void {
-    if (this.rescuing.has(channel) || this.wedged.has(channel)) return;
-    this.rescuing.add(channel);
-    const { telephony, store, clock } = this.deps;
+    if (this.rescue.has(channel) || this.wedged.has(channel)) return;
+    const { store } = this.deps;
     const id = this.byChannel.get(channel) ?? store.callByChannel(channel)?.id ?? null;
     const live = id ? this.calls.get(id) : undefined;
     const isCaller = live ? live.session.channel === channel : id !== null && store.call(id)?.channelId === channel;
-    (id ? this.logOf(id) : this.logger).warn({ channel, request: what }, `${id ? `call ${id}: ` : ''}channel ${channel} is not responding (${what}); ${isCaller ? 'handing it to the failsafe dialplan' : 'hanging it up'}`);
+    const log = id ? this.logOf(id) : this.logger;
+    log.warn({ channel, request: what }, `${id ? `call ${id}: ` : ''}channel ${channel} is not responding (${what}); ${isCaller ? 'handing it to the failsafe dialplan' : 'hanging it up'}`);
     if (id) this.safeEvent(id, 'stalled', { channel, what });
-    const f = this.deps.failsafe ?? { context: 'pbx-router-failsafe', extension: 's', priority: 1 };
     if (live && id && isCaller) {
       this.safeEvent(id, 'failsafe', { reason: `channel not responding: ${what}`, ...(live.session.endAs ? { was: live.session.endAs } : {}) });
       this.finish(id, 'failsafe');
     } else if (live && id) this.deliver(id, { type: 'leg-hangup', leg: channel });
-    const check = (then: (status: 'gone' | 'in-app' | 'in-dialplan') => void) =>
-      clock.after(STALL_VERIFY_MS, () => {
-        if (this.stopped) return;
-        telephony.channelStatus(channel).then(then, (e: Error) => this.log(`channel ${channel}: checking it failed: ${e.message}`));
-      });
-    const wedge = () => {
-      this.rescuing.delete(channel);
-      this.wedged.set(channel, { call: id, since: clock.now() });
-      (id ? this.logOf(id) : this.logger).error({ channel }, `${id ? `call ${id}: ` : ''}channel ${channel} is wedged in Asterisk: requests are accepted and nothing happens, a hangup included; only an Asterisk restart frees it (pbx-router status lists it)`);
-      if (!id) return;
-      const before = store.call(id)?.outcome ?? null;
-      this.safeEvent(id, 'wedged', { channel, outcomeBefore: before });
-      try {
-        store.updateCall(id, { outcome: 'wedged' });
-      } catch (e) {
-        this.logOf(id).error({ err: e }, `call ${id}: recording the wedged channel failed: ${(e as Error).message}`);
-      }
-    };
-    const hangupThenCheck = () => {
-      void telephony.hangup(channel).catch(() => {});
-      check((status) => {
-        if (status === 'in-app') return wedge();
-        this.rescuing.delete(channel);
-        this.log(`channel ${channel}: hung up after it stopped responding`);
-      });
-    };
-    if (!isCaller) return hangupThenCheck();
-    void telephony.continueInDialplan(channel, f.context, f.extension, f.priority).catch(() => {});
-    check((status) => {
-      if (status === 'in-app') return hangupThenCheck();
-      this.rescuing.delete(channel);
-      this.log(`channel ${channel}: ${status === 'gone' ? 'gone' : 'now in the failsafe dialplan'} after it stopped responding`);
-    });
+    if (isCaller) this.rescue.handOver(channel, log);
+    else this.rescue.hangUp(channel, log, 'it stopped responding');
+  }
+
+  /** A channel that survived the failsafe hand-off and a hangup: only an Asterisk restart frees it. */
+  private wedge(channel: string): void {
+    const { store, clock } = this.deps;
+    const id = this.byChannel.get(channel) ?? store.callByChannel(channel)?.id ?? null;
+    this.wedged.set(channel, { call: id, since: clock.now() });
+    (id ? this.logOf(id) : this.logger).error({ channel }, `${id ? `call ${id}: ` : ''}channel ${channel} is wedged in Asterisk: requests are accepted and nothing happens, a hangup included; only an Asterisk restart frees it (pbx-router status lists it)`);
+    if (!id) return;
+    const before = store.call(id)?.outcome ?? null;
+    this.safeEvent(id, 'wedged', { channel, outcomeBefore: before });
+    try {
+      store.updateCall(id, { outcome: 'wedged' });
+    } catch (e) {
+      this.logOf(id).error({ err: e }, `call ${id}: recording the wedged channel failed: ${(e as Error).message}`);
+    }
   }
 
   /** A call event that must not throw (a store failure is logged). */
@@ -903,7 +907,7 @@ export class CallEngine {
     this.deps.clock.cancel(live.menuTimer);
     this.deps.clock.cancel(live.confirmTimer);
     this.queues.dequeue(id, 'abandoned');
-    if (live.bridge) void this.deps.telephony.destroyBridge(live.bridge).catch(() => {});
+    if (live.bridge) this.rescue.tolerate(log, 'removing the call\'s bridge', this.deps.telephony.destroyBridge(live.bridge));
     if (live.agent) this.agents.finished(live.agent);
     const now = this.deps.clock.now();
     this.deps.store.endCall(id, now, outcome);

@@ -147,7 +147,7 @@ export class QueueManager {
     this.deps.clock.cancel(e.announceTimer);
     this.deps.clock.cancel(e.maxWaitTimer);
     for (const t of e.relaxTimers) this.deps.clock.cancel(t);
-    if (e.announcing) void this.deps.telephony.stopPlayback(e.announcing).catch(() => {});
+    if (e.announcing) void this.deps.telephony.stopPlayback(e.announcing).catch((err: Error) => this.deps.log(`call ${e.id}: stopping the queue announcement failed: ${err.message}`));
     this.deps.store.leaveQueue(e.entryId, this.deps.clock.now(), result, agent);
     const bridge = this.bridges.get(e.queue)?.id;
     const out =
