@@ -54,6 +54,8 @@ export interface EngineOptions {
   readonly adminListen?: { readonly host: string; readonly port: number };
   /** Where AMI, SMTP, LOG_LEVEL and the secrets to keep out of the log are read: the environment over the secrets file (default process.env). */
   readonly env?: NodeJS.ProcessEnv;
+  /** ARI time limits (tests that run Asterisk's clock faster): a request's answer, and an accepted request's event. */
+  readonly ariTimeouts?: { readonly requestMs?: number; readonly stallAfterMs?: number };
 }
 
 export interface RunningEngine {
@@ -121,7 +123,8 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   // Every engine timer (menus, announcements, wrap-up...) is cancelled on stop, before the database closes.
   const clock = trackedClock(o.clock ?? systemClock());
   const ariLog = part('ari');
-  const telephony = new AriTelephony({ url: o.ariUrl, user: o.ariUser, password: o.ariPassword, app: o.app }, lineLog(ariLog), () => clock.now());
+  const limits = { ...(o.ariTimeouts?.requestMs ? { requestTimeoutMs: o.ariTimeouts.requestMs } : {}), ...(o.ariTimeouts?.stallAfterMs ? { stallAfterMs: o.ariTimeouts.stallAfterMs } : {}) };
+  const telephony = new AriTelephony({ url: o.ariUrl, user: o.ariUser, password: o.ariPassword, app: o.app, ...limits }, lineLog(ariLog), () => clock.now());
   const timed = timedTelephony(telephony, metrics);
   const voicemails = new VoicemailStore(db);
   const smtp = smtpSettingsFromEnv(env);

@@ -24,7 +24,7 @@ import { channelMediaRoutes } from './http/routes-channel-media.js';
 import { bridgeRoutes } from './http/routes-bridges.js';
 import { mediaRoutes } from './http/routes-media.js';
 import { miscRoutes } from './http/routes-misc.js';
-import { FakeAriServer } from './http/server.js';
+import { FakeAriServer, type InjectedFault } from './http/server.js';
 
 /** An inbound call placed by a test. */
 export interface PlaceCallOptions {
@@ -100,6 +100,17 @@ export class FakeAsterisk {
   async stop(): Promise<void> {
     this.pbx.shutdown();
     await this.server.close();
+  }
+
+  /**
+   * Injects a fault (tests only): the next `times` REST requests whose `METHOD /ari/path?query body`
+   * matches `match` are not carried out and get no answer (`timeout`), a 500 (`error`), or a closed
+   * socket (`drop`). The returned object counts the requests it caught (`hits`).
+   */
+  injectFault(f: { readonly method?: string; readonly match: RegExp; readonly mode: InjectedFault['mode']; readonly times?: number }): InjectedFault {
+    const fault: InjectedFault = { ...(f.method ? { method: f.method } : {}), match: f.match, mode: f.mode, remaining: f.times ?? 1, hits: 0 };
+    this.server.faults.push(fault);
+    return fault;
   }
 
   /** Asterisk's virtual time (epoch ms): what an engine under test should take as its clock. */
@@ -289,6 +300,12 @@ export class FakeAsterisk {
     if (bridge?.mohChannelId) return 'moh';
     if (bridge && bridge.members.length > 1 && bridge.kind === 'mixing') return 'party';
     return 'silence';
+  }
+
+  /** Is the channel alive, answered and in a Stasis application (not in the dialplan)? */
+  inStasis(channelId: string): boolean {
+    const ch = this.pbx.channel(channelId);
+    return !!ch?.alive && ch.stasisApp !== null;
   }
 
   /** True while the app has a connected websocket. */

@@ -59,6 +59,8 @@ export interface LiveOptions {
   readonly jsonLog?: boolean;
   /** Starts the admin API with this token on a free loopback port. */
   readonly adminToken?: string;
+  /** The engine's ARI time limits in wall-clock ms (fault tests at a fast speed). */
+  readonly ariTimeouts?: { readonly requestMs?: number; readonly stallAfterMs?: number };
 }
 
 export interface Live {
@@ -103,7 +105,7 @@ export async function startLive(o: LiveOptions): Promise<Live> {
   const boot = async (): Promise<RunningEngine> => {
     const logging = o.jsonLog ? { logDestination: { write: (line: string) => logs.push(line.trimEnd()) } } : { log: (m: string) => logs.push(m) };
     const admin = o.adminToken ? { adminToken: o.adminToken, adminListen: { host: '127.0.0.1', port: 0 } } : {};
-    const r = await startEngine({ config, ariUrl: url, ariUser: fake.user, ariPassword: PASSWORD, app: 'pbx-router', database, clock, ...logging, ...admin, ...(o.mailer ? { mailer: o.mailer } : {}), ...(o.env ? { env: o.env } : {}) });
+    const r = await startEngine({ config, ariUrl: url, ariUser: fake.user, ariPassword: PASSWORD, app: 'pbx-router', database, clock, ...logging, ...admin, ...(o.mailer ? { mailer: o.mailer } : {}), ...(o.env ? { env: o.env } : {}), ...(o.ariTimeouts ? { ariTimeouts: o.ariTimeouts } : {}) });
     const started = Date.now();
     while (!fake.isConnected('pbx-router')) {
       if (Date.now() - started > 5000) throw new Error(`the engine did not connect to the fake Asterisk:\n${logs.join('\n')}`);

@@ -23,8 +23,23 @@ export interface ServerSettings {
   readonly eventOrder: EventOrder;
 }
 
+/**
+ * A fault a test injects (not something Asterisk does by itself): the next `remaining` requests
+ * whose `METHOD /ari/path?query body` matches are not carried out, and instead get no answer at all
+ * (`timeout`: a hung Asterisk), an HTTP 500 (`error`), or a closed socket (`drop`).
+ */
+export interface InjectedFault {
+  readonly method?: string;
+  readonly match: RegExp;
+  readonly mode: 'timeout' | 'error' | 'drop';
+  remaining: number;
+  hits: number;
+}
+
 /** The listening socket and the request pipeline. */
 export class FakeAriServer {
+  /** Faults injected by tests (FakeAsterisk.injectFault). */
+  readonly faults: InjectedFault[] = [];
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   readonly events: EventSockets;
@@ -71,6 +86,10 @@ export class FakeAriServer {
     const body = parseBody(req, params);
     if (body === 'bad') return conn.write(this.wire(error(400, 'Bad Request', 'Error parsing request body'), close), close);
     if (!this.authenticated(req, params)) return conn.write(this.wire(unauthorized(), close), close);
+    const fault = this.faults.length ? this.takeFault(req) : undefined;
+    if (fault === 'drop') return void conn.socket.destroy();
+    if (fault === 'timeout') return;
+    if (fault === 'error') return conn.write(this.wire(error(500, 'Internal Server Error', 'Internal Server Error'), close), close);
     const apps = this.env.pbx.apps;
     apps.hold();
     let result: RestResult;
@@ -89,6 +108,15 @@ export class FakeAriServer {
       await conn.write(response, close);
       await this.events.sendHeld(apps.release());
     }
+  }
+
+  private takeFault(req: WireRequest): InjectedFault['mode'] | undefined {
+    const text = `${req.method} ${req.url} ${req.body.toString('utf8')}`;
+    const f = this.faults.find((x) => x.remaining > 0 && (!x.method || x.method === req.method) && x.match.test(text));
+    if (!f) return undefined;
+    f.remaining--;
+    f.hits++;
+    return f.mode;
   }
 
   private route(req: WireRequest, uri: string, params: Map<string, string[]>, body: Json, conn: WireConnection): RestResult {
