@@ -29,6 +29,8 @@ export interface AriSettings {
   readonly country?: string;
   /** How long an accepted request may go without its event before the channel counts as stalled. */
   readonly stallAfterMs?: number;
+  /** How long an ended channel is remembered (default 60 s; tests shorten it). */
+  readonly forgetEndedAfterMs?: number;
   /** Connect retries: first and longest backoff, and the pace after a refused password (tests shorten them). */
   readonly retry?: { readonly firstMs?: number; readonly maxMs?: number; readonly refusedMs?: number };
 }
@@ -82,6 +84,11 @@ export class RequestWatch {
       clearTimeout(x.timer);
       this.open.delete(x);
     };
+  }
+
+  /** How many requests still wait for their event. */
+  size(): number {
+    return this.open.size;
   }
 
   /** Settles the expectations an event fulfils. */
@@ -157,6 +164,13 @@ export function quietSwaggerLog(to: (m: string) => void = () => {}): void {
 }
 
 const MAX_BACKOFF_MS = 30_000;
+/**
+ * Why 60 s: Asterisk sends a channel's last events (StasisEnd, ChannelDestroyed, PlaybackFinished,
+ * RecordingFinished) within milliseconds of its hangup; a minute covers a stalled socket's backlog.
+ */
+const FORGET_ENDED_AFTER_MS = 60_000;
+/** A hard cap as well, for a burst of hangups faster than the minute forgets them. */
+const MAX_ENDED = 5000;
 /** Why 30 s: a wrong password does not fix itself; an operator who fixes it waits at most this long. */
 const REFUSED_RETRY_MS = 30_000;
 /** The longest prompt or announcement we play; past it the playback counts as failed (a `foo:bar` media never finishes). */
@@ -175,7 +189,13 @@ export class AriTelephony implements Telephony {
   private state: ConnectionState = 'disconnected';
   private readonly callers = new Set<string>();
   private readonly legs = new Map<string, LegTrack>();
-  private readonly ended = new Set<string>();
+  /**
+   * Channels that ended, with when: a second hangup event of the same channel (ChannelHangupRequest,
+   * StasisEnd, ChannelDestroyed) is not a second hangup, and a play or recording that finishes after
+   * it ended counts as hung up. Forgotten FORGET_ENDED_AFTER_MS after (issue 13, finding 6: it grew
+   * by one per call for ever).
+   */
+  private readonly ended = new Map<string, number>();
   private readonly playbacks = new Map<string, PendingPlayback>();
   private readonly recordings = new Map<string, PendingRecording>();
   private pingTimer: ReturnType<typeof setInterval> | null = null;
@@ -321,13 +341,29 @@ export class AriTelephony implements Telephony {
     }
   }
 
+  /** Drops ended channels older than the memory, and the oldest past the cap (insertion order is end order). */
+  private forgetEnded(): void {
+    const before = this.now() - (this.settings.forgetEndedAfterMs ?? FORGET_ENDED_AFTER_MS);
+    for (const [channel, at] of this.ended) {
+      if (at > before && this.ended.size <= MAX_ENDED) break;
+      this.ended.delete(channel);
+    }
+  }
+
+  /** How many entries each per-channel structure holds (tests and diagnostics: all near 0 when idle). */
+  bookkeeping(): { callers: number; legs: number; ended: number; playbacks: number; recordings: number; expectations: number } {
+    this.forgetEnded();
+    return { callers: this.callers.size, legs: this.legs.size, ended: this.ended.size, playbacks: this.playbacks.size, recordings: this.recordings.size, expectations: this.watch.size() };
+  }
+
   private emit(e: TelephonyEvent): void {
     this.safely(() => this.handler(e));
   }
 
   private hungUp(channel: string): void {
     if (this.ended.has(channel)) return;
-    this.ended.add(channel);
+    this.ended.set(channel, this.now());
+    this.forgetEnded();
     this.callers.delete(channel);
     this.emit({ type: 'hangup', channel, at: this.now() });
   }
