@@ -1,10 +1,11 @@
 /**
  * Issue 13 with `pbx-router run` as a child process: every start-up check runs before anything is
  * started (finding 10: one line, a non-zero exit, no database, cron, AMI or ARI activity), and a
- * password written in the ARI URL works and never reaches the log (finding 12).
+ * password written in the ARI URL works and never reaches the log (finding 12); an error nobody
+ * caught is logged with its stack, and only a harmless rejection leaves the process running.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -24,9 +25,9 @@ interface Child {
   kill(signal?: NodeJS.Signals): void;
 }
 
-/** `pbx-router run <args>` in a child process with `env` over a clean environment. */
-export function runChild(args: string[], env: Record<string, string>): Child {
-  const code = "const { main } = await import('./src/cli/main.ts'); process.exitCode = await main(['node', 'pbx-router', ...process.argv.slice(1)]);";
+/** `pbx-router run <args>` in a child process with `env` over a clean environment; `prelude` runs first in it. */
+function runChild(args: string[], env: Record<string, string>, prelude = ''): Child {
+  const code = `${prelude}\nconst { main } = await import('./src/cli/main.ts'); process.exitCode = await main(['node', 'pbx-router', ...process.argv.slice(1)]);`;
   const started = Date.now();
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code, 'run', ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PBX_ROUTER_SECRETS: '', ...env },
@@ -115,5 +116,63 @@ describe('an ARI URL with user:password@ (finding 12)', () => {
     expect(end.code).toBe(0);
     expect(child.output()).toContain(`connecting to http://127.0.0.1:${port} as router`);
     expect(child.output()).not.toContain('s3cret-in-url');
+  }, 40_000);
+});
+
+/** On SIGUSR2 the child rejects or throws as TRIGGER says, from outside any handler of the engine. */
+const TRIGGERS = `
+const { TelephonyError } = await import('./src/calls/telephony.ts');
+process.on('SIGUSR2', () => {
+  const kind = process.env.TRIGGER;
+  if (kind === 'harmless') Promise.reject(new TelephonyError('disconnected', 'ARI channels.play: socket hang up'));
+  if (kind === 'rejection') Promise.reject(new TypeError('boom from a promise'));
+  if (kind === 'exception') setTimeout(() => { throw new Error('boom from a timer'); });
+});`;
+
+describe('the process policy of run: unhandled rejections and uncaught exceptions', () => {
+  async function started(trigger: string): Promise<{ child: Child; db: string }> {
+    const fake = new FakeAsterisk({ password: 'policy-secret' });
+    const { url } = await fake.start();
+    cleanups.push(() => fake.stop());
+    const db = join(mkdtempSync(join(tmpdir(), 'pbx-policy-')), 'calls.sqlite');
+    const child = runChild(['-c', 'config/example-clinic.yaml', '--db', db], { LOG_LEVEL: 'info', ASTERISK_ARI_URL: url, ASTERISK_ARI_PASSWORD: 'policy-secret', TRIGGER: trigger }, TRIGGERS);
+    await until('the engine on the event socket', () => fake.isConnected('pbx-router'), 20_000, child.output);
+    await new Promise((r) => setTimeout(r, 1000));
+    return { child, db };
+  }
+  const lines = (child: Child) =>
+    child
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: string; component?: string; msg: string; err?: { stack?: string } });
+
+  it('a failed ARI request nobody awaited: logged at error with its stack, and the engine keeps running', async () => {
+    const { child } = await started('harmless');
+    child.kill('SIGUSR2');
+    await until('the error line', () => lines(child).some((l) => l.component === 'process'), 5000, child.output);
+    await new Promise((r) => setTimeout(r, 1000));
+    const line = lines(child).find((l) => l.component === 'process')!;
+    expect(line.level).toBe('error');
+    expect(line.msg).toBe('unhandled rejection, harmless (a failed request to Asterisk or a notification peer); the engine keeps running: ARI channels.play: socket hang up');
+    expect(line.err?.stack).toMatch(/\n\s+at /);
+    child.kill('SIGTERM');
+    const end = await child.ended;
+    expect(end).toMatchObject({ code: 0, signal: null });
+  }, 40_000);
+
+  it.each([
+    ['rejection', 'unhandled rejection: boom from a promise'],
+    ['exception', 'uncaught exception: boom from a timer'],
+  ])('an unhandled %s: logged at fatal with its stack, the database closed cleanly, exit code 1', async (trigger, what) => {
+    const { child, db } = await started(trigger);
+    child.kill('SIGUSR2');
+    const end = await child.ended;
+    expect(end).toMatchObject({ code: 1, signal: null });
+    const line = lines(child).find((l) => l.level === 'fatal');
+    expect(line?.msg).toBe(`${what}; stopping the engine and exiting (code 1) so that the service manager restarts it and every caller is resumed`);
+    expect(line?.err?.stack).toMatch(/\n\s+at /);
+    // Closed by the engine's stop: SQLite folds the write-ahead log back and removes it.
+    expect(readdirSync(join(db, '..')).filter((f) => f.endsWith('-wal'))).toEqual([]);
   }, 40_000);
 });
