@@ -364,6 +364,15 @@ export class AriTelephony implements Telephony {
     if (this.ended.has(channel)) return;
     this.ended.set(channel, this.now());
     this.forgetEnded();
+    // A playback the channel's hangup cut short may never get its PlaybackFinished (one not yet
+    // started, a busy socket); its end is 'hangup' either way, so it is settled now rather than held
+    // for PLAYBACK_GUARD_MS. Recordings wait: their RecordingFinished after a hangup carries the duration.
+    for (const [id, p] of this.playbacks) {
+      if (p.channel !== channel) continue;
+      clearTimeout(p.guard);
+      this.playbacks.delete(id);
+      p.resolve('hangup');
+    }
     this.callers.delete(channel);
     this.emit({ type: 'hangup', channel, at: this.now() });
   }
