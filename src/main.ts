@@ -6,9 +6,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AmiPresence } from './asterisk/ami-presence.js';
-import { startAdmin, type AdminServer } from './http/admin.js';
-import { AriTelephony, type ConnectionState } from './asterisk/ari-telephony.js';
+import { checkListen, checkTokens, startAdmin, type AdminServer } from './http/admin.js';
+import { AriTelephony, type AriSettings, type ConnectionState } from './asterisk/ari-telephony.js';
 import { AriSounds } from './asterisk/ari-sounds.js';
+import { parseAriUrl } from './asterisk/ari-url.js';
 import { PromptMonitor } from './prompts/monitor.js';
 import { CallEngine, type HandoffHandler } from './calls/call-engine.js';
 import { systemClock, trackedClock, type Clock } from './calls/clock.js';
@@ -52,6 +53,8 @@ export interface EngineOptions {
   readonly adminToken?: string;
   /** Where the admin API listens (port 0: any free one). */
   readonly adminListen?: { readonly host: string; readonly port: number };
+  /** The ARI connect retries (tests shorten them; default 0.25 s doubling to 30 s, 30 s after a refused password). */
+  readonly ariRetry?: AriSettings['retry'];
   /** Where AMI, SMTP, LOG_LEVEL and the secrets to keep out of the log are read: the environment over the secrets file (default process.env). */
   readonly env?: NodeJS.ProcessEnv;
   /** ARI time limits (tests that run Asterisk's clock faster): a request's answer, and an accepted request's event. */
@@ -80,12 +83,18 @@ export interface RunningEngine {
 /** The SQLite database: PBX_ROUTER_DB, or var/pbx-router.sqlite under the working directory. */
 export const DEFAULT_DATABASE = process.env.PBX_ROUTER_DB ?? 'var/pbx-router.sqlite';
 
-/** Settings from the environment; the password never comes from the routing config. */
+/**
+ * Settings from the environment; the password never comes from the routing config. A URL with
+ * `user:password@` gives the user and password that ASTERISK_ARI_USER / ASTERISK_ARI_PASSWORD do
+ * not; the returned URL has no userinfo (see ./asterisk/ari-url.ts). A URL that is not one throws AriUrlError.
+ */
 export function ariSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): { url: string; user: string; password: string | undefined; app: string } {
+  const where = env.ASTERISK_ARI_URL !== undefined ? 'ASTERISK_ARI_URL' : 'ARI_URL';
+  const at = parseAriUrl(env.ASTERISK_ARI_URL ?? env.ARI_URL ?? 'http://127.0.0.1:8088', where);
   return {
-    url: env.ASTERISK_ARI_URL ?? env.ARI_URL ?? 'http://127.0.0.1:8088',
-    user: env.ASTERISK_ARI_USER ?? env.ARI_USER ?? 'router',
-    password: env.ASTERISK_ARI_PASSWORD ?? env.ARI_PASSWORD,
+    url: at.url,
+    user: env.ASTERISK_ARI_USER ?? env.ARI_USER ?? at.user ?? 'router',
+    password: env.ASTERISK_ARI_PASSWORD ?? env.ARI_PASSWORD ?? at.password,
     app: env.ARI_APP ?? 'pbx-router',
   };
 }
@@ -105,12 +114,23 @@ function jobZone(plan: Plan, log: Logger): string {
 /** Loads the config, opens the store, connects to ARI and starts taking calls. */
 export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   const env = o.env ?? process.env;
-  const logger = o.log ? textLogger(o.log) : createLogger({ level: env.LOG_LEVEL, secrets: secretsOf(env, [o.ariPassword, o.adminToken]), ...(o.logDestination ? { destination: o.logDestination } : {}) });
+  // Every check that can fail comes before anything is started (database, cron jobs, AMI, ARI):
+  // a start that fails ends with one line and nothing left running (issue 13, finding 10).
+  const ariAt = parseAriUrl(o.ariUrl, 'the ARI URL (--ari-url, ASTERISK_ARI_URL)');
+  const ariUser = o.ariUser || ariAt.user || 'router';
+  const ariPassword = o.ariPassword || ariAt.password || '';
+  const logger = o.log ? textLogger(o.log) : createLogger({ level: env.LOG_LEVEL, secrets: secretsOf(env, [o.ariPassword, ariAt.password, o.adminToken]), ...(o.logDestination ? { destination: o.logDestination } : {}) });
   const part = (component: string) => logger.child({ component });
   const log = lineLog(part('engine'));
   const configLog = part('config');
   const { plan, problems, warnings } = loadPlan(o.config);
   if (!plan) throw new Error(`the configuration has ${problems.length} problem(s):\n${problems.map(formatProblem).join('\n')}`);
+  const wallboardToken = env.PBX_ROUTER_WALLBOARD_TOKEN;
+  const adminAt = o.adminListen ?? DEFAULT_ADMIN_LISTEN;
+  if (o.adminToken) {
+    checkTokens({ token: o.adminToken, ...(wallboardToken ? { wallboardToken } : {}) });
+    await checkListen(adminAt.host, adminAt.port);
+  }
   for (const w of warnings) configLog.warn(formatProblem(w));
   if (o.database !== ':memory:') mkdirSync(dirname(o.database), { recursive: true, mode: 0o700 });
   const db = openDb(o.database);
@@ -124,7 +144,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   const clock = trackedClock(o.clock ?? systemClock());
   const ariLog = part('ari');
   const limits = { ...(o.ariTimeouts?.requestMs ? { requestTimeoutMs: o.ariTimeouts.requestMs } : {}), ...(o.ariTimeouts?.stallAfterMs ? { stallAfterMs: o.ariTimeouts.stallAfterMs } : {}) };
-  const telephony = new AriTelephony({ url: o.ariUrl, user: o.ariUser, password: o.ariPassword, app: o.app, ...limits }, lineLog(ariLog), () => clock.now());
+  const telephony = new AriTelephony({ url: ariAt.url, user: ariUser, password: ariPassword, app: o.app, ...limits, ...(o.ariRetry ? { retry: o.ariRetry } : {}) }, lineLog(ariLog), () => clock.now());
   const timed = timedTelephony(telephony, metrics);
   const voicemails = new VoicemailStore(db);
   const smtp = smtpSettingsFromEnv(env);
@@ -167,7 +187,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     if (e.type === 'hangup') timed.gone(e.channel);
   };
   // Prompts are checked at every connect (Asterisk may have restarted with other sounds) and reload.
-  const prompts = new PromptMonitor(new AriSounds({ url: o.ariUrl, user: o.ariUser, password: o.ariPassword }), lineLog(part('prompts')), () => clock.now());
+  const prompts = new PromptMonitor(new AriSounds({ url: ariAt.url, user: ariUser, password: ariPassword }), lineLog(part('prompts')), () => clock.now());
   telephony.onConnected = async () => {
     void prompts.check(engine.currentPlan());
     const before = engine.mark();
@@ -192,7 +212,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
       )
     : null;
   ami?.start();
-  log(`config ${plan.version} loaded from ${o.config}; database ${o.database}; connecting to ${o.ariUrl} as ${o.ariUser}, application ${o.app}; cron jobs in ${jobs.zone()}`);
+  log(`config ${plan.version} loaded from ${o.config}; database ${o.database}; connecting to ${ariAt.url} as ${ariUser}, application ${o.app}; cron jobs in ${jobs.zone()}`);
   // The one reload path, for SIGHUP and the admin API alike: loadPlan never throws, and every
   // problem is logged, so a bad config (even an alias typo) leaves the running one in place.
   const reload = (): { ok: true; version: string } | { ok: false; problems: string[] } => {
@@ -232,8 +252,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   };
   let admin: AdminServer | null = null;
   if (o.adminToken) {
-    const at = o.adminListen ?? DEFAULT_ADMIN_LISTEN;
-    const wallboardToken = env.PBX_ROUTER_WALLBOARD_TOKEN;
+    const at = adminAt;
     const deps = { engine, token: o.adminToken, reload, metrics, log: part('admin'), health: () => ({ ari: telephony.connection(), ami: ami ? ami.health().state : null }), prompts: () => prompts.report() };
     try {
       admin = await startAdmin(wallboardToken ? { ...deps, wallboardToken } : deps, at.host, at.port);

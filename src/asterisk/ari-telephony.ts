@@ -16,6 +16,7 @@ import ari, { type AriClient } from 'ari-client';
 import type { LegFailure, OriginateRequest, PlaybackEnd, RecordingResult, RecordOptions, Telephony, TelephonyEvent } from '../calls/telephony.js';
 import { TelephonyError } from '../calls/telephony.js';
 import { toE164 } from './numbers.js';
+import { askAri } from './ari-probe.js';
 
 export interface AriSettings {
   readonly url: string;
@@ -28,6 +29,10 @@ export interface AriSettings {
   readonly country?: string;
   /** How long an accepted request may go without its event before the channel counts as stalled. */
   readonly stallAfterMs?: number;
+  /** How long an ended channel is remembered (default 60 s; tests shorten it). */
+  readonly forgetEndedAfterMs?: number;
+  /** Connect retries: first and longest backoff, and the pace after a refused password (tests shorten them). */
+  readonly retry?: { readonly firstMs?: number; readonly maxMs?: number; readonly refusedMs?: number };
 }
 
 /**
@@ -79,6 +84,11 @@ export class RequestWatch {
       clearTimeout(x.timer);
       this.open.delete(x);
     };
+  }
+
+  /** How many requests still wait for their event. */
+  size(): number {
+    return this.open.size;
   }
 
   /** Settles the expectations an event fulfils. */
@@ -154,6 +164,15 @@ export function quietSwaggerLog(to: (m: string) => void = () => {}): void {
 }
 
 const MAX_BACKOFF_MS = 30_000;
+/**
+ * Why 60 s: Asterisk sends a channel's last events (StasisEnd, ChannelDestroyed, PlaybackFinished,
+ * RecordingFinished) within milliseconds of its hangup; a minute covers a stalled socket's backlog.
+ */
+const FORGET_ENDED_AFTER_MS = 60_000;
+/** A hard cap as well, for a burst of hangups faster than the minute forgets them. */
+const MAX_ENDED = 5000;
+/** Why 30 s: a wrong password does not fix itself; an operator who fixes it waits at most this long. */
+const REFUSED_RETRY_MS = 30_000;
 /** The longest prompt or announcement we play; past it the playback counts as failed (a `foo:bar` media never finishes). */
 const PLAYBACK_GUARD_MS = 10 * 60_000;
 
@@ -170,12 +189,20 @@ export class AriTelephony implements Telephony {
   private state: ConnectionState = 'disconnected';
   private readonly callers = new Set<string>();
   private readonly legs = new Map<string, LegTrack>();
-  private readonly ended = new Set<string>();
+  /**
+   * Channels that ended, with when: a second hangup event of the same channel (ChannelHangupRequest,
+   * StasisEnd, ChannelDestroyed) is not a second hangup, and a play or recording that finishes after
+   * it ended counts as hung up. Forgotten FORGET_ENDED_AFTER_MS after (issue 13, finding 6: it grew
+   * by one per call for ever).
+   */
+  private readonly ended = new Map<string, number>();
   private readonly playbacks = new Map<string, PendingPlayback>();
   private readonly recordings = new Map<string, PendingRecording>();
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private awaitingPong = false;
   private stopped = false;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private wakeRetry: ((v?: unknown) => void) | null = null;
 
   constructor(
     private readonly settings: AriSettings,
@@ -198,22 +225,40 @@ export class AriTelephony implements Telephony {
     this.onState(s);
   }
 
-  /** Connects and keeps connecting for ever (capped backoff) until stop(); resolves on the first success. */
+  /**
+   * Connects and keeps connecting for ever until stop(); resolves on the first success. Whatever
+   * Asterisk answers (nothing, 404, 5xx, not JSON, a refused password) is logged with each try and
+   * retried: Asterisk may still be loading, and an exit would leave callers to the dialplan's failsafe.
+   */
   async start(): Promise<void> {
     this.stopped = false;
-    let delay = 250;
+    const { firstMs = 250, maxMs = MAX_BACKOFF_MS, refusedMs = REFUSED_RETRY_MS } = this.settings.retry ?? {};
+    const { url, user, password } = this.settings;
+    let delay = firstMs;
     for (;;) {
       if (this.stopped) return;
       this.setState('connecting');
-      try {
-        await this.connectOnce();
-        return;
-      } catch (e) {
-        this.log(`ARI: cannot connect to ${this.settings.url} as ${this.settings.user}: ${(e as Error).message}; retrying in ${Math.round(delay / 1000)} s`);
-        this.setState('disconnected');
-        await new Promise((r) => setTimeout(r, delay));
-        delay = Math.min(MAX_BACKOFF_MS, delay * 2);
+      const answer = await askAri(url, user, password, this.settings.requestTimeoutMs ?? 5000);
+      let wait = delay;
+      if (answer.kind === 'refused') {
+        wait = refusedMs;
+        this.log(`error: ARI at ${url} refused user '${user}' (HTTP ${answer.status}): the password is wrong or the user is not in Asterisk's ari.conf; set ASTERISK_ARI_PASSWORD (secrets file or environment; ASTERISK_ARI_USER for the user) to the password of '${user}' in ari.conf; retrying every ${inSeconds(wait)}`);
+      } else {
+        try {
+          if (answer.kind === 'not-ready') throw new Error(answer.what);
+          await this.connectOnce();
+          return;
+        } catch (e) {
+          this.log(`ARI: cannot connect to ${url} as ${user}: ${(e as Error).message}; retrying in ${inSeconds(wait)}`);
+          delay = Math.min(maxMs, delay * 2);
+        }
       }
+      if (this.stopped) return;
+      this.setState('disconnected');
+      await new Promise((r) => {
+        this.retryTimer = setTimeout(r, wait);
+        this.wakeRetry = r;
+      });
     }
   }
 
@@ -278,6 +323,9 @@ export class AriTelephony implements Telephony {
   /** Closes the connection for good. */
   stop(): void {
     this.stopped = true;
+    // A start() waiting to retry ends now instead of holding the process open.
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.wakeRetry?.();
     this.watch.clear();
     if (this.pingTimer) clearInterval(this.pingTimer);
     this.client?.stop();
@@ -293,13 +341,38 @@ export class AriTelephony implements Telephony {
     }
   }
 
+  /** Drops ended channels older than the memory, and the oldest past the cap (insertion order is end order). */
+  private forgetEnded(): void {
+    const before = this.now() - (this.settings.forgetEndedAfterMs ?? FORGET_ENDED_AFTER_MS);
+    for (const [channel, at] of this.ended) {
+      if (at > before && this.ended.size <= MAX_ENDED) break;
+      this.ended.delete(channel);
+    }
+  }
+
+  /** How many entries each per-channel structure holds (tests and diagnostics: all near 0 when idle). */
+  bookkeeping(): { callers: number; legs: number; ended: number; playbacks: number; recordings: number; expectations: number } {
+    this.forgetEnded();
+    return { callers: this.callers.size, legs: this.legs.size, ended: this.ended.size, playbacks: this.playbacks.size, recordings: this.recordings.size, expectations: this.watch.size() };
+  }
+
   private emit(e: TelephonyEvent): void {
     this.safely(() => this.handler(e));
   }
 
   private hungUp(channel: string): void {
     if (this.ended.has(channel)) return;
-    this.ended.add(channel);
+    this.ended.set(channel, this.now());
+    this.forgetEnded();
+    // A playback the channel's hangup cut short may never get its PlaybackFinished (one not yet
+    // started, a busy socket); its end is 'hangup' either way, so it is settled now rather than held
+    // for PLAYBACK_GUARD_MS. Recordings wait: their RecordingFinished after a hangup carries the duration.
+    for (const [id, p] of this.playbacks) {
+      if (p.channel !== channel) continue;
+      clearTimeout(p.guard);
+      this.playbacks.delete(id);
+      p.resolve('hangup');
+    }
     this.callers.delete(channel);
     this.emit({ type: 'hangup', channel, at: this.now() });
   }
@@ -599,6 +672,11 @@ export class AriTelephony implements Telephony {
     const duration = Math.round(Math.max(0, file.length - 44) / 16000);
     return { end: this.ended.has(channel) ? 'hangup' : 'done', duration, talking: null, silence: null };
   }
+}
+
+/** 0.25 s, 4 s, 30 s. */
+function inSeconds(ms: number): string {
+  return `${ms < 10_000 ? Number((ms / 1000).toFixed(2)) : Math.round(ms / 1000)} s`;
 }
 
 function ignoreGone(e: unknown): void {

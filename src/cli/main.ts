@@ -17,6 +17,7 @@ import { addOncallCommands } from './oncall.js';
 import { SecretsError } from '../config/secrets.js';
 import { addRunCommand } from './run.js';
 import { LogLevelError } from '../logging/logger.js';
+import { AriUrlError } from '../asterisk/ari-url.js';
 import { addDeployCommands } from './deploy.js';
 import { addExplainCommand } from './explain.js';
 import { addReportCommand } from './report.js';
@@ -186,7 +187,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     await program.parseAsync([...argv]);
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof InputError || e instanceof SecretsError || e instanceof LogLevelError) {
+    if (e instanceof InputError || e instanceof SecretsError || e instanceof LogLevelError || e instanceof AriUrlError) {
       io.err(`error: ${e.message}`);
       return 2;
     }

@@ -4,11 +4,13 @@
  * take stops the start with one line naming it and the option, and a non-zero exit code.
  */
 import type { Command } from 'commander';
+import { parseAriUrl } from '../asterisk/ari-url.js';
 import { DEFAULT_SECRETS_FILE, secretsEnv } from '../config/secrets.js';
 import { parseListen } from '../http/errors.js';
 import { ariSettingsFromEnv, DEFAULT_ADMIN_LISTEN, DEFAULT_DATABASE, startEngine, type RunningEngine } from '../main.js';
 import { DEFAULT_CONFIG } from './zone.js';
 import { InputError } from './inputs.js';
+import { installProcessPolicy } from './process-policy.js';
 import type { Io } from './main.js';
 
 /**
@@ -47,20 +49,27 @@ export function addRunCommand(program: Command, io: Io, setCode: (c: number) => 
       const env = secretsEnv(o.secrets);
       const listen = adminListen(o.adminListen, env);
       const ari = ariSettingsFromEnv(env);
-      const password = ari.password;
+      const given = o.ariUrl !== undefined ? parseAriUrl(o.ariUrl, '--ari-url') : undefined;
+      const password = ari.password ?? given?.password;
       if (!password) throw new InputError('set the ARI password (ASTERISK_ARI_PASSWORD) in the secrets file or the environment; it never goes in the routing config');
+      const policy = installProcessPolicy((line) => io.err(line));
       let running: RunningEngine;
       try {
-        running = await startEngine({ config: o.config, ariUrl: o.ariUrl ?? ari.url, ariUser: o.ariUser ?? ari.user, ariPassword: password, app: o.app ?? ari.app, database: o.db, env, adminListen: listen, ...(env.PBX_ROUTER_ADMIN_TOKEN ? { adminToken: env.PBX_ROUTER_ADMIN_TOKEN } : {}) });
+        running = await startEngine({ config: o.config, ariUrl: o.ariUrl ?? ari.url, ariUser: o.ariUser ?? env.ASTERISK_ARI_USER ?? env.ARI_USER ?? given?.user ?? ari.user, ariPassword: password, app: o.app ?? ari.app, database: o.db, env, adminListen: listen, ...(env.PBX_ROUTER_ADMIN_TOKEN ? { adminToken: env.PBX_ROUTER_ADMIN_TOKEN } : {}) });
       } catch (e) {
+        policy.dispose();
         io.err(`error: ${(e as Error).message}`);
         setCode(1);
         return;
       }
+      policy.attach(running);
       await new Promise<void>((resolve) => {
         const stop = () => {
           io.err('stopping: calls in Stasis stay in Asterisk and are resumed by the next start');
-          void running.stop().then(resolve);
+          void running.stop().then(() => {
+            policy.dispose();
+            resolve();
+          });
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);

@@ -6,7 +6,7 @@
  * from one table (./errors.ts). It binds to 127.0.0.1:8089 unless told otherwise (--admin-listen).
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { fastify, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { CallEngine } from '../calls/call-engine.js';
 import type { Logger } from '../logging/logger.js';
@@ -65,8 +65,8 @@ export function status(d: AdminDeps) {
   };
 }
 
-/** Checks the tokens: 16+ characters, and the wallboard's differs from the admin token. */
-function checkTokens(d: AdminDeps): void {
+/** Checks the tokens: 16+ characters, and the wallboard's differs from the admin token. Run before the engine starts anything. */
+export function checkTokens(d: Pick<AdminDeps, 'token' | 'wallboardToken'>): void {
   if (d.token.length < 16) throw new Error('the admin token must be at least 16 characters (PBX_ROUTER_ADMIN_TOKEN)');
   if (d.wallboardToken !== undefined && d.wallboardToken.length < 16) throw new Error('the wallboard token must be at least 16 characters (PBX_ROUTER_WALLBOARD_TOKEN)');
   if (d.wallboardToken !== undefined && d.wallboardToken === d.token) throw new Error('the wallboard token must differ from the admin token: it sits in a URL on a screen');
@@ -186,6 +186,18 @@ function registerWallboard(app: FastifyInstance, d: AdminDeps): void {
     const given = req.headers['x-wallboard-key'];
     if (!same(typeof given === 'string' ? given : '', key())) throw new AdminError('wallboard-key', 'missing or wrong wallboard key (x-wallboard-key)');
     return wallboardData(d.engine, d.health().ari, Date.now(), d.prompts?.().missing.length ?? 0);
+  });
+}
+
+/**
+ * Fails with the AdminListenError startAdmin would give when host:port cannot be taken (in use, no
+ * such address), by binding and releasing it: checked before the engine starts anything.
+ */
+export async function checkListen(host: string, port: number): Promise<void> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (e) => reject(listenError(e, host, port)));
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
   });
 }
 

@@ -110,12 +110,12 @@ export type LineLog = (message: string, fields?: LogFields) => void;
 
 /**
  * The `(message, fields?) => void` the adapters and handlers take, writing through `logger`: a
- * message that starts with `warning:` is a warning, anything else info (explicit levels come with
- * the Logger itself).
+ * message that starts with `warning:` is a warning, one that starts with `error:` an error,
+ * anything else info (explicit levels come with the Logger itself).
  */
 export function lineLog(logger: Logger): LineLog {
   return (m, fields) => {
-    const level = /^warning:/i.test(m) ? 'warn' : 'info';
+    const level = /^warning:/i.test(m) ? 'warn' : /^error:/i.test(m) ? 'error' : 'info';
     if (fields) logger[level](fields, m);
     else logger[level](m);
   };
