@@ -28,7 +28,10 @@ import { flushOutbox } from './notify/outbox.js';
 import { flushWebhooks } from './notify/webhook.js';
 import { CallStore } from './store/call-store.js';
 import { startCheckpointer } from './store/checkpointer.js';
+import { watchDatabaseFile } from './store/db-file-watch.js';
 import { openDb } from './store/db.js';
+import { guardStores } from './store/guarded-store.js';
+import { StoreHealth } from './store/store-health.js';
 import { groupWrites } from './store/write-groups.js';
 import { VoicemailStore } from './store/voicemail-store.js';
 
@@ -67,6 +70,8 @@ export interface RunningEngine {
   /** Reloads the config file; a bad one is rejected with its problems and the running one stays. */
   reload(): { ok: true; version: string } | { ok: false; problems: string[] };
   readonly store: CallStore;
+  /** Whether the store keeps what is written (degraded: calls go on from memory). */
+  readonly storeHealth: StoreHealth;
   readonly telephony: AriTelephony;
   /** Which prompts of the running config are missing on the Asterisk (checked at every connect and reload). */
   readonly prompts: PromptMonitor;
@@ -134,11 +139,17 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   for (const w of warnings) configLog.warn(formatProblem(w));
   if (o.database !== ':memory:') mkdirSync(dirname(o.database), { recursive: true, mode: 0o700 });
   const db = openDb(o.database);
-  const storeLog = lineLog(part('store'));
+  const storeLogger = part('store');
+  const storeLog = lineLog(storeLogger);
   const checkpoints = startCheckpointer(db, o.database, storeLog);
+  const storeHealth = new StoreHealth(storeLogger, { confirmByCommit: true });
   // Before any statement is prepared: the stores' writes are committed once per event-loop turn.
-  const writes = groupWrites(db, storeLog);
+  const writes = groupWrites(db, storeLog, { committed: () => storeHealth.committed(), failed: (what, e, n) => storeHealth.failed(what, e, n) });
   const store = new CallStore(db);
+  // What calls, timers and jobs write through: a failed write is logged and counted, never thrown.
+  const guarded = guardStores(store, new VoicemailStore(db), { health: storeHealth, log: storeLogger, commit: () => writes.flush() });
+  const voicemails = guarded.voicemails;
+  const fileWatch = watchDatabaseFile(db, o.database, storeHealth, storeLog, { onTick: () => void (guarded.pending() > 0 && storeHealth.writesFailing() && guarded.retry()) });
   const metrics = createMetrics();
   // Every engine timer (menus, announcements, wrap-up...) is cancelled on stop, before the database closes.
   const clock = trackedClock(o.clock ?? systemClock());
@@ -146,7 +157,6 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   const limits = { ...(o.ariTimeouts?.requestMs ? { requestTimeoutMs: o.ariTimeouts.requestMs } : {}), ...(o.ariTimeouts?.stallAfterMs ? { stallAfterMs: o.ariTimeouts.stallAfterMs } : {}) };
   const telephony = new AriTelephony({ url: ariAt.url, user: ariUser, password: ariPassword, app: o.app, ...limits, ...(o.ariRetry ? { retry: o.ariRetry } : {}) }, lineLog(ariLog), () => clock.now());
   const timed = timedTelephony(telephony, metrics);
-  const voicemails = new VoicemailStore(db);
   const smtp = smtpSettingsFromEnv(env);
   const mailer: Mailer =
     o.mailer ??
@@ -163,13 +173,14 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     c.inc({ result: 'failed' }, r.failed);
   };
   let flushing: Promise<unknown> = Promise.resolve();
-  const flush = () => (flushing = flushing.then(() => flushOutbox({ store: voicemails, mailer, now: () => clock.now(), fetchRecording: (n) => telephony.recordingFile(n), log: notifyLog }).then(count(metrics.emails))));
+  // A failed flush must not stop the next ones: the chain goes on from a settled promise.
+  const flush = () => (flushing = flushing.catch(() => {}).then(() => flushOutbox({ store: voicemails, mailer, now: () => clock.now(), fetchRecording: (n) => telephony.recordingFile(n), log: notifyLog }).then(count(metrics.emails))));
   const callsLog = part('calls');
   const handoff = o.handoff ?? destinations({ telephony: timed.telephony, voicemails, now: () => clock.now(), flush, log: lineLog(callsLog) });
   let webhooks: Promise<unknown> = Promise.resolve();
   // The running plan, not the one loaded at start: a reload may add or change a list's webhook.
-  const flushHooks = () => (webhooks = webhooks.then(() => flushWebhooks(store, engine.currentPlan(), () => clock.now(), notifyLog).then(count(metrics.webhooks))));
-  const engine = new CallEngine({ plan, telephony: timed.telephony, store: observedStore(store, metrics), clock, logger: callsLog, decisionTime: metrics.decision, handoff, onCallback: () => void flushHooks().catch(() => {}) });
+  const flushHooks = () => (webhooks = webhooks.catch(() => {}).then(() => flushWebhooks(guarded.calls, engine.currentPlan(), () => clock.now(), notifyLog).then(count(metrics.webhooks))));
+  const engine = new CallEngine({ plan, telephony: timed.telephony, store: observedStore(guarded.calls, metrics), clock, logger: callsLog, decisionTime: metrics.decision, handoff, onCallback: () => void flushHooks().catch(() => {}) });
   // Emails that could not be sent are retried with backoff; the outbox decides what is due.
   const outboxTimer = setInterval(() => {
     void flush().catch((e: Error) => notifyLog(`outbox: ${e.message}`));
@@ -240,6 +251,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     return { ok: true, version: next.plan.version };
   };
   const shutdown = async () => {
+    fileWatch.stop();
     engine.stop();
     clearInterval(outboxTimer);
     ami?.stop();
@@ -253,7 +265,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   let admin: AdminServer | null = null;
   if (o.adminToken) {
     const at = adminAt;
-    const deps = { engine, token: o.adminToken, reload, metrics, log: part('admin'), health: () => ({ ari: telephony.connection(), ami: ami ? ami.health().state : null }), prompts: () => prompts.report() };
+    const deps = { engine, token: o.adminToken, reload, metrics, log: part('admin'), health: () => ({ ari: telephony.connection(), ami: ami ? ami.health().state : null }), store: () => storeHealth.report(), prompts: () => prompts.report() };
     try {
       admin = await startAdmin(wallboardToken ? { ...deps, wallboardToken } : deps, at.host, at.port);
     } catch (e) {
@@ -269,6 +281,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     admin,
     reload,
     store,
+    storeHealth,
     telephony,
     prompts,
     logger,

@@ -254,8 +254,9 @@ export class CallEngine {
     try {
       this.deps.store.createCall({ id, channelId: ev.channel, did: ev.did, caller: ev.caller, site, language: plan.clinic.language, priority: 0, state: 'routing', arrivedAt: ev.at, configVersion: plan.version });
     } catch (err) {
-      // Unrecorded, the call could not be resumed after a restart or explained: the failsafe takes it.
-      this.fail(id, `recording the new call failed: ${(err as Error).message}`);
+      // A store that cannot write must not cost the caller the route: the call goes on from memory
+      // (it cannot be resumed after a restart or explained later, which the log says).
+      this.logOf(id).error({ err }, `call ${id}: recording the new call failed: ${(err as Error).message}; routing it from memory`);
     }
   }
 
@@ -323,21 +324,18 @@ export class CallEngine {
 
   /** Runs a PBX request; a failure sends the call to the failsafe unless the channel is already gone. */
   private pbx(id: string, what: string, p: Promise<unknown>, onOk?: () => void): void {
-    p.then(
-      () => {
-        try {
-          onOk?.();
-        } catch (err) {
-          // What follows a request (a store write, the next step) failing must neither crash the
-          // process as an unhandled rejection nor leave the call where it is: the failsafe takes it.
-          this.fail(id, `after ${what}: ${(err as Error).message}`);
-        }
-      },
-      (err: unknown) => {
-        if (isGone(err)) return;
-        this.fail(id, `${what} failed: ${(err as Error).message}`);
-      },
-    );
+    const ok = () => {
+      try {
+        onOk?.();
+      } catch (err) {
+        // Called from a promise: a throw here would be an unhandled rejection that ends the process.
+        this.logOf(id).error({ err }, `call ${id}: after ${what}: ${(err as Error).message}`);
+      }
+    };
+    p.then(ok, (err: unknown) => {
+      if (isGone(err)) return;
+      this.fail(id, `${what} failed: ${(err as Error).message}`);
+    });
   }
 
   private effect(id: string, e: Effect): void {
@@ -347,8 +345,9 @@ export class CallEngine {
     switch (e.kind) {
       case 'answer':
         return this.pbx(id, 'answer', this.rescue.retry(() => telephony.answer(s.channel)), () => {
-          store.updateCall(id, { answeredAt: clock.now() });
+          // The call goes on first: a store write that throws must not leave it in 'answering'.
           this.deliver(id, { type: 'answered' });
+          store.updateCall(id, { answeredAt: clock.now() });
         });
       case 'route': {
         const snapshot = { agents: this.agents.snapshot(), queues: this.queues.snapshot(), rosterOverrides: store.oncallOverrides(clock.now()), modes: this.modes() };

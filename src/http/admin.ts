@@ -14,6 +14,7 @@ import { registerEngineGauges } from '../metrics/engine-gauges.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import type { PromptReport } from '../prompts/monitor.js';
 import type { Mode } from '../routing/types.js';
+import type { StoreHealthReport } from '../store/store-health.js';
 import { ADMIN_ERRORS, AdminError, listenError } from './errors.js';
 import { WALLBOARD_HTML, wallboardData } from './wallboard.js';
 
@@ -22,6 +23,8 @@ export interface AdminDeps {
   readonly token: string;
   /** Connection states for health: ARI and (when configured) AMI. */
   readonly health: () => { readonly ari: string; readonly ami: string | null };
+  /** Whether the database keeps what the engine writes (degraded: calls go on from memory). */
+  readonly store?: () => StoreHealthReport;
   /** The wallboard's read-only key (PBX_ROUTER_WALLBOARD_TOKEN); without it there is no wallboard. */
   readonly wallboardToken?: string;
   /** Loads and validates the config again; the running one stays when it is bad. */
@@ -128,8 +131,9 @@ export function buildAdmin(d: AdminDeps): FastifyInstance {
 
   app.get('/healthz', async (_req, reply) => {
     const h = d.health();
-    const ok = h.ari === 'connected' && (h.ami === null || h.ami === 'connected');
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', ...h, configVersion: d.engine.currentPlan().version });
+    const store = d.store?.();
+    const ok = h.ari === 'connected' && (h.ami === null || h.ami === 'connected') && store?.state !== 'degraded';
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', ...h, ...(store ? { store: store.state, ...(store.reasons.length ? { storeProblems: store.reasons } : {}) } : {}), configVersion: d.engine.currentPlan().version });
   });
   registerWallboard(app, d);
   void app.register(async (api) => {

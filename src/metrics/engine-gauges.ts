@@ -14,6 +14,8 @@ export interface EngineView {
   /** Connection states: ARI, and AMI when configured (null when not). */
   readonly health: () => { readonly ari: string; readonly ami: string | null };
   readonly prompts?: () => PromptReport;
+  /** Whether the database keeps what is written, and the writes that failed since start. */
+  readonly store?: () => { readonly state: 'ok' | 'degraded'; readonly failedWrites: number };
 }
 
 const AGENT_STATES = ['available', 'ringing', 'busy', 'wrap-up', 'paused', 'offline'] as const;
@@ -48,6 +50,23 @@ export function registerEngineGauges(registry: Registry, view: EngineView): void
       const ami = view.health().ami;
       if (ami === null) this.remove();
       else this.set(ami === 'connected' ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'pbx_router_store_degraded',
+    help: 'Whether the database fails to keep what the engine writes (1: calls go on from memory; see the log) or not (0).',
+    registers,
+    collect() {
+      this.set(view.store?.().state === 'degraded' ? 1 : 0);
+    },
+  });
+  new Counter({
+    name: 'pbx_router_store_failed_writes_total',
+    help: 'Database writes that failed since the engine started (disk full, read-only, I/O error).',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(view.store?.().failedWrites ?? 0);
     },
   });
   new Gauge({

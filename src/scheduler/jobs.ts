@@ -42,13 +42,18 @@ export function startJobs(d: JobDeps, zone: string): Jobs {
     '* * * * *',
     () => {
       const now = d.now();
-      logHandoffs(d.plan(), lastHandoffCheck, now, d.store.oncallOverrides(lastHandoffCheck), d.log);
-      lastHandoffCheck = now;
+      try {
+        logHandoffs(d.plan(), lastHandoffCheck, now, d.store.oncallOverrides(lastHandoffCheck), d.log);
+        lastHandoffCheck = now;
+      } catch (e) {
+        // A store that cannot be read must not end the process from a cron tick; the next minute looks again.
+        d.log(`on-call handoffs: reading the overrides failed: ${(e as Error).message}`);
+      }
     },
     { timezone: zone, name: 'oncall-handoffs' },
   );
   const nightly = (z: string): ScheduledTask =>
-    cron.schedule(RETENTION_CRON, () => void purgeVoicemails(d.voicemails, d.telephony, d.now(), d.plan().retention.voicemailDays, d.log), { timezone: z, name: 'retention' });
+    cron.schedule(RETENTION_CRON, () => void purgeVoicemails(d.voicemails, d.telephony, d.now(), d.plan().retention.voicemailDays, d.log).catch((e: Error) => d.log(`retention: ${e.message}`)), { timezone: z, name: 'retention' });
   let current = zone;
   let retention = nightly(zone);
   return {

@@ -33,3 +33,14 @@ describe('voicemail retention', () => {
     expect(logs.join('\n')).not.toContain('+1512');
   });
 });
+
+describe('voicemail retention on a store that fails', () => {
+  it('a database that cannot be read or written: the purge resolves and logs, it never rejects', async () => {
+    const db = openDb(':memory:');
+    const store = new VoicemailStore(db);
+    db.close();
+    const logs: string[] = [];
+    await expect(purgeVoicemails(store, { deleteRecording: async () => {} }, Date.now(), 30, (m) => logs.push(m))).resolves.toEqual([]);
+    expect(logs).toEqual([expect.stringMatching(/^retention: reading the voicemails to purge failed: .*; nothing purged, tried again next night$/)]);
+  });
+});

@@ -6,17 +6,34 @@
 import type { Telephony } from '../calls/telephony.js';
 import type { VoicemailStore } from '../store/voicemail-store.js';
 
-/** Purges voicemails older than `days`; returns the ids purged. A recording Asterisk no longer has still counts as purged. */
+/**
+ * Purges voicemails older than `days`; returns the ids purged. A recording Asterisk no longer has
+ * still counts as purged. Never rejects: the nightly job runs it unawaited, and a store that fails
+ * (full, read-only, gone) is logged and the rest waits for the next night.
+ */
 export async function purgeVoicemails(store: VoicemailStore, telephony: Pick<Telephony, 'deleteRecording'>, now: number, days: number, log: (m: string) => void): Promise<number[]> {
   const cutoff = now - days * 86_400_000;
   const purged: number[] = [];
-  for (const v of store.olderThan(cutoff)) {
+  let old;
+  try {
+    old = store.olderThan(cutoff);
+  } catch (e) {
+    log(`retention: reading the voicemails to purge failed: ${(e as Error).message}; nothing purged, tried again next night`);
+    return purged;
+  }
+  for (const v of old) {
     try {
       await telephony.deleteRecording(v.recording);
+    } catch (e) {
+      log(`retention: voicemail ${v.id} kept for now, deleting its recording failed: ${(e as Error).message}`);
+      continue;
+    }
+    try {
       store.purged(v.id, now);
       purged.push(v.id);
     } catch (e) {
-      log(`retention: voicemail ${v.id} kept for now, deleting its recording failed: ${(e as Error).message}`);
+      // The recording is gone: the row is marked again next night (deleting a missing recording counts as done).
+      log(`retention: voicemail ${v.id}: its recording is deleted but marking it purged failed: ${(e as Error).message}; marked next night`);
     }
   }
   log(`retention: purged ${purged.length} voicemail(s) older than ${days} days${purged.length ? ` (ids ${purged.join(', ')})` : ''}`);

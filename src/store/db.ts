@@ -2,7 +2,8 @@
  * Opening the SQLite database: WAL, foreign keys, a busy timeout, owner-only file permissions
  * (call records are patient data), and the migrations up to the newest version.
  */
-import { chmodSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, type Migration } from './migrations.js';
 
@@ -10,29 +11,65 @@ export type Db = Database.Database;
 
 export class StoreError extends Error {
   constructor(
-    readonly code: 'store-too-new' | 'store-migration-failed' | 'store-open-failed',
+    readonly code: 'store-too-new' | 'store-migration-failed' | 'store-open-failed' | 'store-missing' | 'store-not-sqlite' | 'store-read-only',
     message: string,
   ) {
     super(message);
   }
 }
 
-/** Opens (creating if needed) and migrates the database at `path` (`:memory:` for tests). */
+/**
+ * Opens (creating if needed) and migrates the database at `path` (`:memory:` for tests). A new file
+ * is created only when its folder holds nothing of a database by that name: a missing file next to
+ * its -wal, -shm or a rescued copy was lost, and starting afresh would hide that. A database the
+ * engine could not write (read-only file or folder), that is not SQLite, or is newer than this
+ * code is refused here, in one line naming the file and what to do, before anything else starts.
+ */
 export function openDb(path: string, migrations: readonly Migration[] = MIGRATIONS): Db {
   const fresh = path !== ':memory:' && !existsSync(path);
-  let db: Db;
+  if (fresh) refuseIfLost(path);
+  let db: Db | undefined;
   try {
     db = new Database(path);
+    if (fresh) chmodSync(path, 0o600);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db, migrations, path);
+    if (path !== ':memory:') probeWrite(db);
+    return db;
   } catch (e) {
-    throw new StoreError('store-open-failed', `cannot open the database ${path}: ${(e as Error).message}`);
+    db?.close();
+    throw e instanceof StoreError ? e : refusal(path, e);
   }
-  if (fresh) chmodSync(path, 0o600);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  migrate(db, migrations, path);
-  return db;
+}
+
+/** A write that changes nothing (the schema version, set to itself): proves the file and its folder take writes. */
+function probeWrite(db: Db): void {
+  db.transaction(() => db.pragma(`user_version = ${schemaVersion(db)}`)).immediate();
+}
+
+function refusal(path: string, e: unknown): StoreError {
+  const code = String((e as { code?: unknown }).code ?? '');
+  const why = (e as Error).message;
+  if (code === 'SQLITE_NOTADB') return new StoreError('store-not-sqlite', `the database ${path} is not a SQLite database (${why}); give the right file with --db or PBX_ROUTER_DB, or move this one away to start with a new database`);
+  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_PERM')) {
+    return new StoreError('store-read-only', `the database ${path} cannot be written (${why}); give the user pbx-router runs as write access to the file and to its folder ${dirname(path)} (SQLite writes its -wal and -shm files there)`);
+  }
+  return new StoreError('store-open-failed', `cannot open the database ${path}: ${why}`);
+}
+
+function refuseIfLost(path: string): void {
+  const name = basename(path);
+  let left: string[];
+  try {
+    left = readdirSync(dirname(path)).filter((f) => f === `${name}-wal` || f === `${name}-shm` || f.startsWith(`${name}.rescued-`));
+  } catch {
+    return;
+  }
+  if (left.length === 0) return;
+  throw new StoreError('store-missing', `the database ${path} is missing but its folder still has ${left.join(', ')}: the file was deleted or moved; put it back (or move a ${name}.rescued-* copy to ${path}), or move those files away to start with a new, empty database`);
 }
 
 /** The schema version the database is at. */

@@ -17,8 +17,8 @@ import type Database from 'better-sqlite3';
 import type { Db } from './db.js';
 
 export interface WriteGroups {
-  /** Commits the open turn now, if any. */
-  flush(): void;
+  /** Commits the open turn now, if any; false when that commit failed (the turn's writes are lost). */
+  flush(): boolean;
   /** Commits the open turn; later writes are committed one by one again. */
   stop(): void;
   /** Turns committed and writes in them so far (for the benchmark). */
@@ -27,43 +27,57 @@ export interface WriteGroups {
 
 type Statement = ReturnType<Db['prepare']>;
 
+/** Told how each group ended (StoreHealth: a full disk may refuse only the COMMIT). */
+export interface GroupOutcomes {
+  committed(): void;
+  failed(what: string, err: unknown, lost: number): void;
+}
+
 /** Groups the writes of every statement prepared on `db` from now on. */
-export function groupWrites(db: Db, log: (m: string) => void): WriteGroups {
+export function groupWrites(db: Db, log: (m: string) => void, outcomes?: GroupOutcomes): WriteGroups {
   let open = false;
   let stopped = false;
   let pending = 0;
   const totals = { turns: 0, writes: 0, lost: 0 };
 
-  const flush = (): void => {
-    if (!open) return;
+  const flush = (): boolean => {
+    if (!open) return true;
     open = false;
     const n = pending;
     pending = 0;
-    if (!db.open) return;
+    if (!db.open) return false;
     if (!db.inTransaction) {
       // SQLite ended the transaction itself after a failed write (SQLITE_FULL, SQLITE_IOERR...).
       totals.lost += n;
-      log(`database: SQLite rolled back a group of ${n} write(s) after a failed write; they are lost (see the error logged before this)`);
-      return;
+      if (outcomes) outcomes.failed('group', new Error('SQLite rolled the group back after a failed write'), n);
+      else log(`database: SQLite rolled back a group of ${n} write(s) after a failed write; they are lost (see the error logged before this)`);
+      return false;
     }
     try {
       db.exec('COMMIT');
       totals.turns++;
       totals.writes += n;
+      outcomes?.committed();
+      return true;
     } catch (e) {
       totals.lost += n;
-      log(`database: committing ${n} write(s) failed: ${(e as Error).message}; they are lost`);
+      // With outcomes, StoreHealth logs once per kind of failure: a full disk fails every turn.
+      if (outcomes) outcomes.failed('commit', e, n);
+      else log(`database: committing ${n} write(s) failed: ${(e as Error).message}; they are lost`);
       try {
         if (db.inTransaction) db.exec('ROLLBACK');
       } catch {
         // Nothing more to do: the connection reports its own state on the next write.
       }
+      return false;
     }
   };
 
-  const rolledBack = (why: string): void => {
+  const rolledBack = (why: string, err: unknown): void => {
     totals.lost += pending;
-    log(`database: SQLite rolled back the ${pending} write(s) before this one in the same turn after: ${why}; they are lost`);
+    if (outcomes) {
+      if (pending > 0) outcomes.failed('earlier writes of the turn', err, pending);
+    } else log(`database: SQLite rolled back the ${pending} write(s) before this one in the same turn after: ${why}; they are lost`);
     open = false;
     pending = 0;
   };
@@ -89,7 +103,7 @@ export function groupWrites(db: Db, log: (m: string) => void): WriteGroups {
         } catch (e) {
           // SQLite ends the whole transaction itself on some errors (SQLITE_FULL, SQLITE_IOERR):
           // say so at once, and let the next write start a new group instead of running alone.
-          if (open && !db.inTransaction) rolledBack((e as Error).message);
+          if (open && !db.inTransaction) rolledBack((e as Error).message, e);
           throw e;
         }
       }) as Statement['run'];
