@@ -24,6 +24,7 @@ import { observedStore, timedTelephony } from './metrics/observe.js';
 import { startJobs } from './scheduler/jobs.js';
 import { smtpMailer, smtpSettingsFromEnv, type Mailer } from './notify/mailer.js';
 import { flushOutbox } from './notify/outbox.js';
+import { describeError, serialRunner } from './notify/serial-runner.js';
 import { flushWebhooks } from './notify/webhook.js';
 import { CallStore } from './store/call-store.js';
 import { startCheckpointer } from './store/checkpointer.js';
@@ -139,20 +140,28 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     c.inc({ result: 'sent' }, r.sent);
     c.inc({ result: 'failed' }, r.failed);
   };
-  let flushing: Promise<unknown> = Promise.resolve();
-  const flush = () => (flushing = flushing.then(() => flushOutbox({ store: voicemails, mailer, now: () => clock.now(), fetchRecording: (n) => telephony.recordingFile(n), log: notifyLog }).then(count(metrics.emails))));
+  // One flush at a time, each whatever became of the one before (a throw once broke every later flush).
+  const outbox = serialRunner(
+    () => flushOutbox({ store: voicemails, mailer, now: () => clock.now(), fetchRecording: (n) => telephony.recordingFile(n), log: notifyLog }).then(count(metrics.emails)),
+    (e) => notifyLog(`outbox: flush failed: ${describeError(e)}; the emails stay queued for the next flush`),
+  );
+  const flush = () => outbox.run();
   const callsLog = part('calls');
   const handoff = o.handoff ?? destinations({ telephony: timed.telephony, voicemails, now: () => clock.now(), flush, log: lineLog(callsLog) });
-  let webhooks: Promise<unknown> = Promise.resolve();
   // The running plan, not the one loaded at start: a reload may add or change a list's webhook.
-  const flushHooks = () => (webhooks = webhooks.then(() => flushWebhooks(store, engine.currentPlan(), () => clock.now(), notifyLog).then(count(metrics.webhooks))));
-  const engine = new CallEngine({ plan, telephony: timed.telephony, store: observedStore(store, metrics), clock, logger: callsLog, decisionTime: metrics.decision, handoff, onCallback: () => void flushHooks().catch(() => {}) });
-  // Emails that could not be sent are retried with backoff; the outbox decides what is due.
-  const outboxTimer = setInterval(() => {
-    void flush().catch((e: Error) => notifyLog(`outbox: ${e.message}`));
-    void flushHooks().catch((e: Error) => notifyLog(`webhooks: ${e.message}`));
-  }, 30_000);
-  outboxTimer.unref();
+  const hooks = serialRunner(
+    () => flushWebhooks(store, engine.currentPlan(), () => clock.now(), notifyLog).then(count(metrics.webhooks)),
+    (e) => notifyLog(`webhooks: flush failed: ${describeError(e)}; the requests stay queued for the next flush`),
+  );
+  const engine = new CallEngine({ plan, telephony: timed.telephony, store: observedStore(store, metrics), clock, logger: callsLog, decisionTime: metrics.decision, handoff, onCallback: () => void hooks.run() });
+  // Emails and webhooks not delivered are retried with backoff (the queues decide what is due),
+  // on the engine's clock like the backoff itself; cancelled with every engine timer on stop.
+  const retryDelivery = () => {
+    void outbox.run();
+    void hooks.run();
+    clock.after(30_000, retryDelivery);
+  };
+  clock.after(30_000, retryDelivery);
   const jobs = startJobs({ plan: () => engine.currentPlan(), store, voicemails, telephony, now: () => clock.now(), log: lineLog(part('scheduler')) }, jobZone(plan, part('scheduler')));
   telephony.handler = (e) => {
     if (e.type === 'call-arrived') {
@@ -218,7 +227,6 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   };
   const shutdown = async () => {
     engine.stop();
-    clearInterval(outboxTimer);
     ami?.stop();
     jobs.stop();
     telephony.stop();
