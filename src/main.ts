@@ -23,6 +23,7 @@ import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { observedStore, timedTelephony } from './metrics/observe.js';
 import { startJobs } from './scheduler/jobs.js';
 import { smtpMailer, smtpSettingsFromEnv, type Mailer } from './notify/mailer.js';
+import { FAILSAFE_BOX, watchFailsafeBox } from './notify/failsafe-box.js';
 import { flushOutbox } from './notify/outbox.js';
 import { describeError, serialRunner } from './notify/serial-runner.js';
 import { flushWebhooks } from './notify/webhook.js';
@@ -159,6 +160,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   const retryDelivery = () => {
     void outbox.run();
     void hooks.run();
+    if (ami?.health().state === 'connected') void failsafe?.check();
     clock.after(30_000, retryDelivery);
   };
   clock.after(30_000, retryDelivery);
@@ -196,6 +198,10 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
         (agent, presence) => engine.agents.presence(agent, presence),
         lineLog(part('ami')),
       )
+    : null;
+  // Messages callers left in the failsafe box while the engine was down: read at every AMI connect and change.
+  const failsafe = ami
+    ? watchFailsafeBox({ box: { messages: () => ami.mailboxSummary(FAILSAFE_BOX), onChange: (fn) => ami.watchMailbox(FAILSAFE_BOX, fn) }, store: voicemails, plan: () => engine.currentPlan(), now: () => clock.now(), log: notifyLog, flush })
     : null;
   ami?.start();
   log(`config ${plan.version} loaded from ${o.config}; database ${o.database}; connecting to ${o.ariUrl} as ${o.ariUser}, application ${o.app}; cron jobs in ${jobs.zone()}`);
