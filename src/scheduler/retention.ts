@@ -4,6 +4,7 @@
  * no caller numbers: the log is not patient data).
  */
 import type { Telephony } from '../calls/telephony.js';
+import { FAILSAFE_RECORDING } from '../notify/failsafe-box.js';
 import type { VoicemailStore } from '../store/voicemail-store.js';
 
 /** Purges voicemails older than `days`; returns the ids purged. A recording Asterisk no longer has still counts as purged. */
@@ -12,7 +13,8 @@ export async function purgeVoicemails(store: VoicemailStore, telephony: Pick<Tel
   const purged: number[] = [];
   for (const v of store.olderThan(cutoff)) {
     try {
-      await telephony.deleteRecording(v.recording);
+      // A failsafe message's audio is in Asterisk's voicemail spool, not an ARI recording: only its row goes.
+      if (!v.recording.startsWith(FAILSAFE_RECORDING)) await telephony.deleteRecording(v.recording);
       store.purged(v.id, now);
       purged.push(v.id);
     } catch (e) {
