@@ -87,8 +87,8 @@ export class FakeAmi {
 
   /**
    * A caller leaves a message in a box (VoiceMail() in the failsafe dialplan): the box holds it and
-   * logged-in clients get MessageWaiting, as manager_mwi.c sends it when app_voicemail publishes
-   * the box's new MWI state (no channel fields: the MWI state carries no channel snapshot here).
+   * logged-in clients get MessageWaiting, as Asterisk 22.10.1 sends it when the caller's channel
+   * leaves it (A6 transcript): the channel snapshot first, then Mailbox, Waiting, New, Old.
    */
   leaveVoicemail(box: string, m: { callerId: string; at: number; duration: number; folder?: FakeVoicemailMessage['folder'] }): FakeVoicemailMessage {
     const message: FakeVoicemailMessage = {
@@ -102,9 +102,26 @@ export class FakeAmi {
     const messages = [...(this.voicemail.get(box) ?? []), message];
     this.voicemail.set(box, messages);
     const count = (f: (x: FakeVoicemailMessage) => boolean) => String(messages.filter(f).length);
+    const name = /"([^"]*)"/.exec(m.callerId)?.[1] ?? '<unknown>';
+    const num = /<([^>]*)>/.exec(m.callerId)?.[1] ?? (/^\+?\d+$/.test(m.callerId) ? m.callerId : '<unknown>');
+    const uniqueid = `${Math.floor(m.at / 1000)}.${this.msgCounter}`;
     this.broadcast([
       ['Event', 'MessageWaiting'],
       ['Privilege', 'call,all'],
+      ['Channel', `PJSIP/carrier-${String(this.msgCounter).padStart(8, '0')}`],
+      ['ChannelState', '6'],
+      ['ChannelStateDesc', 'Up'],
+      ['CallerIDNum', num],
+      ['CallerIDName', name],
+      ['ConnectedLineNum', '<unknown>'],
+      ['ConnectedLineName', '<unknown>'],
+      ['Language', 'en'],
+      ['AccountCode', ''],
+      ['Context', 'router-failsafe'],
+      ['Exten', 's'],
+      ['Priority', '8'],
+      ['Uniqueid', uniqueid],
+      ['Linkedid', uniqueid],
       ['Mailbox', box],
       ['Waiting', messages.some((x) => x.folder === 'INBOX' || x.folder === 'Urgent') ? '1' : '0'],
       ['New', count((x) => x.folder === 'INBOX' || x.folder === 'Urgent')],
