@@ -203,6 +203,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   const failsafe = ami
     ? watchFailsafeBox({ box: { messages: () => ami.mailboxSummary(FAILSAFE_BOX), onChange: (fn) => ami.watchMailbox(FAILSAFE_BOX, fn) }, store: voicemails, plan: () => engine.currentPlan(), now: () => clock.now(), log: notifyLog, flush })
     : null;
+  if (!ami && plan.failsafe) log('warning: failsafe.email is set but AMI is not (ASTERISK_AMI_PASSWORD): messages left in the failsafe box are not noticed; only *97 plays them');
   ami?.start();
   log(`config ${plan.version} loaded from ${o.config}; database ${o.database}; connecting to ${o.ariUrl} as ${o.ariUser}, application ${o.app}; cron jobs in ${jobs.zone()}`);
   // The one reload path, for SIGHUP and the admin API alike: loadPlan never throws, and every

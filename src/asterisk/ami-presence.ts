@@ -4,6 +4,7 @@
  * offline; a phone in use for another call makes its agent busy. FullyBooted feeds health.
  * asterisk-manager's own reconnect drops the callbacks of actions in flight, so this module runs
  * its own supervisor (reconnect for ever, capped backoff) and gives every action a timeout.
+ * The same connection reads the failsafe voicemail box (VoicemailBoxSummary, MessageWaiting).
  */
 import AsteriskManager from 'asterisk-manager';
 import type { PresenceState } from '../calls/agents.js';

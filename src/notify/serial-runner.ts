@@ -13,8 +13,6 @@ export interface SerialRunner<T> {
    * that run (it starts later, so it sees their work too). Never rejects: a failure is the outcome.
    */
   run(): Promise<RunOutcome<T>>;
-  /** Settles when nothing is running or waiting (stop, tests). */
-  idle(): Promise<void>;
 }
 
 /** What a thrown value says, with its cause (SQLite and fetch errors keep the real reason there). */
@@ -51,12 +49,6 @@ export function serialRunner<T>(job: () => Promise<T>, onError: (error: Error) =
       waiting = next;
       current = next;
       return next;
-    },
-    async idle() {
-      for (let seen: Promise<unknown> | null = null; seen !== current; ) {
-        seen = current;
-        await seen;
-      }
     },
   };
 }
