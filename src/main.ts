@@ -155,15 +155,6 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     (e) => notifyLog(`webhooks: flush failed: ${describeError(e)}; the requests stay queued for the next flush`),
   );
   const engine = new CallEngine({ plan, telephony: timed.telephony, store: observedStore(store, metrics), clock, logger: callsLog, decisionTime: metrics.decision, handoff, onCallback: () => void hooks.run() });
-  // Emails and webhooks not delivered are retried with backoff (the queues decide what is due),
-  // on the engine's clock like the backoff itself; cancelled with every engine timer on stop.
-  const retryDelivery = () => {
-    void outbox.run();
-    void hooks.run();
-    if (ami?.health().state === 'connected') void failsafe?.check();
-    clock.after(30_000, retryDelivery);
-  };
-  clock.after(30_000, retryDelivery);
   const jobs = startJobs({ plan: () => engine.currentPlan(), store, voicemails, telephony, now: () => clock.now(), log: lineLog(part('scheduler')) }, jobZone(plan, part('scheduler')));
   telephony.handler = (e) => {
     if (e.type === 'call-arrived') {
@@ -204,6 +195,15 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     ? watchFailsafeBox({ box: { messages: () => ami.mailboxSummary(FAILSAFE_BOX), onChange: (fn) => ami.watchMailbox(FAILSAFE_BOX, fn) }, store: voicemails, plan: () => engine.currentPlan(), now: () => clock.now(), log: notifyLog, flush })
     : null;
   if (!ami && plan.failsafe) log('warning: failsafe.email is set but AMI is not (ASTERISK_AMI_PASSWORD): messages left in the failsafe box are not noticed; only *97 plays them');
+  // Emails and webhooks not delivered are retried with backoff (the queues decide what is due), and
+  // the failsafe box is read again, on the engine's clock; cancelled with every engine timer on stop.
+  const retryDelivery = () => {
+    void outbox.run();
+    void hooks.run();
+    if (ami?.health().state === 'connected') void failsafe?.check();
+    clock.after(30_000, retryDelivery);
+  };
+  clock.after(30_000, retryDelivery);
   ami?.start();
   log(`config ${plan.version} loaded from ${o.config}; database ${o.database}; connecting to ${o.ariUrl} as ${o.ariUser}, application ${o.app}; cron jobs in ${jobs.zone()}`);
   // The one reload path, for SIGHUP and the admin API alike: loadPlan never throws, and every
