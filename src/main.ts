@@ -24,7 +24,9 @@ import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { observedStore, timedTelephony } from './metrics/observe.js';
 import { startJobs } from './scheduler/jobs.js';
 import { smtpMailer, smtpSettingsFromEnv, type Mailer } from './notify/mailer.js';
+import { FAILSAFE_BOX, watchFailsafeBox } from './notify/failsafe-box.js';
 import { flushOutbox } from './notify/outbox.js';
+import { describeError, serialRunner } from './notify/serial-runner.js';
 import { flushWebhooks } from './notify/webhook.js';
 import { CallStore } from './store/call-store.js';
 import { startCheckpointer } from './store/checkpointer.js';
@@ -172,21 +174,20 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     c.inc({ result: 'sent' }, r.sent);
     c.inc({ result: 'failed' }, r.failed);
   };
-  let flushing: Promise<unknown> = Promise.resolve();
-  // A failed flush must not stop the next ones: the chain goes on from a settled promise.
-  const flush = () => (flushing = flushing.catch(() => {}).then(() => flushOutbox({ store: voicemails, mailer, now: () => clock.now(), fetchRecording: (n) => telephony.recordingFile(n), log: notifyLog }).then(count(metrics.emails))));
+  // One flush at a time, each whatever became of the one before (a throw once broke every later flush).
+  const outbox = serialRunner(
+    () => flushOutbox({ store: voicemails, mailer, now: () => clock.now(), fetchRecording: (n) => telephony.recordingFile(n), log: notifyLog }).then(count(metrics.emails)),
+    (e) => notifyLog(`outbox: flush failed: ${describeError(e)}; the emails stay queued for the next flush`),
+  );
+  const flush = () => outbox.run();
   const callsLog = part('calls');
   const handoff = o.handoff ?? destinations({ telephony: timed.telephony, voicemails, now: () => clock.now(), flush, log: lineLog(callsLog) });
-  let webhooks: Promise<unknown> = Promise.resolve();
   // The running plan, not the one loaded at start: a reload may add or change a list's webhook.
-  const flushHooks = () => (webhooks = webhooks.catch(() => {}).then(() => flushWebhooks(guarded.calls, engine.currentPlan(), () => clock.now(), notifyLog).then(count(metrics.webhooks))));
-  const engine = new CallEngine({ plan, telephony: timed.telephony, store: observedStore(guarded.calls, metrics), clock, logger: callsLog, decisionTime: metrics.decision, handoff, onCallback: () => void flushHooks().catch(() => {}) });
-  // Emails that could not be sent are retried with backoff; the outbox decides what is due.
-  const outboxTimer = setInterval(() => {
-    void flush().catch((e: Error) => notifyLog(`outbox: ${e.message}`));
-    void flushHooks().catch((e: Error) => notifyLog(`webhooks: ${e.message}`));
-  }, 30_000);
-  outboxTimer.unref();
+  const hooks = serialRunner(
+    () => flushWebhooks(guarded.calls, engine.currentPlan(), () => clock.now(), notifyLog).then(count(metrics.webhooks)),
+    (e) => notifyLog(`webhooks: flush failed: ${describeError(e)}; the requests stay queued for the next flush`),
+  );
+  const engine = new CallEngine({ plan, telephony: timed.telephony, store: observedStore(guarded.calls, metrics), clock, logger: callsLog, decisionTime: metrics.decision, handoff, onCallback: () => void hooks.run() });
   const jobs = startJobs({ plan: () => engine.currentPlan(), store, voicemails, telephony, now: () => clock.now(), log: lineLog(part('scheduler')) }, jobZone(plan, part('scheduler')));
   telephony.handler = (e) => {
     if (e.type === 'call-arrived') {
@@ -222,6 +223,20 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
         lineLog(part('ami')),
       )
     : null;
+  // Messages callers left in the failsafe box while the engine was down: read at every AMI connect and change.
+  const failsafe = ami
+    ? watchFailsafeBox({ box: { messages: () => ami.mailboxSummary(FAILSAFE_BOX), onChange: (fn) => ami.watchMailbox(FAILSAFE_BOX, fn) }, store: voicemails, plan: () => engine.currentPlan(), now: () => clock.now(), log: notifyLog, flush })
+    : null;
+  if (!ami && plan.failsafe) log('warning: failsafe.email is set but AMI is not (ASTERISK_AMI_PASSWORD): messages left in the failsafe box are not noticed; only *97 plays them');
+  // Emails and webhooks not delivered are retried with backoff (the queues decide what is due), and
+  // the failsafe box is read again, on the engine's clock; cancelled with every engine timer on stop.
+  const retryDelivery = () => {
+    void outbox.run();
+    void hooks.run();
+    if (ami?.health().state === 'connected') void failsafe?.check();
+    clock.after(30_000, retryDelivery);
+  };
+  clock.after(30_000, retryDelivery);
   ami?.start();
   log(`config ${plan.version} loaded from ${o.config}; database ${o.database}; connecting to ${ariAt.url} as ${ariUser}, application ${o.app}; cron jobs in ${jobs.zone()}`);
   // The one reload path, for SIGHUP and the admin API alike: loadPlan never throws, and every
@@ -253,7 +268,6 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   const shutdown = async () => {
     fileWatch.stop();
     engine.stop();
-    clearInterval(outboxTimer);
     ami?.stop();
     jobs.stop();
     telephony.stop();

@@ -136,3 +136,34 @@ describe('presence after a config reload', () => {
     expect(maria()).toBe('available');
   });
 });
+
+describe('the failsafe voicemail box over AMI (VoicemailBoxSummary, MessageWaiting)', () => {
+  const connected = async (ami: FakeAmi) => {
+    const port = await ami.start();
+    stops.push(() => ami.stop());
+    const p = new AmiPresence({ host: '127.0.0.1', port, user: 'router', password: 'ami-secret', actionTimeoutMs: 2000 }, new Map(), () => {});
+    let changes = 0;
+    p.watchMailbox('100@default', () => changes++);
+    p.start();
+    stops.push(() => p.stop());
+    await until(() => p.health().state === 'connected' && changes === 1);
+    return { p, changes: () => changes };
+  };
+
+  it('lists every message with the fields Asterisk sends; MessageWaiting for the box calls the watcher', async () => {
+    const ami = new FakeAmi();
+    ami.leaveVoicemail('100@default', { callerId: '"Jane Doe" <+15125550123>', at: Date.UTC(2026, 10, 24, 23, 5, 3), duration: 42 });
+    const { p, changes } = await connected(ami);
+    expect(await p.mailboxSummary('100@default')).toEqual([{ id: expect.stringMatching(/^1795561503-[0-9a-f]{8}$/), folder: 'INBOX', callerId: '"Jane Doe" <+15125550123>', date: 'Tue Nov 24 11:05:03 PM UTC 2026', duration: '42', flag: '' }]);
+    ami.leaveVoicemail('100@default', { callerId: 'Unknown', at: Date.UTC(2026, 10, 25, 0, 0, 0), duration: 3 });
+    await until(() => changes() === 2);
+    expect((await p.mailboxSummary('100@default')).map((m) => m.date)).toEqual(['Tue Nov 24 11:05:03 PM UTC 2026', 'Wed Nov 25 12:00:00 AM UTC 2026']);
+  });
+
+  it('an unknown box (a plain Success, no list) and a user without call or reporting (Permission denied) are errors that say so', async () => {
+    const { p } = await connected(new FakeAmi());
+    await expect(p.mailboxSummary('200@default')).rejects.toThrow(/200@default: There is no voicemail user matching the given user/);
+    const { p: denied } = await connected(new FakeAmi('router', 'ami-secret', 'system'));
+    await expect(denied.mailboxSummary('100@default')).rejects.toThrow(/VoicemailBoxSummary 100@default refused: Permission denied/);
+  });
+});

@@ -1,11 +1,14 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { compileSources } from '../src/config/index.js';
 import { retryDelay } from '../src/notify/outbox.js';
 import { flushWebhooks } from '../src/notify/webhook.js';
 import { CallStore } from '../src/store/call-store.js';
 import { openDb } from '../src/store/db.js';
+import { removeVariants, variant } from './scenarios/after-hours.js';
+import { startLive, type Live } from './scenarios/live-harness.js';
+import { MAIN, nothingLeft, only, ringing } from './scenarios/live-helpers.js';
 
 const body = (req: IncomingMessage) => new Promise<string>((r) => {
   let s = '';
@@ -58,6 +61,44 @@ routes:
         type: 'application/json',
         body: { id, list: 'ehr', number: '+15125550123', reason: 'prescription-refill', site: 'main', createdAt: '2026-11-28T00:00:00.000Z', deadline: '2026-11-30T14:00:00.000Z' },
       });
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
+
+let live: Live | null = null;
+afterEach(async () => {
+  await live?.stop();
+  live = null;
+  removeVariants();
+});
+
+describe('callback webhook from a live call', () => {
+  it('* while waiting in a queue whose callback list has a webhook: the request is POSTed (issue 13, finding 4)', async () => {
+    const posts: { path: string | undefined; body: Record<string, unknown> }[] = [];
+    const server = createServer(async (req, res) => {
+      posts.push({ path: req.url, body: JSON.parse(await body(req)) as Record<string, unknown> });
+      res.writeHead(201).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/tasks`;
+      live = await startLive({ at: '2026-11-23T10:00', config: variant({ 'callbacks.callbacks.webhook': url }) });
+      const l = live;
+      ringing(l);
+      only(l, []);
+      // 1: scheduling queue (callbackKey: callbacks); * after a minute and a half of waiting.
+      const call = l.fake.placeCall({ did: MAIN, caller: '+15125550123', script: { dtmf: [{ at: 2000, digit: '1' }, { at: 90_000, digit: '*' }] } });
+      await l.until('the call to end', () => l.run.store.callByChannel(call.channelId)?.state === 'ended');
+      expect(l.run.store.callByChannel(call.channelId)!.outcome).toBe('callback');
+      const [cb] = l.run.store.callbacks(true);
+      await l.until('the webhook POST', () => posts.length > 0, 30_000);
+      expect(posts).toEqual([
+        { path: '/tasks', body: { id: cb!.id, list: 'callbacks', number: '+15125550123', reason: 'queue-callback', site: 'riverside', createdAt: new Date(cb!.createdAt).toISOString(), deadline: expect.any(String) } },
+      ]);
+      expect(l.run.store.webhookState(cb!.id)).toMatchObject({ attempts: 1, sentAt: expect.any(Number) });
+      await nothingLeft(l);
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
     }

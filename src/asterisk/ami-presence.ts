@@ -4,6 +4,7 @@
  * offline; a phone in use for another call makes its agent busy. FullyBooted feeds health.
  * asterisk-manager's own reconnect drops the callbacks of actions in flight, so this module runs
  * its own supervisor (reconnect for ever, capped backoff) and gives every action a timeout.
+ * The same connection reads the failsafe voicemail box (VoicemailBoxSummary, MessageWaiting).
  */
 import AsteriskManager from 'asterisk-manager';
 import type { PresenceState } from '../calls/agents.js';
@@ -17,6 +18,20 @@ export interface AmiSettings {
 }
 
 export type AmiState = 'connecting' | 'connected' | 'disconnected' | 'stopped';
+
+/** One message of a voicemail box as Asterisk's VoicemailBoxSummary reports it (strings as sent). */
+export interface AmiBoxMessage {
+  /** app_voicemail's msg_id, unique per message (`<epoch s>-<counter hex>`). */
+  readonly id: string;
+  readonly folder: string;
+  /** `"Name" <number>`, a number, or `Unknown`. */
+  readonly callerId: string;
+  /** origdate, `%a %b %e %r UTC %Y` (e.g. `Tue Nov 24 07:05:03 PM UTC 2026`). */
+  readonly date: string;
+  /** Seconds. */
+  readonly duration: string;
+  readonly flag: string;
+}
 
 /** Asterisk device states (DeviceStateChange `State:`) as presence. */
 export function presenceOf(state: string): PresenceState {
@@ -37,13 +52,17 @@ export function presenceOf(state: string): PresenceState {
 
 const MAX_BACKOFF_MS = 30_000;
 
+type BoxEvent = { readonly actionid?: string; readonly [key: string]: unknown };
+
 export class AmiPresence {
   private manager: ReturnType<typeof AsteriskManager> | null = null;
   private state: AmiState = 'disconnected';
   private stopped = false;
   private delay = 500;
   private booted = false;
+  private boxAsks = 0;
   private retry: ReturnType<typeof setTimeout> | null = null;
+  private readonly boxWatchers = new Map<string, () => void>();
 
   constructor(
     private readonly settings: AmiSettings,
@@ -69,6 +88,52 @@ export class AmiPresence {
     const m = this.manager;
     if (!changed || !m || this.state !== 'connected') return;
     void this.action(m, { action: 'DeviceStateList' }).catch((e: Error) => this.log(`AMI: DeviceStateList after a reload failed: ${e.message}`));
+  }
+
+  /**
+   * Calls `changed` at every (re)connect and whenever Asterisk says the box (`100@default`)
+   * changed (MessageWaiting, read class call): messages left while the engine or AMI was away are
+   * noticed at the connect, later ones at once.
+   */
+  watchMailbox(box: string, changed: () => void): void {
+    this.boxWatchers.set(box, changed);
+  }
+
+  /**
+   * Every message of a voicemail box, all folders (VoicemailBoxSummary, Asterisk 18.20/20.5 and
+   * later; write class call or reporting). A box Asterisk does not know answers with no list.
+   */
+  mailboxSummary(box: string): Promise<AmiBoxMessage[]> {
+    const m = this.manager;
+    if (!m || this.state !== 'connected') return Promise.reject(new Error(`AMI is ${this.state}; cannot read voicemail box ${box}`));
+    const [mailbox, context = 'default'] = box.split('@');
+    const actionid = `box-${box}-${Date.now()}-${(this.boxAsks++).toString(36)}`;
+    const timeoutMs = this.settings.actionTimeoutMs ?? 5000;
+    return new Promise((resolve, reject) => {
+      const found: AmiBoxMessage[] = [];
+      const done = (err: Error | null) => {
+        clearTimeout(timer);
+        m.removeListener('voicemailboxdetail', detail);
+        m.removeListener('voicemailboxdetailcomplete', complete);
+        if (err) reject(err);
+        else resolve(found);
+      };
+      const timer = setTimeout(() => done(new Error(`VoicemailBoxSummary ${box} got no complete answer within ${timeoutMs} ms`)), timeoutMs);
+      const detail = (e: BoxEvent) => {
+        if (e.actionid !== actionid) return;
+        found.push({ id: String(e.id ?? ''), folder: String(e.folder ?? ''), callerId: String(e.callerid ?? ''), date: String(e.date ?? ''), duration: String(e.duration ?? ''), flag: String(e.flag ?? '') });
+      };
+      const complete = (e: BoxEvent) => {
+        if (e.actionid === actionid) done(null);
+      };
+      m.on('voicemailboxdetail', detail);
+      m.on('voicemailboxdetailcomplete', complete);
+      m.action({ action: 'VoicemailBoxSummary', actionid, context, mailbox: mailbox ?? '' }, (err, res) => {
+        if (err) return done(new Error(`VoicemailBoxSummary ${box} refused: ${String(err.message ?? 'error')}`));
+        // Asterisk acks an unknown box with a plain Success and sends no list.
+        if (res?.eventlist === undefined) done(new Error(`VoicemailBoxSummary ${box}: ${String(res?.message ?? 'no list')} (is the box in voicemail.conf?)`));
+      });
+    });
   }
 
   /** Connects and stays connected until stop(). */
@@ -109,6 +174,7 @@ export class AmiPresence {
     m.on('end', () => lost('connection ended'));
     m.on('error', (e) => lost(`connection error ${(e as unknown as Error).message ?? ''}`.trim()));
     m.on('fullybooted', () => (this.booted = true));
+    m.on('messagewaiting', (e) => this.boxWatchers.get(String(e.mailbox ?? ''))?.());
     m.on('devicestatechange', (e) => this.device(String(e.device ?? ''), String(e.state ?? '')));
     m.on('contactstatus', (e) => {
       const status = String(e.contactstatus ?? '');
@@ -125,6 +191,7 @@ export class AmiPresence {
         this.delay = 500;
         this.log('AMI connected');
         void this.action(m, { action: 'DeviceStateList' }).catch((e: Error) => this.log(`AMI: DeviceStateList failed: ${e.message}`));
+        for (const changed of this.boxWatchers.values()) changed();
       });
     });
   }

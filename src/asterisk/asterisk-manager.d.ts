@@ -9,6 +9,7 @@ declare module 'asterisk-manager' {
   }
   interface Manager {
     on(event: string, fn: (e: AmiEvent) => void): void;
+    removeListener(event: string, fn: (e: AmiEvent) => void): void;
     once(event: string, fn: (...args: unknown[]) => void): void;
     removeAllListeners(event?: string): void;
     connect(port: number, host: string, callback?: (err?: Error) => void): void;

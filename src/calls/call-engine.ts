@@ -403,24 +403,11 @@ export class CallEngine {
         // What the caller hears or does next waits until they are out of the holding bridge.
         live.leaving = this.queues.dequeue(id, e.result, e.result === 'answered' ? (s.legs[0]?.agent ?? null) : null);
         return;
-      case 'create-callback': {
-        const list = live.plan.callbacks.get(e.list);
-        const site = list ? live.plan.sites.get(list.site) : undefined;
-        const deadline = site ? nextOpening(site.schedule, site.timezone, clock.now()) : null;
-        const cb = store.createCallback({ callId: id, list: e.list, number: e.number, reason: e.reason, site: list?.site ?? null, createdAt: clock.now(), deadline });
-        store.addEvent(id, clock.now(), 'callback-requested', { callback: cb, list: e.list, reason: e.reason });
-        if (list?.webhook) store.queueWebhook(cb, clock.now());
-        this.deps.onCallback?.(cb);
-        return;
-      }
-      case 'callback-request': {
-        const list = live.plan.callbacks.get(e.list);
-        const site = list ? live.plan.sites.get(list.site) : undefined;
-        const deadline = site ? nextOpening(site.schedule, site.timezone, clock.now()) : null;
-        const cb = store.createCallback({ callId: id, list: e.list, number: s.caller, reason: 'queue-callback', site: list?.site ?? null, createdAt: live.enteredQueueAt ?? clock.now(), deadline });
-        store.addEvent(id, clock.now(), 'callback-requested', { callback: cb, list: e.list });
-        return;
-      }
+      case 'create-callback':
+        return this.requestCallback(id, live.plan, { list: e.list, number: e.number, reason: e.reason, createdAt: clock.now() });
+      case 'callback-request':
+        // The request keeps the caller's place: it is stored with the time they joined the queue.
+        return this.requestCallback(id, live.plan, { list: e.list, number: s.caller, reason: 'queue-callback', createdAt: live.enteredQueueAt ?? clock.now() });
       case 'originate': {
         if (e.external) {
           const refused = this.guard.check(live.plan, e.endpoint, e.external.number, clock.now());
@@ -530,6 +517,21 @@ export class CallEngine {
       case 'end':
         return this.finish(id, e.outcome);
     }
+  }
+
+  /**
+   * Stores a callback request, due at the site's next opening, and queues its webhook: the one
+   * path for the IVR capture and for * in a queue (the * path once skipped the webhook).
+   */
+  private requestCallback(id: string, plan: Plan, r: { list: string; number: string; reason: string | null; createdAt: number }): void {
+    const { store, clock } = this.deps;
+    const list = plan.callbacks.get(r.list);
+    const site = list ? plan.sites.get(list.site) : undefined;
+    const deadline = site ? nextOpening(site.schedule, site.timezone, clock.now()) : null;
+    const cb = store.createCallback({ callId: id, list: r.list, number: r.number, reason: r.reason, site: list?.site ?? null, createdAt: r.createdAt, deadline });
+    store.addEvent(id, clock.now(), 'callback-requested', { callback: cb, list: r.list, reason: r.reason });
+    if (list?.webhook) store.queueWebhook(cb, clock.now());
+    this.deps.onCallback?.(cb);
   }
 
   /**

@@ -12,6 +12,7 @@ import { ariSettingsFromEnv, DEFAULT_DATABASE } from '../main.js';
 import { CallStore } from '../store/call-store.js';
 import { openDb } from '../store/db.js';
 import { VoicemailStore } from '../store/voicemail-store.js';
+import { FAILSAFE_BOX, FAILSAFE_RECORDING } from '../notify/failsafe-box.js';
 import { InputError } from './inputs.js';
 import { displayZone, zoneOptions } from './zone.js';
 import type { Io } from './main.js';
@@ -60,6 +61,7 @@ export function addRecordCommands(program: Command, io: Io, setCode: (c: number)
       const v = new VoicemailStore(openDb(o.db)).get(Number(id));
       if (!v) throw new InputError(`no voicemail ${id} (see pbx-router voicemail list)`);
       if (v.purgedAt !== null) throw new InputError(`voicemail ${id} was purged by the retention policy`);
+      if (v.recording.startsWith(FAILSAFE_RECORDING)) throw new InputError(`voicemail ${id} was left in the failsafe box ${FAILSAFE_BOX} while the engine was down; Asterisk keeps it there: listen to it with *97 from a desk phone`);
       const s = ariSettingsFromEnv(secretsEnv(o.secrets));
       if (!s.password) throw new InputError('set ASTERISK_ARI_PASSWORD (secrets file or environment) to fetch recordings from Asterisk');
       const ari = new AriTelephony({ url: s.url, user: s.user, password: s.password, app: `${s.app}-cli` });

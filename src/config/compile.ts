@@ -190,6 +190,7 @@ export function compilePlan({ config, ical, texts }: CompileInput): Plan {
     version,
     outbound,
     retention: Object.freeze({ voicemailDays: config.retention?.voicemailDays ?? 30 }),
+    failsafe: config.failsafe ? Object.freeze({ email: Object.freeze([...config.failsafe.email]) }) : null,
     sites,
     didToSite,
     schedules,

@@ -480,6 +480,17 @@ export const ConfigSchema = Type.Object(
         { additionalProperties: false, description: 'How long patient data is kept' },
       ),
     ),
+    failsafe: Type.Optional(
+      Type.Object(
+        {
+          email: Type.Array(Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$' }), {
+            minItems: 1,
+            description: 'Who is emailed (once per message) about messages callers left in the failsafe box 100@default while the engine was down',
+          }),
+        },
+        { additionalProperties: false, description: 'The failsafe voicemail box: the engine reads it through AMI and emails each new message once' },
+      ),
+    ),
     sites: Type.Optional(Named(SiteSchema)),
     schedules: Type.Optional(Named(ScheduleSchema)),
     agents: Type.Optional(Named(AgentSchema)),

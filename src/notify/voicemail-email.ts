@@ -21,7 +21,8 @@ export interface VoicemailFacts {
   readonly attachAudio: boolean;
 }
 
-const formatDuration = (s: number) => (s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`);
+/** `74 s`, `1 min 14 s`. */
+export const formatDuration = (s: number) => (s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`);
 
 /** Subject and body of the notification. */
 export function voicemailEmail(v: VoicemailFacts): { subject: string; body: string } {

@@ -237,6 +237,8 @@ export interface Plan {
   readonly version: string;
   readonly outbound: Outbound | null;
   readonly retention: { readonly voicemailDays: number };
+  /** Who is told about messages in the Asterisk failsafe box (100@default); null: nobody (not watched). */
+  readonly failsafe: { readonly email: readonly string[] } | null;
   readonly sites: ReadonlyMap<string, CompiledSite>;
   readonly didToSite: ReadonlyMap<string, string>;
   readonly schedules: ReadonlyMap<string, CompiledSchedule>;

@@ -44,3 +44,16 @@ describe('voicemail retention on a store that fails', () => {
     expect(logs).toEqual([expect.stringMatching(/^retention: reading the voicemails to purge failed: .*; nothing purged, tried again next night$/)]);
   });
 });
+
+describe('voicemail retention of failsafe messages', () => {
+  it('a failsafe message past the limit is marked purged without asking ARI to delete a recording it never had', async () => {
+    const store = new VoicemailStore(openDb(':memory:'));
+    const now = Date.parse('2026-11-23T03:15:00Z');
+    const id = store.addFailsafe('1795561503-00000000', '100@default', { callId: null, mailbox: 'failsafe', caller: '+15125550123', did: '', site: null, reason: null, urgent: false, recording: 'failsafe:100@default/1795561503-00000000', duration: 5, createdAt: now - 31 * DAY }, { recipients: ['a@b.example'], compose: () => ({ subject: 's', body: 'b' }) });
+    const deleted: string[] = [];
+    const purged = await purgeVoicemails(store, { deleteRecording: async (name: string) => void deleted.push(name) }, now, 30, () => {});
+    expect(purged).toEqual([id]);
+    expect(deleted).toEqual([]);
+    expect(store.failsafeNoticed('1795561503-00000000')).toBe(true);
+  });
+});

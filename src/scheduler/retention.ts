@@ -4,6 +4,7 @@
  * no caller numbers: the log is not patient data).
  */
 import type { Telephony } from '../calls/telephony.js';
+import { FAILSAFE_RECORDING } from '../notify/failsafe-box.js';
 import type { VoicemailStore } from '../store/voicemail-store.js';
 
 /**
@@ -23,7 +24,8 @@ export async function purgeVoicemails(store: VoicemailStore, telephony: Pick<Tel
   }
   for (const v of old) {
     try {
-      await telephony.deleteRecording(v.recording);
+      // A failsafe message's audio is in Asterisk's voicemail spool, not an ARI recording: only its row goes.
+      if (!v.recording.startsWith(FAILSAFE_RECORDING)) await telephony.deleteRecording(v.recording);
     } catch (e) {
       log(`retention: voicemail ${v.id} kept for now, deleting its recording failed: ${(e as Error).message}`);
       continue;

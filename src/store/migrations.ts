@@ -185,4 +185,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX call_events_type_at ON call_events (type, at);
     `,
   },
+  {
+    version: 7,
+    name: 'messages of the failsafe voicemail box already noticed (by Asterisk msg_id)',
+    sql: `
+      CREATE TABLE failsafe_messages (
+        msg_id       TEXT PRIMARY KEY,
+        box          TEXT NOT NULL,
+        voicemail_id INTEGER REFERENCES voicemails (id),
+        noticed_at   INTEGER NOT NULL
+      );
+    `,
+  },
 ];

@@ -60,6 +60,8 @@ export class VoicemailStore {
       outboxFor: db.prepare(`SELECT ${OB} FROM outbox WHERE voicemail_id = ? ORDER BY id`),
       sent: db.prepare(`UPDATE outbox SET sent_at = ?, message_id = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?`),
       failed: db.prepare(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt = ? WHERE id = ?`),
+      noticed: db.prepare(`SELECT 1 FROM failsafe_messages WHERE msg_id = ?`),
+      notice: db.prepare(`INSERT INTO failsafe_messages (msg_id, box, voicemail_id, noticed_at) VALUES (?, ?, ?, ?)`),
     };
   }
 
@@ -72,6 +74,28 @@ export class VoicemailStore {
       const id = Number(this.stmt.insert.run({ ...v, urgent: v.urgent ? 1 : 0 }).lastInsertRowid);
       const { subject, body } = mail.compose(id);
       this.stmt.queueMail.run(id, JSON.stringify(mail.recipients), subject, body, mail.attach ? v.recording : null, v.createdAt, v.createdAt);
+      return id;
+    })();
+  }
+
+  /** Whether this message of the Asterisk failsafe box (its msg_id) was already stored and emailed. */
+  failsafeNoticed(msgId: string): boolean {
+    return this.stmt.noticed.get(msgId) !== undefined;
+  }
+
+  /**
+   * Stores a message found in the Asterisk failsafe box as a voicemail with its email, and
+   * remembers its msg_id, in one transaction: it is emailed once, across restarts.
+   */
+  addFailsafe(
+    msgId: string,
+    box: string,
+    v: Omit<VoicemailRecord, 'id' | 'purgedAt'>,
+    mail: { recipients: readonly string[]; compose: (id: number) => { subject: string; body: string } },
+  ): number {
+    return this.db.transaction(() => {
+      const id = this.add(v, { ...mail, attach: false });
+      this.stmt.notice.run(msgId, box, id, v.createdAt);
       return id;
     })();
   }
