@@ -201,4 +201,20 @@ describe('live calls on the fake Asterisk', () => {
     expect(played(l, call.channelId)).toContain('sound:pbx-router/callback-confirmed');
     await nothingLeft(l);
   });
+
+  it('* from a caller id nobody can call back (60 digits) stores nothing: the caller keeps waiting with music', async () => {
+    live = await startLive({ at: '2026-11-23T10:00' });
+    const l = live;
+    ringing(l);
+    only(l, []);
+    const caller = `+1${'5'.repeat(59)}`;
+    const t0 = l.fake.now();
+    const call = l.fake.placeCall({ did: MAIN, caller, script: { dtmf: [{ at: 2000, digit: '1' }, { at: 30_000, digit: '*' }], hangupAfter: 45_000 } });
+    await l.until('the * pressed', () => l.fake.now() > t0 + 36_000 || undefined);
+    expect(l.fake.hearing(call.channelId)).toBe('moh');
+    await l.until('ended', () => callOf(l, call.channelId)?.state === 'ended');
+    expect(callOf(l, call.channelId)!.outcome).toBe('abandoned');
+    expect(l.run.store.callbacks(true)).toEqual([]);
+    await nothingLeft(l);
+  });
 });

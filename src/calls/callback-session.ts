@@ -48,9 +48,18 @@ function ask(s: Session, cb: CallbackState, effects: Effect[] = []): TransitionR
   }
 }
 
-/** Starts capture: confirm the caller id, or ask for a number when it is withheld. */
+/**
+ * The caller id as a number staff can call back: E.164 only. A withheld, malformed (a comma once
+ * broke the read-back's media list and sent the caller to the failsafe) or overlong caller id is
+ * none: the caller is asked to type one.
+ */
+export function callbackNumber(caller: string): string | null {
+  return /^\+[1-9][0-9]{6,14}$/.test(caller) ? caller : null;
+}
+
+/** Starts capture: confirm the caller id, or ask for a number when it is withheld or unusable. */
 export function startCallback(s: Session, o: Outcome, effects: Effect[]): TransitionResult {
-  const number = s.caller.startsWith('+') ? s.caller : null;
+  const number = callbackNumber(s.caller);
   const cb: CallbackState = { step: number ? 'confirm' : 'number', number, typed: '', tries: 0, playbackId: null, timer: null };
   return ask({ ...s, state: 'callback', outcome: o, endAs: 'callback' }, cb, effects);
 }

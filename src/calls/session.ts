@@ -7,7 +7,7 @@
 import type { Action, Decision, Outcome, Step } from '../routing/types.js';
 import type { LegFailure, PlaybackEnd } from './telephony.js';
 import { forwardTransition, startForward, type ForwardState } from './forward-session.js';
-import { callbackTransition, startCallback, type CallbackState } from './callback-session.js';
+import { callbackNumber, callbackTransition, startCallback, type CallbackState } from './callback-session.js';
 
 export type CallState =
   | 'answering'
@@ -273,7 +273,8 @@ export function transition(s: Session, e: SessionEvent): TransitionResult {
     // Late events of an ended call (a playback or leg finishing after hangup) are expected and ignored.
     return e.type === 'failed' ? reject(s, e) : ok(s);
   }
-  if (e.type === 'menu-timeout' && e.token !== s.menuTimer) return ok(s);
+  // Callback capture keeps its own key timer (its token is checked there).
+  if (e.type === 'menu-timeout' && s.state !== 'callback' && e.token !== s.menuTimer) return ok(s);
   if (e.type === 'caller-hangup') return callerGone(s);
   // A failure while already on the way out (the failsafe itself failed) is reported, never retried in a loop.
   if (e.type === 'failed') return s.state === 'ending' ? reject(s, e) : ok({ ...s, state: 'ending' }, [{ kind: 'failsafe', reason: e.message }]);
@@ -324,7 +325,8 @@ export function transition(s: Session, e: SessionEvent): TransitionResult {
         );
       }
       if (e.type === 'max-wait') return overflow(s);
-      if (e.type === 'dtmf' && e.digit === '*' && s.outcome?.queue?.callbackList) return queueCallback(s, s.outcome.queue.callbackList);
+      // Only with a caller id staff can call back: otherwise * is not a callback request and the caller keeps waiting.
+      if (e.type === 'dtmf' && e.digit === '*' && s.outcome?.queue?.callbackList && callbackNumber(s.caller)) return queueCallback(s, s.outcome.queue.callbackList);
       if (e.type === 'dtmf' || e.type === 'playback-ended' || e.type === 'leg-failed' || e.type === 'leg-hangup') return ok(s);
       return reject(s, e);
     case 'ringing-agent':
