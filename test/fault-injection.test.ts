@@ -4,20 +4,30 @@
  * then the event socket is cut, AMI goes away, and the engine is killed and started again while
  * callers wait. Throughout, a monitor samples every caller: one in the application, answered,
  * hearing nothing (no prompt, no music, nobody) for more than 5 s while the engine waits for no key
- * is a caller in silence. The suite prints and asserts 0 callers in silence, 0 crashes (unhandled
- * rejections or exceptions in the engine's process) and 0 calls lost (every caller ends with a
- * person, the failsafe dialplan, or hanging up themselves; none is left in the application).
+ * is a caller in silence. Two callers leave a voicemail while SMTP is down (it comes up later). The
+ * suite prints and asserts 0 callers in silence, 0 crashes (unhandled rejections or exceptions in
+ * the engine's process), 0 calls lost (every caller ends with a person, a message, the failsafe
+ * dialplan, or hanging up themselves; none is left in the application) and 0 messages lost (each is
+ * stored and emailed once SMTP is back).
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { createServer } from 'node:net';
+import { smtpMailer } from '../src/notify/mailer.js';
+import Database from 'better-sqlite3';
+import { VoicemailStore } from '../src/store/voicemail-store.js';
 import { FakeAmi } from './fakes/fake-ami.js';
+import { startSmtp, type TestSmtp } from './fakes/smtp.js';
 import type { InjectedFault } from './fake-asterisk/http/server.js';
 import type { CallRecord } from './fake-asterisk/model/callers.js';
+import type { Session } from '../src/calls/session.js';
 import { startLive, type Live } from './scenarios/live-harness.js';
 
 /** Asterisk time a caller may hear nothing while the engine waits on nothing. */
 const SILENCE_LIMIT_MS = 5000;
 /** The session states in which silence is the engine waiting for a key (a menu, callback digits, a clinician's key). */
 const WAITING_FOR_KEYS: ReadonlySet<string> = new Set(['awaiting-digit', 'callback']);
+/** Silence that is the engine listening: a voicemail being recorded (the caller is the one talking). */
+const listening = (l: Live, channel: string) => sessionOf(l, channel)?.outcome?.action === 'voicemail' && sessionOf(l, channel)?.state === 'handoff';
 
 interface Watched {
   readonly label: string;
@@ -26,11 +36,11 @@ interface Watched {
   longestSilence: number;
 }
 
-/** The engine's session state of a caller (undefined while the engine is down: its database is closed). */
-function sessionState(l: Live, channel: string): string | undefined {
+/** The engine's session of a caller (undefined while the engine is down: its database is closed). */
+function sessionOf(l: Live, channel: string): Session | undefined {
   try {
     const id = l.run.store.callByChannel(channel)?.id;
-    return id ? l.run.engine.session(id)?.state : undefined;
+    return id ? l.run.engine.session(id) : undefined;
   } catch {
     return undefined;
   }
@@ -43,8 +53,8 @@ function silenceMonitor(l: Live) {
     const now = l.fake.now();
     for (const w of watched) {
       const ch = w.call.channelId;
-      const state = sessionState(l, ch);
-      const silent = l.fake.inStasis(ch) && w.call.answered && l.fake.hearing(ch) === 'silence' && !(state && WAITING_FOR_KEYS.has(state));
+      const state = sessionOf(l, ch)?.state;
+      const silent = l.fake.inStasis(ch) && w.call.answered && l.fake.hearing(ch) === 'silence' && !(state && WAITING_FOR_KEYS.has(state)) && !listening(l, ch);
       if (!silent) {
         w.silentSince = null;
         continue;
@@ -83,12 +93,23 @@ function shortWrapUp(l: Live): void {
   l.run.engine.setPlan({ ...plan, agents: new Map([...plan.agents].map(([id, a]) => [id, { ...a, wrapUp: 2 }])) });
 }
 
+/** A loopback port nothing listens on (yet). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
 let live: Live | null = null;
 let ami: FakeAmi | null = null;
+let smtp: TestSmtp | null = null;
 afterEach(async () => {
   await live?.stop();
   await ami?.stop();
-  live = ami = null;
+  await smtp?.close();
+  live = ami = smtp = null;
 });
 
 /** The request kinds a caller depends on, matched on the caller's channel id (the leg's originate names it in appArgs). */
@@ -106,8 +127,11 @@ describe('fault injection: no caller left in silence, no crash, no call lost', (
   it('every request kind times out, answers 500 or drops its socket; the event socket is cut; AMI goes; the engine is killed while callers wait', async () => {
     ami = new FakeAmi('router', 'ami-secret', 'reporting');
     const amiPort = await ami.start();
+    // The SMTP server is down when the first messages are left; it comes up later.
+    const smtpPort = await freePort();
+    const mailer = smtpMailer({ host: '127.0.0.1', port: smtpPort, from: 'pbx-router@riverside-clinic.example', tls: 'required', allowSelfSigned: true });
     // Speed 1 with 1 s request time-outs: a time-out and its retry are 2.3 s of a caller's time.
-    live = await startLive({ at: '2026-11-23T10:00', speed: 1, promptMs: 1500, ariTimeouts: { requestMs: 1000, stallAfterMs: 2000 }, env: { ...process.env, ASTERISK_AMI_PASSWORD: 'ami-secret', ASTERISK_AMI_PORT: String(amiPort) } });
+    live = await startLive({ at: '2026-11-23T10:00', speed: 1, promptMs: 1500, mailer, ariTimeouts: { requestMs: 1000, stallAfterMs: 2000 }, env: { ...process.env, ASTERISK_AMI_PASSWORD: 'ami-secret', ASTERISK_AMI_PORT: String(amiPort) } });
     const l = live;
     shortWrapUp(l);
     for (const p of ['1001', '1002', '1003', '1004', '1005', '1006', '1007', '1008']) l.fake.setAgent(`PJSIP/${p}`, { answer: 800, hangupAfter: 2500 });
@@ -115,6 +139,9 @@ describe('fault injection: no caller left in silence, no crash, no call lost', (
     const crashes = crashCounter();
     const faults: { label: string; fault: InjectedFault; call: CallRecord }[] = [];
     try {
+      // Two callers leave a prescription-refill message (menu 3) while SMTP is down.
+      const messages = ['+15125554001', '+15125554002'].map((caller) => l.fake.placeCall({ did: '+15125550100', caller, script: { dtmf: [{ at: 2500, digit: '3' }], speech: [{ at: 6000, ms: 5000 }], hangupAfter: 13_000 } }));
+      messages.forEach((c, i) => monitor.watch(`voicemail ${i}`, c));
       // One caller per fault: menu 1 (scheduling), an agent answers, they talk, the agent hangs up.
       let n = 0;
       for (const [kind, where] of Object.entries(KINDS)) {
@@ -142,6 +169,7 @@ describe('fault injection: no caller left in silence, no crash, no call lost', (
         monitor.watch(`waiting ${i}`, c);
       }
       await l.sleep(6000);
+      smtp = await startSmtp(smtpPort);
       l.fake.cutWebSocket('pbx-router', 2000);
       await ami.stop();
       await l.sleep(4000);
@@ -151,27 +179,36 @@ describe('fault injection: no caller left in silence, no crash, no call lost', (
       shortWrapUp(l);
 
       // Every caller ends: with a person, in the failsafe dialplan, or by hanging up.
-      await l.until('every caller out of the application', () => [...faults.map((f) => f.call), once, ...waiting].every((c) => !l.fake.inStasis(c.channelId)), 120_000);
+      await l.until('every caller out of the application', () => [...messages, ...faults.map((f) => f.call), once, ...waiting].every((c) => !l.fake.inStasis(c.channelId)), 120_000);
       // ...and the engine has written how each one ended.
-      await l.until('every call ended in the store', () => [...faults.map((f) => f.call), once, ...waiting].every((c) => l.run.store.callByChannel(c.channelId)?.state === 'ended'), 30_000).catch(() => undefined);
-      const rows = [...faults.map((f) => ({ label: f.label, call: f.call, hits: f.fault.hits })), { label: 'answer timeout once', call: once, hits: onceFault.hits }, ...waiting.map((c, i) => ({ label: `waiting ${i}`, call: c, hits: 0 }))].map((r) => {
+      await l.until('every call ended in the store', () => [...messages, ...faults.map((f) => f.call), once, ...waiting].every((c) => l.run.store.callByChannel(c.channelId)?.state === 'ended'), 30_000).catch(() => undefined);
+      const rows = [...faults.map((f) => ({ label: f.label, call: f.call, hits: f.fault.hits })), { label: 'answer timeout once', call: once, hits: onceFault.hits }, ...waiting.map((c, i) => ({ label: `waiting ${i}`, call: c, hits: 0 })), ...messages.map((c, i) => ({ label: `voicemail ${i}`, call: c, hits: 0 }))].map((r) => {
         const stored = l.run.store.callByChannel(r.call.channelId);
         const w = monitor.watched.find((x) => x.call === r.call)!;
         return { ...r, outcome: stored?.outcome ?? '(none)', longestSilenceS: Math.round(w.longestSilence / 100) / 10 };
       });
+      // Every message left is stored and, SMTP back, emailed (the outbox retries on its 30 s tick).
+      const left = messages.map((c) => l.run.store.callByChannel(c.channelId)!.id);
+      const reader = new Database(l.database, { readonly: true });
+      const stored = () => new VoicemailStore(reader).list().filter((v) => v.callId !== null && left.includes(v.callId));
+      await l.until('the emails of the messages', () => (smtp!.received.length >= left.length ? true : undefined), 150_000).catch(() => undefined);
+      const messagesLost = left.length - Math.min(stored().length, smtp!.received.length);
       const inSilence = monitor.inSilence();
-      const lost = rows.filter((r) => !['answered', 'failsafe', 'abandoned', 'hung-up', 'wedged'].includes(r.outcome));
+      const lost = rows.filter((r) => !['answered', 'failsafe', 'abandoned', 'hung-up', 'wedged', 'voicemail'].includes(r.outcome));
       // What the README quotes: one line per caller, then the three numbers.
       console.log(
         [
           'fault injection (fake Asterisk 22, 1 s ARI time-outs):',
           ...rows.map((r) => `  ${r.label.padEnd(24)} fault hit ${r.hits}x   outcome ${r.outcome.padEnd(10)} longest silence ${r.longestSilenceS} s`),
-          `  callers in silence > 5 s: ${inSilence.length}   crashes: ${crashes.seen.length}   calls lost: ${lost.length}`,
+          `  callers in silence > 5 s: ${inSilence.length}   crashes: ${crashes.seen.length}   calls lost: ${lost.length}   messages lost: ${messagesLost} (${stored().length} stored, ${smtp!.received.length} emailed after SMTP came back)`,
         ].join('\n'),
       );
+      reader.close();
       expect(crashes.seen).toEqual([]);
       expect(inSilence.map((w) => `${w.label}: ${w.longestSilence} ms`)).toEqual([]);
       expect(lost).toEqual([]);
+      expect(messagesLost).toBe(0);
+      expect(rows.filter((r) => r.label.startsWith('voicemail')).map((r) => r.outcome)).toEqual(['voicemail', 'voicemail']);
       // Each fault was met (the suite tests what it says).
       for (const f of faults) expect(f.fault.hits, f.label).toBeGreaterThanOrEqual(1);
       expect(onceFault.hits).toBe(1);

@@ -269,6 +269,7 @@ export class AriTelephony implements Telephony {
     client.on('WebSocketConnected', () => {
       this.guardSocket(client);
       this.setState('connected');
+      void this.settleLostRecordings();
       this.onConnected().catch((e: Error) => this.log(`ARI: reconcile after connect failed: ${e.message}`));
     });
     client.on('WebSocketReconnecting', (err?: Error) => {
@@ -656,6 +657,31 @@ export class AriTelephony implements Telephony {
     // A ringing leg's answer is its StasisStart; its failure is Dial's status or ChannelDestroyed's cause.
     this.legs.set(channel, { answered: as === 'answered-leg', dialstatus: as === 'ringing-leg' ? 'RINGING' : '', done: false });
     this.ended.delete(channel);
+  }
+
+  /**
+   * Recordings whose end event was lost with the event socket (a caller who hung up during a
+   * voicemail while ARI was disconnected): settled from what Asterisk stored, so the message is kept
+   * instead of waiting for an event that will never come. A recording Asterisk still records goes on.
+   */
+  private async settleLostRecordings(): Promise<void> {
+    for (const [name, pending] of [...this.recordings]) {
+      try {
+        const live = await this.rest<{ state?: string }>('recordings', 'getLive', { recordingName: name }).catch((e: unknown) => {
+          if (e instanceof TelephonyError && e.code === 'not-found') return null;
+          throw e;
+        });
+        if (live || this.recordings.get(name) !== pending) continue;
+        this.recordings.delete(name);
+        const file = await this.recordingFile(name).catch(() => null);
+        const status = await this.channelStatus(pending.channel).catch(() => 'gone' as const);
+        const duration = file ? Math.round(Math.max(0, file.length - 44) / 16000) : 0;
+        this.log(`ARI: recording ${name} ended while the event socket was down; taken from the stored file (${duration} s)`, { channel: pending.channel, recording: name });
+        pending.resolve({ end: status === 'in-app' ? 'done' : 'hangup', duration, talking: null, silence: null });
+      } catch (e) {
+        this.log(`warning: ARI: checking recording ${name} after the reconnect failed: ${(e as Error).message}`, { channel: pending.channel, recording: name });
+      }
+    }
   }
 
   async awaitRecording(channel: string, name: string): Promise<RecordingResult | null> {
