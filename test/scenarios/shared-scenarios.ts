@@ -357,6 +357,27 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    name: 'the engine down and nobody at the front desk: the caller leaves a message in the failsafe box, emailed once the engine is back',
+    world: { mode: 'day' },
+    timeout: 120_000,
+    async run(w) {
+      for (const agent of ['maria', 'james', 'emily']) await w.phone(agent, 'noanswer');
+      await w.killEngine();
+      await w.sleep(1000);
+      // The fallback group rings 25 s, then vm-nobodyavail and the box's greeting: the caller talks after that.
+      const c = await w.call({ caller: newCaller(), script: { speech: [38_000, 44_000].map((at) => ({ at, ms: 5000 })), hangupAfter: 52_000 } });
+      await w.until('the call in the failsafe', async () => (await w.channels()).find((x) => x.caller === c.number && x.context === 'router-failsafe'), 10_000);
+      await w.until('the caller gone', () => c.gone(), 70_000);
+      await w.startEngine();
+      // On the fake, the failsafe box is not behind AMI (its VoiceMail leaves no message there).
+      if (w.backend !== 'real') return;
+      const mail = await w.until('the failsafe email', () => w.emails().find((m) => [m.to].flat().some((t) => t?.value.some((v) => v.address === 'frontdesk@riverside-clinic.example'))), 60_000);
+      expect(`${mail.subject ?? ''} ${mail.text ?? ''}`).toMatch(/\*97/);
+      await w.sleep(3000);
+      expect(w.emails().filter((m) => [m.to].flat().some((t) => t?.value.some((v) => v.address === 'frontdesk@riverside-clinic.example')))).toHaveLength(1);
+    },
+  },
+  {
     name: 'SIGKILL with three callers waiting: after the restart they keep their places, hear music, and are served in order',
     world: { mode: 'day' },
     timeout: 150_000,
