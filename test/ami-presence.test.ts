@@ -167,3 +167,22 @@ describe('the failsafe voicemail box over AMI (VoicemailBoxSummary, MessageWaiti
     await expect(denied.mailboxSummary('100@default')).rejects.toThrow(/VoicemailBoxSummary 100@default refused: Permission denied/);
   });
 });
+
+describe('AMI gone', () => {
+  it('stopped while its connection is being refused: the late socket error does not end the process', async () => {
+    const errors: unknown[] = [];
+    const onError = (e: unknown) => void errors.push(e);
+    // Vitest turns an uncaught exception into a failed run; listening here counts it instead.
+    process.on('uncaughtException', onError);
+    try {
+      const p = new AmiPresence({ host: '127.0.0.1', port: 1, user: 'router', password: 'x' }, new Map(), () => {}, () => {});
+      p.start();
+      p.stop();
+      await new Promise((r) => setTimeout(r, 500));
+      expect(p.health().state).toBe('stopped');
+    } finally {
+      process.off('uncaughtException', onError);
+    }
+    expect(errors).toEqual([]);
+  });
+});

@@ -146,8 +146,7 @@ export class AmiPresence {
   stop(): void {
     this.stopped = true;
     if (this.retry) clearTimeout(this.retry);
-    this.manager?.removeAllListeners();
-    this.manager?.disconnect();
+    if (this.manager) forget(this.manager);
     this.manager = null;
     this.state = 'stopped';
   }
@@ -163,8 +162,7 @@ export class AmiPresence {
       closed = true;
       this.state = 'disconnected';
       this.booted = false;
-      m.removeAllListeners();
-      m.disconnect();
+      forget(m);
       if (this.stopped) return;
       this.log(`AMI: ${why}; reconnecting in ${Math.round(this.delay / 1000)} s`);
       this.retry = setTimeout(() => this.connect(), this.delay);
@@ -212,4 +210,15 @@ export class AmiPresence {
       });
     });
   }
+}
+
+/**
+ * Drops a manager connection for good. Its socket may still report an error afterwards (a refused
+ * or reset connection, "There is no connection yet"): an 'error' event with no listener would end
+ * the process, so a silent one stays.
+ */
+function forget(m: ReturnType<typeof AsteriskManager>): void {
+  m.removeAllListeners();
+  m.on('error', () => {});
+  m.disconnect();
 }
