@@ -181,14 +181,29 @@ export class SippCaller {
     const sends = scriptPcaps(this.dir, this.o.script, this.o.speechPcap);
     writeFileSync(scenario, callerScenario({ caller: this.o.caller, earPort, script: this.o.script, sends }));
     const from = this.o.from ?? '127.0.0.2';
-    this.sipPort = sipPort();
-    const args = [this.o.asterisk ?? '127.0.0.1:5060', '-sf', scenario, '-s', this.o.did.replace(/^\+/, ''), '-i', from, '-p', String(this.sipPort), '-mi', from, '-mp', String(mediaPort()), '-m', '1', '-nostdin', '-trace_err', '-timeout', '1000s', '-recv_timeout', '1000s'];
-    this.proc = spawn('sipp', args, { cwd: this.dir, stdio: ['ignore', 'ignore', 'pipe'] });
-    this.proc.stderr?.on('data', (d: Buffer) => (this.errors += d.toString()));
+    // The SIP and media ports are in Linux's ephemeral range, where any UDP socket of the machine may
+    // hold one for a moment: SIPp then exits at once ("Unable to bind ... Address already in use")
+    // and the call is never made. Such a start is retried on the next ports.
+    for (let attempt = 1; ; attempt++) {
+      this.sipPort = sipPort();
+      const args = [this.o.asterisk ?? '127.0.0.1:5060', '-sf', scenario, '-s', this.o.did.replace(/^\+/, ''), '-i', from, '-p', String(this.sipPort), '-mi', from, '-mp', String(mediaPort()), '-m', '1', '-nostdin', '-trace_err', '-timeout', '1000s', '-recv_timeout', '1000s'];
+      this.launch(args);
+      const early = await Promise.race([this.done, new Promise<null>((r) => setTimeout(() => r(null), 300))]);
+      if (early === null || attempt >= 4 || !/Unable to bind|Address already in use/i.test(this.errors)) return;
+      this.errors = '';
+    }
+  }
+
+  private launch(args: string[]): void {
+    const proc = spawn('sipp', args, { cwd: this.dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    this.proc = proc;
+    proc.stderr?.on('data', (d: Buffer) => (this.errors += d.toString()));
     this.done = new Promise((resolve) => {
-      this.proc!.once('exit', (code) => {
-        for (const f of existsSync(this.dir) ? [join(this.dir, `caller_${this.proc!.pid}_errors.log`)] : []) if (existsSync(f)) this.errors += readFileSync(f, 'utf8');
-        this.ear.close();
+      proc.once('exit', (code) => {
+        const f = join(this.dir, `caller_${proc.pid}_errors.log`);
+        if (existsSync(f)) this.errors += readFileSync(f, 'utf8');
+        // A start that failed to bind is retried with the same ear; the ear closes with the call.
+        if (this.proc === proc && !(code !== 0 && /Unable to bind|Address already in use/i.test(this.errors))) this.ear.close();
         resolve(code ?? 99);
       });
     });
