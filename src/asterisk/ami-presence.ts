@@ -6,6 +6,7 @@
  * its own supervisor (reconnect for ever, capped backoff) and gives every action a timeout.
  * The same connection reads the failsafe voicemail box (VoicemailBoxSummary, MessageWaiting).
  */
+import type { BoxMessage } from '../notify/failsafe-box.js';
 import AsteriskManager from 'asterisk-manager';
 import type { PresenceState } from '../calls/agents.js';
 
@@ -19,19 +20,6 @@ export interface AmiSettings {
 
 export type AmiState = 'connecting' | 'connected' | 'disconnected' | 'stopped';
 
-/** One message of a voicemail box as Asterisk's VoicemailBoxSummary reports it (strings as sent). */
-export interface AmiBoxMessage {
-  /** app_voicemail's msg_id, unique per message (`<epoch s>-<counter hex>`). */
-  readonly id: string;
-  readonly folder: string;
-  /** `"Name" <number>`, a number, or `Unknown`. */
-  readonly callerId: string;
-  /** origdate, `%a %b %e %r UTC %Y` (e.g. `Tue Nov 24 07:05:03 PM UTC 2026`). */
-  readonly date: string;
-  /** Seconds. */
-  readonly duration: string;
-  readonly flag: string;
-}
 
 /** Asterisk device states (DeviceStateChange `State:`) as presence. */
 export function presenceOf(state: string): PresenceState {
@@ -103,14 +91,14 @@ export class AmiPresence {
    * Every message of a voicemail box, all folders (VoicemailBoxSummary, Asterisk 18.20/20.5 and
    * later; write class call or reporting). A box Asterisk does not know answers with no list.
    */
-  mailboxSummary(box: string): Promise<AmiBoxMessage[]> {
+  mailboxSummary(box: string): Promise<BoxMessage[]> {
     const m = this.manager;
     if (!m || this.state !== 'connected') return Promise.reject(new Error(`AMI is ${this.state}; cannot read voicemail box ${box}`));
     const [mailbox, context = 'default'] = box.split('@');
     const actionid = `box-${box}-${Date.now()}-${(this.boxAsks++).toString(36)}`;
     const timeoutMs = this.settings.actionTimeoutMs ?? 5000;
     return new Promise((resolve, reject) => {
-      const found: AmiBoxMessage[] = [];
+      const found: BoxMessage[] = [];
       const done = (err: Error | null) => {
         clearTimeout(timer);
         m.removeListener('voicemailboxdetail', detail);

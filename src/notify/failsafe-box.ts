@@ -21,10 +21,14 @@ export const FAILSAFE_RECORDING = 'failsafe:';
 
 /** A message as Asterisk reports it (strings as VoicemailBoxSummary sends them). */
 export interface BoxMessage {
+  /** app_voicemail's msg_id, unique per message (`<epoch s>-<counter hex>`). */
   readonly id: string;
   readonly folder: string;
+  /** `"Name" <number>`, a number, or `Unknown`. */
   readonly callerId: string;
+  /** origdate, `%a %b %e %r UTC %Y` (e.g. `Tue Nov 24 07:05:03 PM UTC 2026`). */
   readonly date: string;
+  /** Seconds. */
   readonly duration: string;
   readonly flag: string;
 }
