@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { AriTelephony } from '../src/asterisk/ari-telephony.js';
 import { FakeAsterisk } from './fake-asterisk/fake-asterisk.js';
+import { sound } from '../src/calls/telephony.js';
 
 describe('connecting prints nothing on stdout (issue 11: the deprecated-Swagger notice as an array)', () => {
   it('connects to the fake Asterisk with nothing written to stdout; the notice is not in the engine log either', async () => {
@@ -45,11 +46,11 @@ describe('the request watchdog (issue 18) and events that beat their HTTP answer
       await t.start();
       const call = fake.placeCall({ did: '+15125550100', caller: '+15125550123', script: { hangupAfter: 60_000 } });
       await fake.waitForEvent((e) => e.type === 'ChannelStateChange');
-      await t.play(call.channelId, 'pb-ok', ['sound:queue-youarenext']);
+      await t.play(call.channelId, 'pb-ok', [sound('queue-youarenext')]);
       await new Promise((r) => setTimeout(r, 500));
       expect(seen).toEqual([]);
       fake.wedge(call.channelId);
-      void t.play(call.channelId, 'pb-lost', ['sound:queue-youarenext']);
+      void t.play(call.channelId, 'pb-lost', [sound('queue-youarenext')]);
       await new Promise((r) => setTimeout(r, 500));
       expect(seen).toEqual([`${call.channelId}: playback pb-lost accepted but never started`]);
     } finally {

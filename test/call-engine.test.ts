@@ -456,10 +456,10 @@ describe('voicemail that cannot record', () => {
       const engine = new CallEngine({ plan, telephony: pbx, store, clock, log: (m) => logs.push(m), handoff: destinations(deps) });
       pbx.handler = (e) => engine.handle(e);
       const toDialplan: string[] = [];
-      const cont = pbx.continueInDialplan.bind(pbx);
-      pbx.continueInDialplan = async (ch, ...rest) => {
+      const cont = pbx.sendToFailsafe.bind(pbx);
+      pbx.sendToFailsafe = async (ch) => {
         toDialplan.push(ch);
-        return cont(ch, ...rest);
+        return cont(ch);
       };
       pbx.record = async (_ch, name) => {
         pbx.recordings.set(name, Buffer.from('partial'));
@@ -684,10 +684,10 @@ describe('a store that cannot record a call', () => {
       answered.push(ch);
       return answer(ch);
     };
-    const cont = pbx.continueInDialplan.bind(pbx);
-    pbx.continueInDialplan = async (ch, ...rest) => {
+    const cont = pbx.sendToFailsafe.bind(pbx);
+    pbx.sendToFailsafe = async (ch) => {
       toDialplan.push(ch);
-      return cont(ch, ...rest);
+      return cont(ch);
     };
     const ch = pbx.call(MAIN, '+15125550123');
     await clock.advance(1000);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toTelephonyError } from './ari-telephony.js';
-import { toE164 } from './numbers.js';
+import { toE164 } from '../routing/e164.js';
 
 describe('Asterisk error bodies become typed errors (ari-client drops the status code)', () => {
   it.each([

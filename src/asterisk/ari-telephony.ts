@@ -13,10 +13,11 @@
  */
 import type { LineLog } from '../logging/logger.js';
 import ari, { type AriClient } from 'ari-client';
-import type { LegFailure, OriginateRequest, PlaybackEnd, RecordingResult, RecordOptions, Telephony, TelephonyEvent } from '../calls/telephony.js';
+import type { Inventory, LegFailure, Media, OriginateRequest, PlaybackEnd, RecordingResult, RecordOptions, Telephony, TelephonyEvent } from '../calls/telephony.js';
 import { TelephonyError } from '../calls/telephony.js';
-import { toE164 } from './numbers.js';
+import { toE164 } from '../routing/e164.js';
 import { askAri } from './ari-probe.js';
+import { FAILSAFE_DIALPLAN, inventoryChannel, legAppArgs, legRoleOf, mediaUri } from './ari-media.js';
 
 export interface AriSettings {
   readonly url: string;
@@ -33,6 +34,8 @@ export interface AriSettings {
   readonly forgetEndedAfterMs?: number;
   /** Connect retries: first and longest backoff, and the pace after a refused password (tests shorten them). */
   readonly retry?: { readonly firstMs?: number; readonly maxMs?: number; readonly refusedMs?: number };
+  /** The dialplan a caller is handed to when the engine cannot carry it on (default: FAILSAFE_DIALPLAN). */
+  readonly failsafe?: { readonly context: string; readonly extension: string; readonly priority: number };
 }
 
 /**
@@ -398,7 +401,7 @@ export class AriTelephony implements Telephony {
           this.emit({ type: 'leg-answered', channel: id, at: this.now() });
           return;
         }
-        if (e.args?.[0] === 'agent') {
+        if (legRoleOf(e.args ?? [])) {
           this.log(`ARI: agent leg ${id} entered the application unknown to the engine (an earlier run?); hanging it up`, { channel: id });
           void this.hangup(id).catch(() => {});
           return;
@@ -490,7 +493,7 @@ export class AriTelephony implements Telephony {
     await this.rest('channels', 'answer', { channelId: channel });
   }
 
-  async play(channel: string, playbackId: string, media: readonly string[], language?: string): Promise<PlaybackEnd> {
+  async play(channel: string, playbackId: string, media: readonly Media[], language?: string): Promise<PlaybackEnd> {
     if (this.ended.has(channel)) return 'hangup';
     const done = new Promise<PlaybackEnd>((resolve) => {
       const guard = setTimeout(() => {
@@ -504,7 +507,7 @@ export class AriTelephony implements Telephony {
     try {
       // `lang`: Asterisk looks each sound up in that language first (es-MX is its es_MX), then in en.
       const cancel = this.watch.expect(channel, `playback ${playbackId} accepted but never started`, { playback: playbackId });
-      await this.rest('channels', 'play', { channelId: channel, playbackId, media: media.join(','), ...(language ? { lang: language.replace('-', '_') } : {}) }).catch((e: unknown) => {
+      await this.rest('channels', 'play', { channelId: channel, playbackId, media: media.map(mediaUri).join(','), ...(language ? { lang: language.replace('-', '_') } : {}) }).catch((e: unknown) => {
         cancel();
         throw e;
       });
@@ -561,7 +564,7 @@ export class AriTelephony implements Telephony {
       await this.rest('channels', 'originate', {
         endpoint: req.endpoint,
         app: this.settings.app,
-        appArgs: req.appArgs,
+        appArgs: legAppArgs(req.role, req.caller),
         callerId: req.callerId,
         timeout: req.timeout,
         channelId: req.channelId,
@@ -609,7 +612,8 @@ export class AriTelephony implements Telephony {
     await this.rest('recordings', 'deleteStored', { recordingName: name }).catch(ignoreGone);
   }
 
-  async continueInDialplan(channel: string, context: string, extension: string, priority: number): Promise<void> {
+  async sendToFailsafe(channel: string): Promise<void> {
+    const { context, extension, priority } = this.settings.failsafe ?? FAILSAFE_DIALPLAN;
     this.callers.delete(channel);
     const cancel = this.watch.expect(channel, `continue to ${context} accepted but the channel stayed in the application`, { leaves: true });
     await this.rest('channels', 'continueInDialplan', { channelId: channel, context, extension, priority }).catch((e: unknown) => {
@@ -634,14 +638,14 @@ export class AriTelephony implements Telephony {
    * a restart a real Asterisk 22 left an agent leg that was talking in a mixing bridge out of the
    * application's channel_ids, and the call was then cut as an orphan.
    */
-  async inventory(): Promise<{ channels: { id: string; state: string; args: string[] }[]; bridges: { id: string; channels: string[] }[] }> {
+  async inventory(): Promise<Inventory> {
     const app = await this.rest<{ channel_ids?: string[]; bridge_ids?: string[] }>('applications', 'get', { applicationName: this.settings.app });
     const channels = await this.rest<{ id: string; state: string; dialplan?: { app_name?: string; app_data?: string } }[]>('channels', 'list', {});
     const bridges = await this.rest<{ id: string; channels: string[] }[]>('bridges', 'list', {});
     const mine = new Set(app.channel_ids ?? []);
     const inStasis = (c: { dialplan?: { app_name?: string; app_data?: string } }) => c.dialplan?.app_name === 'Stasis' && String(c.dialplan.app_data ?? '').split(',')[0] === this.settings.app;
     return {
-      channels: channels.filter((c) => mine.has(c.id) || inStasis(c)).map((c) => ({ id: c.id, state: c.state, args: String(c.dialplan?.app_data ?? '').split(',').slice(1) })),
+      channels: channels.filter((c) => mine.has(c.id) || inStasis(c)).map(inventoryChannel),
       bridges: bridges.filter((b) => b.id.startsWith('pbx-')).map((b) => ({ id: b.id, channels: [...b.channels] })),
     };
   }

@@ -14,7 +14,7 @@ import { AgentBook } from './agents.js';
 import type { Clock } from './clock.js';
 import { holdingBridgeId, QueueManager } from './queues.js';
 import { newSession, transition, type Effect, type RouteOrigin, type Session, type SessionEvent } from './session.js';
-import { TelephonyError, type Telephony, type TelephonyEvent } from './telephony.js';
+import { digitsOf, sound, TelephonyError, type Inventory, type Telephony, type TelephonyEvent } from './telephony.js';
 import { DialGuard } from './dial-guard.js';
 import { decisionLanguage } from './call-language.js';
 import { stepLine, type StepContext, type StepLine } from './call-log.js';
@@ -23,11 +23,6 @@ import { isGone, Rescue } from './rescue.js';
 /** Carries out destinations that are not the engine's own queues (agents, ring groups, voicemail, forwarding, callbacks). */
 export type HandoffHandler = (call: { readonly session: Session; readonly outcome: Outcome; readonly resume?: boolean }, engine: CallEngine) => Promise<void>;
 
-/** What Asterisk holds for the application (from the adapter's inventory()). */
-export interface Inventory {
-  readonly channels: readonly { readonly id: string; readonly state: string; readonly args: readonly string[] }[];
-  readonly bridges: readonly { readonly id: string; readonly channels: readonly string[] }[];
-}
 
 /** What the engine knew when the inventory was requested (see CallEngine.mark). */
 export interface ReconcileMark {
@@ -59,8 +54,6 @@ export interface EngineDeps {
   readonly logger?: Logger;
   /** Times each routing decision (pbx_router_decision_seconds). */
   readonly decisionTime?: { observe(seconds: number): void };
-  /** Where a call goes when the engine cannot carry it on: a dialplan context that rings the fallback and then voicemail. */
-  readonly failsafe?: { readonly context: string; readonly extension: string; readonly priority: number };
   readonly handoff?: HandoffHandler;
   /** Told about every new callback request (the webhook). */
   readonly onCallback?: (id: number) => void;
@@ -126,7 +119,6 @@ export class CallEngine {
     this.rescue = new Rescue({
       telephony: deps.telephony,
       clock: deps.clock,
-      failsafe: deps.failsafe ?? { context: 'pbx-router-failsafe', extension: 's', priority: 1 },
       logger: this.logger,
       running: () => !this.stopped,
       wedged: (channel) => this.wedge(channel),
@@ -383,7 +375,7 @@ export class CallEngine {
       }
       case 'play': {
         const ready = e.channel ? Promise.resolve() : this.leftQueue(live);
-        return this.pbx(id, 'play', ready.then(() => telephony.play(e.channel ?? s.channel, e.playbackId, e.sounds.map((x) => (x.includes(':') ? x : `sound:${x}`)), e.channel ? undefined : live.language)).then((end) => this.deliver(id, { type: 'playback-ended', playbackId: e.playbackId, end })));
+        return this.pbx(id, 'play', ready.then(() => telephony.play(e.channel ?? s.channel, e.playbackId, e.media, e.channel ? undefined : live.language)).then((end) => this.deliver(id, { type: 'playback-ended', playbackId: e.playbackId, end })));
       }
       case 'stop-playback':
         return this.rescue.tolerate(this.logOf(id), 'stopping the prompt', telephony.stopPlayback(e.playbackId));
@@ -426,7 +418,7 @@ export class CallEngine {
         // The leg's id is kept with the offer: a restarted engine finds whose phone a ringing leg is.
         store.addEvent(id, clock.now(), 'offer', { agent: e.agent, endpoint: e.endpoint, leg: e.leg, ...(e.external ? { number: e.external.number } : {}) });
         return void telephony
-          .originate({ channelId: e.leg, endpoint: e.endpoint, callerId: e.external?.callerId ?? s.caller, timeout: e.ringTimeout, appArgs: `${e.external ? 'oncall' : 'agent'},${s.channel}` })
+          .originate({ channelId: e.leg, endpoint: e.endpoint, callerId: e.external?.callerId ?? s.caller, timeout: e.ringTimeout, role: e.external ? 'oncall' : 'agent', caller: s.channel })
           .catch((err: unknown) => {
             // An unregistered phone answers the originate with 500 "Allocation failed": a missed offer, not a failed call.
             this.unbind(e.leg);
@@ -434,7 +426,7 @@ export class CallEngine {
           });
       }
       case 'hold':
-        return this.pbx(id, 'hold', telephony.play(s.channel, `${id}-hold`, e.sounds.map((x) => `sound:${x}`), live.language).then((end) => {
+        return this.pbx(id, 'hold', telephony.play(s.channel, `${id}-hold`, e.media, live.language).then((end) => {
           if (end !== 'hangup' && this.calls.get(id)?.session.state === 'forwarding') return telephony.startMoh(s.channel, 'default');
         }));
       case 'unhold':
@@ -590,7 +582,7 @@ export class CallEngine {
         this.wedged.set(c.id, { call: stuck.id, since: this.deps.store.events(stuck.id).find((e) => e.type === 'wedged')!.at });
         continue;
       }
-      if (c.id.includes('-leg-') || c.args[0] === 'agent') {
+      if (c.id.includes('-leg-') || c.role !== 'caller') {
         report.orphanLegs++;
         this.rescue.end(c.id, this.logger, 'an agent leg of no call');
       } else {
@@ -642,8 +634,8 @@ export class CallEngine {
     const legs = inv.channels.filter((c) => c.id.startsWith(`${call.id}-leg-`));
     const offers = this.offeredLegs(call.id);
     const seq = Math.max(0, ...legs.map((l) => Number(/-leg-(\d+)$/.exec(l.id)?.[1] ?? 0))) + 1;
-    const answered = legs.find((l) => l.state === 'Up');
-    const ringing = legs.filter((l) => l.state !== 'Up' && offers.has(l.id));
+    const answered = legs.find((l) => l.answered);
+    const ringing = legs.filter((l) => !l.answered && offers.has(l.id));
     const take = (leg: { id: string }, as: 'ringing-leg' | 'answered-leg') => {
       known.add(leg.id);
       this.deps.telephony.adopt(leg.id, as);
@@ -709,9 +701,9 @@ export class CallEngine {
       const o = d.status === 'done' ? d.outcome : null;
       const attempt = o?.forward?.attempts[skip];
       if (o && attempt && offers.get(leg.id)?.agent === attempt.member) {
-        take(leg, leg.state === 'Up' ? 'answered-leg' : 'ringing-leg');
+        take(leg, leg.answered ? 'answered-leg' : 'ringing-leg');
         hangUpOthers([leg.id]);
-        const up = leg.state === 'Up';
+        const up = leg.answered;
         const token = created.session.seq + seq + 1;
         const session: Session = { ...created.session, state: 'forwarding', origin: replay.origin, inputs: replay.inputs, outcome: o, endAs: 'forwarded', forward: { index: skip, leg: leg.id, answered: up, confirmToken: up ? token : null }, legs: [{ channel: leg.id, agent: attempt.member }], seq: token };
         const live = resumed(session);
@@ -721,7 +713,7 @@ export class CallEngine {
           // Whether they heard the prompt before the restart is not known: ask again, with a fresh time to answer.
           const confirm = o.forward!.confirm;
           this.run(call.id, [
-            { kind: 'play', playbackId: `${call.id}-pb-${token}`, sounds: ['pbx-router/oncall-urgent-call', `digits/${confirm.digit}`], channel: leg.id },
+            { kind: 'play', playbackId: `${call.id}-pb-${token}`, media: [sound('pbx-router/oncall-urgent-call'), ...digitsOf(confirm.digit)], channel: leg.id },
             { kind: 'start-confirm-timer', token, seconds: confirm.timeout },
           ]);
         }
@@ -734,7 +726,7 @@ export class CallEngine {
       const rung = legs.filter((l) => offers.has(l.id));
       if (o && rung.length > 0) {
         const base: Session = { ...created.session, origin: replay.origin, inputs: replay.inputs, outcome: o, ringTimeout: o.ringGroup?.ringTimeout ?? 20 };
-        const up = rung.find((l) => l.state === 'Up');
+        const up = rung.find((l) => l.answered);
         if (up) {
           take(up, 'answered-leg');
           hangUpOthers([up.id]);

@@ -29,7 +29,7 @@ function run(caller: string, steps: ((s: Session) => SessionEvent)[]) {
   return { session, effects };
 }
 
-const plays = (effects: Effect[]) => effects.filter((e): e is Extract<Effect, { kind: 'play' }> => e.kind === 'play').map((e) => e.sounds);
+const plays = (effects: Effect[]) => effects.filter((e): e is Extract<Effect, { kind: 'play' }> => e.kind === 'play').map((e) => e.media.map((m) => (m.kind === 'sound' ? m.name : m.kind === 'digit' ? `digits/${m.digit}` : String(m.value))));
 
 describe('callback capture (issue 13)', () => {
   it('a caller who presses nothing after the confirmation prompt is asked again when the key timer runs out, and after 3 tries the callback is kept', () => {

@@ -3,9 +3,10 @@
  * back (their caller id, or one they type, ended by #), picks a reason from the list's menu, and a
  * callback request is created; a typed number is stored for staff, never dialled by the engine.
  */
-import { toE164 } from '../asterisk/numbers.js';
+import { toE164 } from '../routing/e164.js';
 import type { Outcome } from '../routing/types.js';
 import type { Effect, Session, SessionEvent, TransitionResult } from './session.js';
+import { digitsOf, sound, type Media } from './telephony.js';
 
 export interface CallbackState {
   readonly step: 'confirm' | 'number' | 'reason';
@@ -23,27 +24,23 @@ const MAX_TRIES = 3;
 
 const ok = (session: Session, effects: Effect[] = []): TransitionResult => ({ ok: true, session, effects });
 
-function prompt(s: Session, cb: CallbackState, sounds: string[], effects: Effect[] = []): TransitionResult {
+function prompt(s: Session, cb: CallbackState, media: Media[], effects: Effect[] = []): TransitionResult {
   const playbackId = `${s.id}-pb-${s.seq + 1}`;
-  return ok({ ...s, seq: s.seq + 1, callback: { ...cb, playbackId, timer: null } }, [...effects, { kind: 'play', playbackId, sounds }]);
+  return ok({ ...s, seq: s.seq + 1, callback: { ...cb, playbackId, timer: null } }, [...effects, { kind: 'play', playbackId, media }]);
 }
 
-/**
- * Digits as one `digits/N` sound each, not `digits:NNN`: Asterisk cannot stop a `digits:` item
- * (DELETE /playbacks answers 500 while it plays), so a key pressed while the number is read back
- * would leave the rest of the prompt playing and the next prompt queued behind it.
- */
-const spoken = (n: string) => [...n.replace(/^\+1/, '').replace(/^\+/, '')].map((d) => `digits/${d}`);
+/** A number read back digit by digit (a key pressed meanwhile stops it at once), without the country code. */
+const spoken = (n: string) => digitsOf(n.replace(/^\+1/, '').replace(/^\+/, ''));
 
 function ask(s: Session, cb: CallbackState, effects: Effect[] = []): TransitionResult {
   switch (cb.step) {
     case 'confirm':
-      return prompt(s, cb, ['pbx-router/callback-we-will-call', ...spoken(cb.number!), 'pbx-router/callback-press-1-or-2'], effects);
+      return prompt(s, cb, [sound('pbx-router/callback-we-will-call'), ...spoken(cb.number!), sound('pbx-router/callback-press-1-or-2')], effects);
     case 'number':
-      return prompt(s, { ...cb, typed: '' }, ['pbx-router/callback-enter-number'], effects);
+      return prompt(s, { ...cb, typed: '' }, [sound('pbx-router/callback-enter-number')], effects);
     case 'reason': {
       const reasons = s.outcome?.callback?.reasons ?? {};
-      return prompt(s, cb, ['pbx-router/callback-choose-reason', ...Object.entries(reasons).flatMap(([d, r]) => [`pbx-router/reason-${r}`, ...spoken(d)])], effects);
+      return prompt(s, cb, [sound('pbx-router/callback-choose-reason'), ...Object.entries(reasons).flatMap(([d, r]) => [sound(`pbx-router/reason-${r}`), ...spoken(d)])], effects);
     }
   }
 }
@@ -69,7 +66,7 @@ function create(s: Session, cb: CallbackState, reason: string | null): Transitio
   const hangup: Outcome = { ...s.outcome!, action: 'hangup', target: null };
   return ok({ ...s, state: 'playing', callback: null, seq: s.seq + 1, playbackId, afterPlay: { kind: 'outcome', outcome: hangup } }, [
     { kind: 'create-callback', list: s.outcome!.target!, number: cb.number!, reason },
-    { kind: 'play', playbackId, sounds: ['pbx-router/callback-thank-you'] },
+    { kind: 'play', playbackId, media: [sound('pbx-router/callback-thank-you')] },
   ]);
 }
 
@@ -133,6 +130,6 @@ function withEffects(r: TransitionResult, before: Effect[]): TransitionResult {
 function typedNumber(s: Session, cb: CallbackState, stop: Effect[] = []): TransitionResult {
   const digits = cb.typed;
   const number = toE164(digits);
-  if (!/^\+[1-9][0-9]{6,14}$/.test(number)) return ask(s, { ...cb, typed: '', tries: cb.tries + 1 }, [...stop, { kind: 'play', playbackId: `${s.id}-bad-number`, sounds: ['pbx-router/callback-number-not-valid'] }]);
+  if (!/^\+[1-9][0-9]{6,14}$/.test(number)) return ask(s, { ...cb, typed: '', tries: cb.tries + 1 }, [...stop, { kind: 'play', playbackId: `${s.id}-bad-number`, media: [sound('pbx-router/callback-number-not-valid')] }]);
   return ask(s, { ...cb, step: 'confirm', number, typed: '', tries: 0 }, stop);
 }

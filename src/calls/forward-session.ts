@@ -8,7 +8,7 @@
  */
 import type { ForwardAttempt, Outcome } from '../routing/types.js';
 import type { Effect, RouteOrigin, Session, SessionEvent, TransitionResult } from './session.js';
-import type { LegFailure } from './telephony.js';
+import { digitsOf, sound, type LegFailure } from './telephony.js';
 
 export interface ForwardState {
   readonly index: number;
@@ -29,7 +29,7 @@ function attempts(s: Session): readonly ForwardAttempt[] {
 /** Starts forwarding: hold the caller, call the first member (after a restart, the first not yet tried). */
 export function startForward(s: Session, o: Outcome, effects: Effect[], skipAttempts = 0): TransitionResult {
   const base: Session = { ...s, state: 'forwarding', outcome: o, forward: { index: skipAttempts - 1, leg: null, answered: false, confirmToken: null }, endAs: 'forwarded' };
-  return dialNext(base, [...effects, { kind: 'hold', sounds: ['pbx-router/oncall-please-hold'] }]);
+  return dialNext(base, [...effects, { kind: 'hold', media: [sound('pbx-router/oncall-please-hold')] }]);
 }
 
 function dialNext(s: Session, effects: Effect[]): TransitionResult {
@@ -65,8 +65,8 @@ export function forwardTransition(s: Session, e: SessionEvent): TransitionResult
       if (!confirm.required) return connect(s);
       const token = s.seq + 1;
       return ok({ ...s, seq: token, forward: { ...f, answered: true, confirmToken: token } }, [
-        // digits/N, not digits:N: Asterisk cannot stop a digits: item, and the key usually comes during it.
-        { kind: 'play', playbackId: `${s.id}-pb-${token}`, sounds: ['pbx-router/oncall-urgent-call', `digits/${confirm.digit}`], channel: e.leg },
+        // The key usually comes during the prompt: it must stop at once (see Media).
+        { kind: 'play', playbackId: `${s.id}-pb-${token}`, media: [sound('pbx-router/oncall-urgent-call'), ...digitsOf(confirm.digit)], channel: e.leg },
         { kind: 'start-confirm-timer', token, seconds: confirm.timeout },
       ]);
     }

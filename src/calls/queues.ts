@@ -9,7 +9,7 @@ import type { CallStore } from '../store/call-store.js';
 import type { AgentBook } from './agents.js';
 import type { Clock } from './clock.js';
 import type { SessionEvent } from './session.js';
-import type { Telephony } from './telephony.js';
+import { saidNumber, sound, type Media, type Telephony } from './telephony.js';
 
 interface Entry extends WaitingCall {
   readonly channel: string;
@@ -241,9 +241,9 @@ export class QueueManager {
     const staffed = eligible(this.plan.agents, req, q.site).filter((a) => this.deps.agents.staffing(a.id)).length;
     const estimate = q.announce.estimatedWait ? estimateWait(position, staffed, this.deps.store.recentHandleTimes(q.id)) : null;
     this.deps.store.recordPosition(e.entryId, this.deps.clock.now(), position, estimate);
-    const media: string[] = [];
-    if (q.announce.position) media.push(...(position === 1 ? ['sound:queue-youarenext'] : ['sound:queue-thereare', `number:${position - 1}`, 'sound:queue-callswaiting']));
-    if (estimate !== null) media.push('sound:queue-holdtime', `number:${Math.round(estimate / 60)}`, 'sound:queue-minutes');
+    const media: Media[] = [];
+    if (q.announce.position) media.push(...(position === 1 ? [sound('queue-youarenext')] : [sound('queue-thereare'), saidNumber(position - 1), sound('queue-callswaiting')]));
+    if (estimate !== null) media.push(sound('queue-holdtime'), saidNumber(Math.round(estimate / 60)), sound('queue-minutes'));
     if (media.length === 0) return;
     const id = `${e.id}-announce-${this.deps.clock.now()}`;
     e.announcing = id;

@@ -37,9 +37,8 @@ export function isGone(e: unknown): boolean {
 }
 
 export interface RescueDeps {
-  readonly telephony: Pick<Telephony, 'continueInDialplan' | 'hangup' | 'channelStatus'>;
+  readonly telephony: Pick<Telephony, 'sendToFailsafe' | 'hangup' | 'channelStatus'>;
   readonly clock: Clock;
-  readonly failsafe: { readonly context: string; readonly extension: string; readonly priority: number };
   /** Lines about channels of no known call. */
   readonly logger: Logger;
   /** False once the engine stops: no more checks or retries. */
@@ -85,8 +84,7 @@ export class Rescue {
   handOver(channel: string, log: Logger = this.d.logger): void {
     if (this.busy.has(channel)) return;
     this.busy.add(channel);
-    const f = this.d.failsafe;
-    this.retry(() => this.d.telephony.continueInDialplan(channel, f.context, f.extension, f.priority)).then(
+    this.retry(() => this.d.telephony.sendToFailsafe(channel)).then(
       () =>
         this.check(channel, log, (status) => {
           if (status === 'in-app') return this.hangUpAndCheck(channel, log, 'it was still in the application after the failsafe hand-off');

@@ -4,6 +4,7 @@ import { loadPlan } from '../config/index.js';
 import { decide, decideActions } from '../routing/engine.js';
 import type { Snapshot } from '../routing/types.js';
 import { newSession, transition, type Effect, type Session, type SessionEvent } from './session.js';
+import { sound } from './telephony.js';
 
 const plan = loadPlan('config/example-clinic.yaml').plan!;
 const MONDAY_10 = DateTime.fromISO('2026-11-23T10:00', { zone: 'America/Chicago' }).toMillis();
@@ -36,7 +37,7 @@ describe('call session', () => {
   it('answers, plays the welcome and the menu prompt together, then waits for a key with the menu timeout', () => {
     const { session, log } = run(MONDAY_10, [{ type: 'answered' }]);
     expect(session.state).toBe('playing');
-    expect(lastPlay(log).sounds).toEqual(['riverside/welcome', 'riverside/main-menu']);
+    expect(lastPlay(log).media).toEqual(['riverside/welcome', 'riverside/main-menu'].map(sound));
     const r = transition(session, { type: 'playback-ended', playbackId: session.playbackId!, end: 'done' });
     expect(r.ok && r.session.state).toBe('awaiting-digit');
     expect(r.ok && r.effects).toEqual([{ kind: 'start-menu-timer', token: 2, seconds: 6 }]);
@@ -59,9 +60,9 @@ describe('call session', () => {
       { type: 'menu-timeout', token: 2 },
     ]);
     expect(b.session.state).toBe('playing');
-    expect(lastPlay(b.log).sounds).toEqual(['riverside/main-menu']);
+    expect(lastPlay(b.log).media).toEqual(['riverside/main-menu'].map(sound));
     const c = run(MONDAY_10, [{ type: 'answered' }, { type: 'dtmf', digit: '9' }]);
-    expect(lastPlay(c.log).sounds).toEqual(['riverside/main-menu-es']);
+    expect(lastPlay(c.log).media).toEqual(['riverside/main-menu-es'].map(sound));
     expect(c.session.inputs).toEqual(['9']);
   });
 
@@ -130,7 +131,7 @@ describe('call session', () => {
   it('three invalid keys ring the front-desk group (ring-all); nobody answering leads to its voicemail', () => {
     const { session, log } = run(MONDAY_10, [{ type: 'answered' }, { type: 'dtmf', digit: '7' }, { type: 'dtmf', digit: '8' }, { type: 'dtmf', digit: '0' }]);
     expect(session.state).toBe('playing');
-    expect(lastPlay(log).sounds).toEqual(['riverside/transfer-front-desk']);
+    expect(lastPlay(log).media).toEqual(['riverside/transfer-front-desk'].map(sound));
     const r = transition(session, { type: 'playback-ended', playbackId: session.playbackId!, end: 'done' });
     if (!r.ok) throw new Error(r.error);
     expect(r.session.state).toBe('ringing-agent');
@@ -151,7 +152,7 @@ describe('call session', () => {
     const { session, log } = run(EVENING, [{ type: 'answered' }, { type: 'dtmf', digit: '1' }]);
     expect(session.state).toBe('forwarding');
     expect(session.outcome).toMatchObject({ action: 'forward', target: 'on-call-nurse', priority: 9 });
-    expect(log).toContainEqual({ kind: 'hold', sounds: ['pbx-router/oncall-please-hold'] });
+    expect(log).toContainEqual({ kind: 'hold', media: [sound('pbx-router/oncall-please-hold')] });
     const first = session.outcome!.forward!.attempts[0]!;
     expect(log.at(-1)).toMatchObject({ kind: 'originate', endpoint: first.dial, external: { number: first.number, callerId: '+15125550100' } });
   });

@@ -5,7 +5,7 @@
  * feeds what happened back in as events.
  */
 import type { Action, Decision, Outcome, Step } from '../routing/types.js';
-import type { LegFailure, PlaybackEnd } from './telephony.js';
+import { sound, type LegFailure, type Media, type PlaybackEnd } from './telephony.js';
 import { forwardTransition, startForward, type ForwardState } from './forward-session.js';
 import { callbackNumber, callbackTransition, startCallback, type CallbackState } from './callback-session.js';
 
@@ -94,7 +94,7 @@ export type Effect =
   | { readonly kind: 'answer' }
   | { readonly kind: 'route'; readonly origin: RouteOrigin; readonly inputs: readonly string[] }
   | { readonly kind: 'record-decision'; readonly decision: Decision }
-  | { readonly kind: 'play'; readonly playbackId: string; readonly sounds: readonly string[]; readonly channel?: string }
+  | { readonly kind: 'play'; readonly playbackId: string; readonly media: readonly Media[]; readonly channel?: string }
   | { readonly kind: 'stop-playback'; readonly playbackId: string }
   | { readonly kind: 'start-menu-timer'; readonly token: number; readonly seconds: number }
   | { readonly kind: 'cancel-menu-timer' }
@@ -110,7 +110,7 @@ export type Effect =
       /** An outside number (on-call forwarding): checked by the toll-fraud guard before dialling. */
       readonly external?: { readonly number: string; readonly callerId: string | null };
     }
-  | { readonly kind: 'hold'; readonly sounds: readonly string[] }
+  | { readonly kind: 'hold'; readonly media: readonly Media[] }
   | { readonly kind: 'unhold' }
   | { readonly kind: 'start-confirm-timer'; readonly token: number; readonly seconds: number }
   | { readonly kind: 'cancel-confirm-timer' }
@@ -184,7 +184,7 @@ function onDecided(s: Session, d: Decision, menuTimeout: number): TransitionResu
   const resumeAt = d.status === 'awaiting-input' ? d.steps.length - 1 : s.resumeAt;
   if (sounds.length > 0) {
     const playbackId = `${s.id}-pb-${s.seq + 1}`;
-    return ok({ ...s, state: 'playing', seq: s.seq + 1, playbackId, afterPlay, resumeAt, replay: null }, [...effects, { kind: 'play', playbackId, sounds }]);
+    return ok({ ...s, state: 'playing', seq: s.seq + 1, playbackId, afterPlay, resumeAt, replay: null }, [...effects, { kind: 'play', playbackId, media: sounds.map(sound) }]);
   }
   return afterPrompts({ ...s, afterPlay, resumeAt }, effects);
 }
@@ -338,7 +338,7 @@ export function transition(s: Session, e: SessionEvent): TransitionResult {
         const whisper = s.queue ? s.outcome?.queue?.whisper : null;
         if (whisper && whisper.length > 0) {
           const playbackId = `${s.id}-pb-${s.seq + 1}`;
-          return ok({ ...s, state: 'whispering', legs: [won], seq: s.seq + 1, playbackId }, [...others, { kind: 'play', playbackId, sounds: whisper, channel: won.channel }]);
+          return ok({ ...s, state: 'whispering', legs: [won], seq: s.seq + 1, playbackId }, [...others, { kind: 'play', playbackId, media: whisper.map(sound), channel: won.channel }]);
         }
         return ok({ ...s, state: 'connected', legs: [won] }, [...others, { kind: 'dequeue', result: 'answered' }, { kind: 'connect', leg: won.channel, agent: won.agent }]);
       }
@@ -395,7 +395,7 @@ function queueCallback(s: Session, list: string): TransitionResult {
   return ok({ ...s, state: 'playing', queue: null, seq: s.seq + 1, playbackId, afterPlay: { kind: 'outcome', outcome: hangup }, endAs: 'callback' }, [
     { kind: 'dequeue', result: 'callback' },
     { kind: 'callback-request', list },
-    { kind: 'play', playbackId, sounds: ['pbx-router/callback-confirmed'] },
+    { kind: 'play', playbackId, media: [sound('pbx-router/callback-confirmed')] },
   ]);
 }
 

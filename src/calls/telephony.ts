@@ -10,6 +10,19 @@ export type PlaybackEnd = 'done' | 'failed' | 'stopped' | 'hangup';
 /** Why an agent leg did not answer (from Dial's dialstatus and ChannelDestroyed's cause). */
 export type LegFailure = 'busy' | 'no-answer' | 'congestion' | 'unreachable' | 'failed' | 'refused';
 
+/**
+ * What a channel hears, item by item: a sound file by name (in the play's or the channel's
+ * language), one digit read out (each digit its own item, so a key pressed while a number is read
+ * back stops it at once), or a number said as a number ("three"). How each is spelled for the PBX
+ * is the adapter's business.
+ */
+export type Media = { readonly kind: 'sound'; readonly name: string } | { readonly kind: 'digit'; readonly digit: string } | { readonly kind: 'number'; readonly value: number };
+
+export const sound = (name: string): Media => ({ kind: 'sound', name });
+/** A number read out digit by digit ("5, 1, 2"), e.g. a phone number. */
+export const digitsOf = (text: string): Media[] => [...text].map((digit) => ({ kind: 'digit', digit }));
+export const saidNumber = (value: number): Media => ({ kind: 'number', value });
+
 /** Options for an outbound leg to an agent's phone or an outside number. */
 export interface OriginateRequest {
   /** Chosen by the engine before originating, so events that beat the REST answer can be matched. */
@@ -18,8 +31,18 @@ export interface OriginateRequest {
   readonly callerId: string;
   /** Seconds to ring before giving up. */
   readonly timeout: number;
-  /** Passed to StasisStart of the answered leg: `agent,<caller channel>`. */
-  readonly appArgs: string;
+  /** A desk phone's leg in a queue or ring, or an on-call clinician's cell. */
+  readonly role: LegRole;
+  /** The caller's channel the leg is for (an engine restarted while it rings finds the call by it). */
+  readonly caller: string;
+}
+
+export type LegRole = 'agent' | 'oncall';
+
+/** What Asterisk holds for the application, for reconciliation after a reconnect or a restart. */
+export interface Inventory {
+  readonly channels: readonly { readonly id: string; readonly answered: boolean; readonly role: 'caller' | LegRole }[];
+  readonly bridges: readonly { readonly id: string; readonly channels: readonly string[] }[];
 }
 
 /** How a recording ended and how long it is (seconds), from RecordingFinished. */
@@ -39,8 +62,8 @@ export interface RecordOptions {
 export interface Telephony {
   /** Answers a ringing inbound channel. */
   answer(channel: string): Promise<void>;
-  /** Plays sounds in order on a channel, in `language` when given (else the channel's); resolves with how the playback ended. */
-  play(channel: string, playbackId: string, media: readonly string[], language?: string): Promise<PlaybackEnd>;
+  /** Plays media in order on a channel, in `language` when given (else the channel's); resolves with how the playback ended. */
+  play(channel: string, playbackId: string, media: readonly Media[], language?: string): Promise<PlaybackEnd>;
   /** Stops a playback (no error when it already ended). */
   stopPlayback(playbackId: string): Promise<void>;
   /** Creates a bridge with an id chosen by the engine. */
@@ -67,8 +90,8 @@ export interface Telephony {
   recordingFile(name: string): Promise<Buffer>;
   /** Deletes a stored recording (no error when it is already gone). */
   deleteRecording(name: string): Promise<void>;
-  /** Sends a channel back to the dialplan (the failsafe context). */
-  continueInDialplan(channel: string, context: string, extension: string, priority: number): Promise<void>;
+  /** Hands a caller to the failsafe dialplan (it rings the fallback, then takes a voicemail): the way out when the engine cannot carry a call on. */
+  sendToFailsafe(channel: string): Promise<void>;
   /**
    * After a restart, takes a recording that was already running when the engine stopped (its
    * RecordingFinished is still to come, or came while nobody listened): resolves when it ends, or

@@ -9,7 +9,7 @@ import type { Outcome, Plan } from '../routing/types.js';
 import type { VoicemailStore } from '../store/voicemail-store.js';
 import { voicemailEmail } from '../notify/voicemail-email.js';
 import type { Session } from './session.js';
-import type { Telephony } from './telephony.js';
+import { sound, type Telephony } from './telephony.js';
 
 export interface VoicemailDeps {
   readonly telephony: Telephony;
@@ -37,7 +37,7 @@ export async function takeVoicemail(plan: Plan, session: Session, outcome: Outco
   if (!result) {
     if (resume) await d.telephony.stopPlayback(`${session.id}-greeting`);
     const greeting = outcome.voicemail.greeting ?? 'vm-intro';
-    const heard = await d.telephony.play(session.channel, `${session.id}-greeting${resume ? '-again' : ''}`, [`sound:${greeting}`, 'sound:beep'], outcome.language);
+    const heard = await d.telephony.play(session.channel, `${session.id}-greeting${resume ? '-again' : ''}`, [sound(greeting), sound('beep')], outcome.language);
     if (heard === 'hangup') return null;
     result = await d.telephony.record(session.channel, name, { maxDuration: mailbox.maxLength, maxSilence: SILENCE_ENDS_AFTER, terminateOn: '#' });
   }
@@ -52,7 +52,7 @@ export async function takeVoicemail(plan: Plan, session: Session, outcome: Outco
     await d.telephony.deleteRecording(name);
     // A caller who said nothing is still on the line: never leave them in silence.
     if (result.end === 'done') {
-      await d.telephony.play(session.channel, `${session.id}-goodbye`, ['sound:vm-goodbye'], outcome.language);
+      await d.telephony.play(session.channel, `${session.id}-goodbye`, [sound('vm-goodbye')], outcome.language);
       await d.telephony.hangup(session.channel);
     }
     return null;
@@ -80,7 +80,7 @@ export async function takeVoicemail(plan: Plan, session: Session, outcome: Outco
   d.log?.(`call ${session.id}: voicemail ${id} for ${mailbox.id} kept (${result.duration} s); email to ${mailbox.email.length} recipient(s) queued`, { call: session.id, channel: session.channel, step: 'voicemail-kept', voicemail: id, mailbox: mailbox.id, seconds: result.duration });
   void d.flush().catch((e: Error) => d.log?.(`warning: voicemail ${id}: email flush failed: ${e.message}`, { call: session.id, voicemail: id }));
   if (result.end === 'done') {
-    await d.telephony.play(session.channel, `${session.id}-goodbye`, ['sound:vm-goodbye'], outcome.language);
+    await d.telephony.play(session.channel, `${session.id}-goodbye`, [sound('vm-goodbye')], outcome.language);
     await d.telephony.hangup(session.channel);
   }
   return id;

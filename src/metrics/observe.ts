@@ -17,7 +17,7 @@ import { OFFER_MISS_REASONS, type Metrics } from './metrics.js';
  * Telephony methods that are one REST request. `play` and `record` resolve when the media ends,
  * not when Asterisk answers, so they are not timed here (their request time is inside the adapter).
  */
-const REQUESTS: ReadonlySet<string> = new Set(['answer', 'stopPlayback', 'createBridge', 'addToBridge', 'removeFromBridge', 'startBridgeMoh', 'startMoh', 'stopMoh', 'destroyBridge', 'originate', 'hangup', 'recordingFile', 'deleteRecording', 'continueInDialplan']);
+const REQUESTS: ReadonlySet<string> = new Set(['answer', 'stopPlayback', 'createBridge', 'addToBridge', 'removeFromBridge', 'startBridgeMoh', 'startMoh', 'stopMoh', 'destroyBridge', 'originate', 'hangup', 'recordingFile', 'deleteRecording', 'sendToFailsafe']);
 
 /** Callers not answered after this many are forgotten (a flood of calls that never get a command). */
 const MAX_PENDING = 10_000;

@@ -3,7 +3,8 @@
  * that take their time on the manual clock, and scripted agent phones. The ARI-level fake
  * (test/fake-asterisk) is the faithful one; this one checks engine logic and end state.
  */
-import type { OriginateRequest, PlaybackEnd, RecordingResult, RecordOptions, Telephony, TelephonyEvent } from '../../src/calls/telephony.js';
+import type { Inventory, LegRole, Media, OriginateRequest, PlaybackEnd, RecordingResult, RecordOptions, Telephony, TelephonyEvent } from '../../src/calls/telephony.js';
+import { mediaUri } from '../../src/asterisk/ari-media.js';
 import { TelephonyError } from '../../src/calls/telephony.js';
 import type { ManualClock } from './manual-clock.js';
 
@@ -16,6 +17,8 @@ export class FakeTelephony implements Telephony {
   readonly originated: string[] = [];
   /** The last leg channel originated to each endpoint. */
   readonly legOf = new Map<string, string>();
+  /** Each originated leg's role (the ARI adapter reads it back from the leg's Stasis arguments). */
+  private readonly roles = new Map<string, LegRole>();
   private readonly playing = new Map<string, { channel: string; done: (end: PlaybackEnd) => void; timer: unknown }>();
   private readonly behaviours = new Map<string, AgentBehaviour>();
   handler: (e: TelephonyEvent) => void = () => {};
@@ -73,8 +76,10 @@ export class FakeTelephony implements Telephony {
     this.need(channel);
   }
 
-  play(channel: string, playbackId: string, media: readonly string[]): Promise<PlaybackEnd> {
+  /** Records what was played as Asterisk's media URIs (`sound:...`), as a test of the ARI tier would see them. */
+  play(channel: string, playbackId: string, items: readonly Media[]): Promise<PlaybackEnd> {
     this.need(channel);
+    const media = items.map(mediaUri);
     this.played.push({ channel, media });
     return new Promise((done) => {
       const timer = this.clock.after(this.soundMs * media.length, () => this.endPlayback(playbackId, 'done'));
@@ -126,6 +131,7 @@ export class FakeTelephony implements Telephony {
     const b = this.behaviours.get(req.endpoint) ?? 'noanswer';
     if (b === 'unregistered') throw new TelephonyError('allocation-failed', 'Allocation failed', 500);
     this.originated.push(req.endpoint);
+    this.roles.set(req.channelId, req.role);
     this.legOf.set(req.endpoint, req.channelId);
     this.channels.add(req.channelId);
     this.ringingLegs.add(req.channelId);
@@ -149,9 +155,9 @@ export class FakeTelephony implements Telephony {
   private readonly ringingLegs = new Set<string>();
 
   /** What the application holds now, like the ARI adapter's inventory(). */
-  inventory(): { channels: { id: string; state: string; args: string[] }[]; bridges: { id: string; channels: string[] }[] } {
+  inventory(): Inventory {
     return {
-      channels: [...this.channels].map((id) => ({ id, state: this.ringingLegs.has(id) ? 'Ringing' : 'Up', args: [] })),
+      channels: [...this.channels].map((id) => ({ id, answered: !this.ringingLegs.has(id), role: this.roles.get(id) ?? 'caller' })),
       bridges: [...this.bridges].map(([id, m]) => ({ id, channels: [...m] })),
     };
   }
@@ -215,7 +221,7 @@ export class FakeTelephony implements Telephony {
     return this.recordings.has(name) ? { end: 'done', duration: 3, talking: null, silence: null } : null;
   }
 
-  async continueInDialplan(channel: string): Promise<void> {
+  async sendToFailsafe(channel: string): Promise<void> {
     this.need(channel);
     this.channels.delete(channel);
     this.leaveBridges(channel);

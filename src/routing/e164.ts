@@ -1,4 +1,4 @@
-/** Caller and dialled numbers as Asterisk reports them, turned into E.164 where that is unambiguous. */
+/** Caller and dialled numbers (as Asterisk or a caller typing reports them) turned into E.164 where that is unambiguous. */
 
 /**
  * `+15125550100` stays; NANP `5125550100` and `15125550100` become `+15125550100` when the home
