@@ -60,7 +60,7 @@ async function start(s: AppSettings): Promise<void> {
   };
   const run = await startEngine({ config: s.config, ariUrl: s.url, ariUser: s.user, ariPassword: s.password, app: 'pbx-router', database: join(app.dir, 'calls.sqlite'), clock, logDestination, env: { ...process.env, LOG_LEVEL: 'info' } });
   // Nobody takes calls: every caller who presses 1 waits in the scheduling queue.
-  for (const id of run.engine.currentPlan().agents.keys()) run.engine.agents.pause(id, true);
+  for (const id of run.engine.currentPlan().agents.keys()) run.engine.pauseAgent(id, true);
   app.engine = run;
 }
 

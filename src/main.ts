@@ -11,13 +11,12 @@ import { AriTelephony, type AriSettings, type ConnectionState } from './asterisk
 import { AriSounds } from './asterisk/ari-sounds.js';
 import { parseAriUrl } from './asterisk/ari-url.js';
 import { PromptMonitor } from './prompts/monitor.js';
-import { CallEngine, type HandoffHandler } from './calls/call-engine.js';
+import { CallEngine } from './calls/call-engine.js';
 import { systemClock, trackedClock, type Clock } from './calls/clock.js';
 import { loadPlan, type LoadResult } from './config/index.js';
 import { clinicZone } from './config/clinic-zone.js';
 import type { Plan } from './routing/types.js';
 import { formatProblem } from './config/load.js';
-import { destinations } from './calls/handoffs.js';
 import { createLogger, lineLog, textLogger, type LineSink, type Logger } from './logging/logger.js';
 import { secretsOf } from './logging/redact.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
@@ -52,7 +51,6 @@ export interface EngineOptions {
   readonly log?: (m: string) => void;
   /** Where the JSON log goes (default stderr); ignored when `log` is given. */
   readonly logDestination?: LineSink;
-  readonly handoff?: HandoffHandler;
   readonly mailer?: Mailer;
   /** The admin API's token (PBX_ROUTER_ADMIN_TOKEN); without it the API is not started. */
   readonly adminToken?: string;
@@ -181,13 +179,12 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   );
   const flush = () => outbox.run();
   const callsLog = part('calls');
-  const handoff = o.handoff ?? destinations({ telephony: timed.telephony, voicemails, now: () => clock.now(), flush, log: lineLog(callsLog) });
   // The running plan, not the one loaded at start: a reload may add or change a list's webhook.
   const hooks = serialRunner(
     () => flushWebhooks(guarded.calls, engine.currentPlan(), () => clock.now(), notifyLog).then(count(metrics.webhooks)),
     (e) => notifyLog(`webhooks: flush failed: ${describeError(e)}; the requests stay queued for the next flush`),
   );
-  const engine = new CallEngine({ plan, telephony: timed.telephony, store: observedStore(guarded.calls, metrics), clock, logger: callsLog, decisionTime: metrics.decision, handoff, onCallback: () => void hooks.run() });
+  const engine = new CallEngine({ plan, telephony: timed.telephony, store: observedStore(guarded.calls, metrics), clock, logger: callsLog, decisionTime: metrics.decision, voicemail: { store: voicemails, flush }, onCallback: () => void hooks.run() });
   const jobs = startJobs({ plan: () => engine.currentPlan(), store, voicemails, telephony, now: () => clock.now(), log: lineLog(part('scheduler')) }, jobZone(plan, part('scheduler')));
   telephony.handler = (e) => {
     if (e.type === 'call-arrived') {
@@ -219,7 +216,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     ? new AmiPresence(
         { host: env.ASTERISK_AMI_HOST ?? '127.0.0.1', port: Number(env.ASTERISK_AMI_PORT ?? 5038), user: env.ASTERISK_AMI_USER ?? 'router', password: amiPassword },
         phonesOf(plan),
-        (agent, presence) => engine.agents.presence(agent, presence),
+        (agent, presence) => engine.agentPresence(agent, presence),
         lineLog(part('ami')),
       )
     : null;

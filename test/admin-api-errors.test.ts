@@ -75,7 +75,7 @@ describe('admin API error codes', () => {
     const r = await app.inject({ method: 'POST', url: '/agents/maria/pause', headers: { ...auth, 'content-type': 'application/json' } });
     expect(r.statusCode).toBe(200);
     expect(r.json()).toEqual({ agent: 'maria', state: 'paused' });
-    expect(engine.agents.state('maria')).toBe('paused');
+    expect(engine.agentState('maria')).toBe('paused');
   });
 
   it('a rejected reload is a 422 config-invalid with every problem', async () => {

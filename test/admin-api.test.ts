@@ -56,7 +56,7 @@ describe('admin API and operator commands against a running engine', () => {
 
   it('status shows the config version, calls, queues with waiting callers, agents and modes', async () => {
     const { admin, engine, pbx, clock } = await running();
-    for (const id of ['maria', 'james', 'emily', 'aisha', 'linda', 'carlos', 'sofia']) engine.agents.pause(id, true);
+    for (const id of ['maria', 'james', 'emily', 'aisha', 'linda', 'carlos', 'sofia']) engine.pauseAgent(id, true);
     const ch = pbx.call('+15125550100', '+15125550123');
     await clock.advance(500);
     pbx.press(ch, '1');
@@ -70,7 +70,7 @@ describe('admin API and operator commands against a running engine', () => {
 
   it('metrics (token required): calls, queue waits, agents per state and ended calls by outcome, in the Prometheus text format', async () => {
     const { admin, engine, pbx, clock } = await running();
-    for (const id of engine.currentPlan().agents.keys()) engine.agents.pause(id, true);
+    for (const id of engine.currentPlan().agents.keys()) engine.pauseAgent(id, true);
     const waiting = pbx.call('+15125550100', '+15125550123');
     await clock.advance(500);
     pbx.press(waiting, '1');
@@ -117,7 +117,7 @@ describe('admin API and operator commands against a running engine', () => {
   it('agent pause and unpause change who is offered calls', async () => {
     const { admin, engine } = await running();
     expect((await cli('agent', 'pause', 'maria', '--engine', admin.url)).out).toContain('agent maria: paused');
-    expect(engine.agents.state('maria')).toBe('paused');
+    expect(engine.agentState('maria')).toBe('paused');
     expect((await cli('agent', 'unpause', 'maria', '--engine', admin.url)).out).toContain('agent maria: available');
     const bad = await cli('agent', 'pause', 'nobody', '--engine', admin.url);
     expect(bad.code).toBe(1);

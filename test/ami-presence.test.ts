@@ -75,7 +75,7 @@ describe('presence changes routing', () => {
     const store = new CallStore(openDb(':memory:'));
     const engine = new CallEngine({ plan, telephony: pbx, store, clock });
     pbx.handler = (e) => engine.handle(e);
-    for (const id of plan.agents.keys()) if (id !== 'james' && id !== 'maria') engine.agents.pause(id, true);
+    for (const id of plan.agents.keys()) if (id !== 'james' && id !== 'maria') engine.pauseAgent(id, true);
     for (const a of plan.agents.values()) pbx.agent(a.endpoint, { answerAfter: 1000 });
 
     const ami = new FakeAmi();
@@ -84,10 +84,10 @@ describe('presence changes routing', () => {
     const port = await ami.start();
     stops.push(() => ami.stop());
     const byDevice = new Map([...plan.agents.values()].map((a) => [a.endpoint, a.id]));
-    const p = new AmiPresence({ host: '127.0.0.1', port, user: 'router', password: 'ami-secret' }, byDevice, (agent, presence) => engine.agents.presence(agent, presence));
+    const p = new AmiPresence({ host: '127.0.0.1', port, user: 'router', password: 'ami-secret' }, byDevice, (agent, presence) => engine.agentPresence(agent, presence));
     p.start();
     stops.push(() => p.stop());
-    await until(() => engine.agents.state('james') === 'offline');
+    await until(() => engine.agentState('james') === 'offline');
 
     const ch = pbx.call('+15125550100', '+15125550123');
     await clock.advance(500);
@@ -98,9 +98,9 @@ describe('presence changes routing', () => {
     expect(store.openCalls()[0]).toMatchObject({ state: 'connected', agent: 'maria' });
 
     ami.deviceState('PJSIP/1002', 'NOT_INUSE');
-    await until(() => engine.agents.state('james') === 'available');
+    await until(() => engine.agentState('james') === 'available');
     ami.deviceState('PJSIP/1002', 'INUSE');
-    await until(() => engine.agents.state('james') === 'busy');
+    await until(() => engine.agentState('james') === 'busy');
   });
 });
 
@@ -120,7 +120,7 @@ describe('presence after a config reload', () => {
     writeFileSync(config, original);
     const live = await startLive({ at: '2026-11-23T10:00', config, env: { ASTERISK_AMI_PASSWORD: 'ami-secret', ASTERISK_AMI_PORT: String(port) } });
     stops.push(() => live.stop());
-    const maria = () => live.run.engine.agents.state('maria');
+    const maria = () => live.run.engine.agentState('maria');
     await until(() => ami.actions.some((a) => a.action?.toLowerCase() === 'devicestatelist'));
     expect(maria()).toBe('available');
     // Maria moves to the phone in the back office, which is not registered yet.

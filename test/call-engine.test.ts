@@ -27,7 +27,7 @@ function setup(at = '2026-11-23T10:00', handoff?: HandoffHandler) {
   return { clock, pbx, store, engine, logs };
 }
 const only = (engine: CallEngine, keep: string[]) => {
-  for (const id of plan.agents.keys()) if (!keep.includes(id)) engine.agents.pause(id, true);
+  for (const id of plan.agents.keys()) if (!keep.includes(id)) engine.pauseAgent(id, true);
 };
 
 describe('call engine on an in-memory PBX', () => {
@@ -39,15 +39,15 @@ describe('call engine on an in-memory PBX', () => {
     await clock.advance(1000);
     pbx.press(ch, '1');
     await clock.advance(5000);
-    expect(engine.agents.state('james')).toBe('busy');
+    expect(engine.agentState('james')).toBe('busy');
     const call = store.openCalls()[0]!;
     expect(call).toMatchObject({ state: 'connected', agent: 'james', target: 'scheduling' });
     expect([...pbx.bridges.values()].some((b) => b.has(ch) && b.size === 2)).toBe(true);
     await clock.advance(60_000);
     expect(store.call(call.id)).toMatchObject({ state: 'ended', outcome: 'answered' });
-    expect(engine.agents.state('james')).toBe('wrap-up');
+    expect(engine.agentState('james')).toBe('wrap-up');
     await clock.advance(30_000);
-    expect(engine.agents.state('james')).toBe('available');
+    expect(engine.agentState('james')).toBe('available');
     expect(pbx.channels.size).toBe(0);
     expect(pbx.bridges.size).toBe(0);
     expect(store.decisions(call.id).map((d) => d.status)).toEqual(['awaiting-input', 'done']);
@@ -81,7 +81,7 @@ describe('call engine on an in-memory PBX', () => {
     await clock.advance(30_000);
     expect(pbx.played.some((p) => p.channel === ch && p.media[0] === 'sound:queue-youarenext')).toBe(true);
     expect(store.openCalls()[0]!.state).toBe('queued');
-    engine.agents.pause('maria', false);
+    engine.pauseAgent('maria', false);
     engine.queues.dispatch();
     await clock.advance(3000);
     expect(store.openCalls()[0]).toMatchObject({ state: 'connected', agent: 'maria' });
@@ -99,7 +99,7 @@ describe('call engine on an in-memory PBX', () => {
     await clock.advance(1000);
     pbx.press(partner, '1');
     await clock.advance(10_000);
-    engine.agents.pause('james', false);
+    engine.pauseAgent('james', false);
     engine.queues.dispatch();
     await clock.advance(2000);
     const connected = store.openCalls().find((c) => c.state === 'connected')!;
@@ -121,13 +121,13 @@ describe('call engine on an in-memory PBX', () => {
     expect(store.events(call.id).filter((e) => e.type === 'offer-missed').map((e) => e.data)).toEqual([{ agent: 'james', reason: 'no-answer' }]);
     expect(call).toMatchObject({ state: 'connected', agent: 'maria' });
     expect(pbx.originated).toEqual(['PJSIP/1002', 'PJSIP/1001']);
-    expect(engine.agents.state('james')).toBe('available');
+    expect(engine.agentState('james')).toBe('available');
     // A second caller while maria talks: james misses again and is set not ready (maxMisses 2).
     const second = pbx.call(MAIN, '+15125550124');
     await clock.advance(1000);
     pbx.press(second, '1');
     await clock.advance(20_000);
-    expect(engine.agents.state('james')).toBe('paused');
+    expect(engine.agentState('james')).toBe('paused');
     expect(store.lastAgentStates().find((a) => a.agent === 'james')).toMatchObject({ state: 'paused' });
   });
 

@@ -88,7 +88,7 @@ describe('pbx-router explain', () => {
 
   it('a caller still waiting in the queue: where they are, what was announced, and that the call is in progress', async () => {
     const { db, clock, pbx, engine } = clinic('2026-11-23T10:00');
-    for (const a of plan.agents.keys()) engine.agents.pause(a, true);
+    for (const a of plan.agents.keys()) engine.pauseAgent(a, true);
     const ch = pbx.call(MAIN, '+15125550123');
     await clock.advance(500);
     pbx.press(ch, '1');

@@ -24,7 +24,7 @@ async function twoDays() {
   const store = new CallStore(openDb(db));
   const engine = new CallEngine({ plan, telephony: pbx, store, clock, handoff: async ({ session, outcome }, eng) => eng.finish(session.id, outcome.action) });
   pbx.handler = (e) => engine.handle(e);
-  for (const a of plan.agents.keys()) if (a !== 'james') engine.agents.pause(a, true);
+  for (const a of plan.agents.keys()) if (a !== 'james') engine.pauseAgent(a, true);
   pbx.agent('PJSIP/1002', { answerAfter: 3000, talkFor: 60_000 });
   const a = pbx.call(MAIN, '+15125550123');
   await clock.advance(500);

@@ -20,7 +20,7 @@ afterEach(async () => {
 
 /** Only these agents take calls; everyone else is paused. */
 function only(sc: AriScenario, keep: string[]) {
-  for (const id of sc.run.engine.currentPlan().agents.keys()) sc.run.engine.agents.pause(id, !keep.includes(id));
+  for (const id of sc.run.engine.currentPlan().agents.keys()) sc.run.engine.pauseAgent(id, !keep.includes(id));
 }
 const nothingLeft = (sc: AriScenario) =>
   sc.until('no simulated channel and no engine bridge left', async () => {

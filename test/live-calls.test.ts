@@ -56,7 +56,7 @@ describe('live calls on the fake Asterisk', () => {
     const holding = l.fake.bridges().find((b) => (b.channels as string[]).includes(call.channelId))!;
     expect(holding.bridge_type).toBe('holding');
     expect(played(l, call.channelId).filter((m) => m === 'sound:queue-youarenext').length).toBeGreaterThanOrEqual(2);
-    l.run.engine.agents.pause('maria', false);
+    l.run.engine.pauseAgent('maria', false);
     l.run.engine.queues.dispatch();
     await l.until('maria connected', () => l.run.store.call(c.id)?.state === 'connected');
     expect(l.run.store.call(c.id)).toMatchObject({ agent: 'maria', target: 'scheduling' });
@@ -76,7 +76,7 @@ describe('live calls on the fake Asterisk', () => {
     const partner = caller(l, '+15125550777', ['1'], { hangupAfter: 60_000 });
     await l.until('the partner queued', () => callOf(l, partner.channelId)?.state === 'queued');
     expect(callOf(l, partner.channelId)!.priority).toBe(3);
-    l.run.engine.agents.pause('james', false);
+    l.run.engine.pauseAgent('james', false);
     l.run.engine.queues.dispatch();
     await l.until('someone connected', () => l.run.store.openCalls().find((c) => c.state === 'connected'));
     expect(callOf(l, partner.channelId)).toMatchObject({ state: 'connected', agent: 'james', priority: 3 });
@@ -121,9 +121,9 @@ describe('live calls on the fake Asterisk', () => {
     const id = callOf(l, first.channelId)!.id;
     expect(l.run.store.events(id).filter((e) => e.type === 'offer-missed').map((e) => e.data)).toEqual([{ agent: 'james', reason: 'no-answer' }]);
     expect(legsTo(l)).toEqual(['PJSIP/1002', 'PJSIP/1001']);
-    expect(l.run.engine.agents.state('james')).toBe('available');
+    expect(l.run.engine.agentState('james')).toBe('available');
     const second = caller(l, '+15125550124', ['1'], { hangupAfter: 40_000 });
-    await l.until('james set not ready after his second miss', () => l.run.engine.agents.state('james') === 'paused');
+    await l.until('james set not ready after his second miss', () => l.run.engine.agentState('james') === 'paused');
     expect(l.run.store.lastAgentStates().find((a) => a.agent === 'james')).toMatchObject({ state: 'paused' });
     await l.until('both calls over', () => callOf(l, first.channelId)?.state === 'ended' && callOf(l, second.channelId)?.state === 'ended');
     expect(callOf(l, second.channelId)!.outcome).toBe('abandoned');

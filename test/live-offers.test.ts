@@ -20,11 +20,11 @@ describe('an offer withdrawn from a ringing agent', () => {
     only(l, ['james']);
     l.fake.setAgent('PJSIP/1002', { answer: 12_000, hangupAfter: 20_000 });
     const first = l.fake.placeCall({ did: MAIN, caller: '+15125550123', script: { dtmf: [{ at: 3000, digit: '1' }] } });
-    await l.until('james ringing', () => l.run.engine.agents.state('james') === 'ringing');
+    await l.until('james ringing', () => l.run.engine.agentState('james') === 'ringing');
     l.fake.hangupCaller(first.channelId);
     await l.until('the first call over', () => callOf(l, first.channelId)?.state === 'ended');
     expect(callOf(l, first.channelId)!.outcome).toBe('abandoned');
-    await l.until('james available again', () => l.run.engine.agents.state('james') === 'available', 5000);
+    await l.until('james available again', () => l.run.engine.agentState('james') === 'available', 5000);
     l.fake.setAgent('PJSIP/1002', { answer: 2000, hangupAfter: 10_000 });
     const second = l.fake.placeCall({ did: MAIN, caller: '+15125550124', script: { dtmf: [{ at: 3000, digit: '1' }] } });
     await l.until('the second caller connected to james', () => callOf(l, second.channelId)?.state === 'connected');
@@ -40,8 +40,8 @@ describe('an offer withdrawn from a ringing agent', () => {
     l.fake.setAgent('PJSIP/1002', { answer: 3000, hangupAfter: 30_000 });
     const call = l.fake.placeCall({ did: MAIN, caller: '+15125550123', script: { dtmf: ['7', '8', '0'].map((digit, i) => ({ at: 2000 + i * 1000, digit })) } });
     await l.until('connected to james', () => callOf(l, call.channelId)?.state === 'connected');
-    await l.until('maria and emily available', () => l.run.engine.agents.state('maria') === 'available' && l.run.engine.agents.state('emily') === 'available', 5000);
-    expect(l.run.engine.agents.state('james')).toBe('busy');
+    await l.until('maria and emily available', () => l.run.engine.agentState('maria') === 'available' && l.run.engine.agentState('emily') === 'available', 5000);
+    expect(l.run.engine.agentState('james')).toBe('busy');
     await l.until('the call over', () => callOf(l, call.channelId)?.state === 'ended');
     await nothingLeft(l);
   });

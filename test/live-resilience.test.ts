@@ -40,7 +40,7 @@ describe('live calls survive a restart and a socket cut', () => {
     // Same queue entries, same arrival times, same holding bridge, still paused agents: nothing started over.
     for (const w of l.run.store.waiting()) expect(places.get(w.callId)).toMatchObject({ id: w.id, enteredAt: w.enteredAt, queue: 'scheduling' });
     expect(l.fake.bridges().map((b) => [b.id, (b.channels as string[]).length])).toEqual([[holding, 20]]);
-    expect(l.run.engine.agents.state('maria')).toBe('paused');
+    expect(l.run.engine.agentState('maria')).toBe('paused');
     expect(l.events('StasisStart').filter((e) => (e.args as string[])[0] === MAIN.slice(1)).length).toBe(20);
 
     for (const p of PHONES) l.fake.setAgent(p, { answer: 1000, hangupAfter: 3000 });

@@ -20,7 +20,7 @@ describe('voicemail among other callers, live', () => {
   it('overflow after the maximum wait while others still wait: the caller leaves the holding bridge and the message is recorded', async () => {
     live = await startLive({ at: '2026-11-23T10:00', speed: 100 });
     const l = live;
-    for (const id of l.run.engine.currentPlan().agents.keys()) l.run.engine.agents.pause(id, true);
+    for (const id of l.run.engine.currentPlan().agents.keys()) l.run.engine.pauseAgent(id, true);
     // Talks from the answer until 700 s: the message runs from the beep to then, and silence ends it.
     const first = l.fake.placeCall({ did: MAIN, caller: '+15125550123', script: { dtmf: [{ at: 2000, digit: '1' }], speech: [{ at: 0, ms: 700_000 }] } });
     await l.until('the first caller queued', () => l.run.store.callByChannel(first.channelId)?.state === 'queued');

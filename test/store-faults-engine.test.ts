@@ -43,7 +43,7 @@ function setup() {
   const engine = new CallEngine({ plan, telephony: pbx, store, clock, log: (m) => logs.push(m) });
   pbx.handler = (e) => engine.handle(e);
   for (const a of plan.agents.values()) pbx.agent(a.endpoint, 'noanswer');
-  for (const id of plan.agents.keys()) if (id !== 'james') engine.agents.pause(id, true);
+  for (const id of plan.agents.keys()) if (id !== 'james') engine.pauseAgent(id, true);
   return { clock, pbx, store, engine, logs };
 }
 
@@ -57,7 +57,7 @@ describe('a store write that throws in an async callback', () => {
     await clock.advance(5000);
     await new Promise((r) => setImmediate(r));
     expect(rejections).toEqual([]);
-    expect(engine.agents.state('james')).toBe('busy');
+    expect(engine.agentState('james')).toBe('busy');
     expect(store.openCalls()[0]).toMatchObject({ state: 'connected', agent: 'james' });
     expect(logs.join('\n')).toMatch(/after answer: database or disk is full/);
   });
@@ -74,7 +74,7 @@ describe('a store write that throws in an async callback', () => {
     await clock.advance(5000);
     expect(rejections).toEqual([]);
     expect(engine.endedByOutcome()).toEqual({});
-    expect(engine.agents.state('james')).toBe('busy');
+    expect(engine.agentState('james')).toBe('busy');
     expect(logs.join('\n')).toMatch(/recording the new call failed: attempt to write a readonly database; routing it from memory/);
   });
 });

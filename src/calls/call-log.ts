@@ -1,13 +1,13 @@
 /**
  * The info line of each step of a call's life (issue 14): arrival, the decision and its rule, the
- * queue joined with the position, each offer, the answer, leaving the queue, voicemail and other
- * hand-offs, each on-call attempt, callback requests, the failsafe, and the end with its outcome.
+ * queue joined with the position, each offer, the answer, leaving the queue, voicemail, each
+ * on-call attempt, callback requests, the failsafe, and the end with its outcome.
  * Lines go through the call's child logger (fields `call` and `channel`), so a call id found in the
  * log gives the whole call. Caller numbers are never put in a line (the redactor is a safety net).
  */
 import type { Decision, Step } from '../routing/types.js';
 import type { LogFields } from '../logging/logger.js';
-import type { Effect } from './session.js';
+import type { Effect } from './session-types.js';
 
 /** One line: its level, fields (besides call and channel) and message. */
 export interface StepLine {
@@ -67,8 +67,8 @@ export function stepLine(id: string, e: Effect, ctx: StepContext = {}): StepLine
       return line({ step: 'forward-result', member: e.member, result: e.result }, `call ${id}: on-call ${e.member}: ${e.result}`);
     case 'connect':
       return line({ step: 'answered', agent: e.agent, external: e.external ?? false }, `call ${id}: answered by ${e.agent}; connected`);
-    case 'handoff':
-      return line({ step: e.outcome.action === 'voicemail' ? 'voicemail' : 'handoff', action: e.outcome.action, target: e.outcome.target }, `call ${id}: to ${e.outcome.action}${e.outcome.target ? ` ${e.outcome.target}` : ''}`);
+    case 'open-mailbox':
+      return line({ step: 'voicemail', action: 'voicemail', target: e.mailbox }, `call ${id}: to voicemail ${e.mailbox}`);
     case 'create-callback':
     case 'callback-request':
       return line({ step: 'callback', list: e.list }, `call ${id}: callback requested on list ${e.list}`);

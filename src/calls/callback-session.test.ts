@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Outcome } from '../routing/types.js';
+import type { OutcomeOf } from '../routing/types.js';
 import { callbackNumber, startCallback } from './callback-session.js';
 import { newSession, transition, type Effect, type Session, type SessionEvent } from './session.js';
 
-const outcome: Outcome = { action: 'callback', target: 'nurse-callbacks', priority: 0, language: 'en', site: 'riverside', tags: [], callback: { reasons: { '1': 'refill' }, deadline: null, webhook: null } };
+const outcome: OutcomeOf<'callback'> = { action: 'callback', target: 'nurse-callbacks', priority: 0, language: 'en', site: 'riverside', tags: [], callback: { reasons: { '1': 'refill' }, deadline: null, webhook: null } };
 
 /** A session that has just started callback capture for `caller`. */
 function capture(caller: string) {

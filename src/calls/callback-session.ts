@@ -4,11 +4,14 @@
  * callback request is created; a typed number is stored for staff, never dialled by the engine.
  */
 import { toE164 } from '../routing/e164.js';
-import type { Outcome } from '../routing/types.js';
-import type { Effect, Session, SessionEvent, TransitionResult } from './session.js';
+import type { CallbackDetail, OutcomeOf } from '../routing/types.js';
+import { hangupAfter, nextPlayback, ok, withEffects, type Effect, type Session, type SessionEvent, type TransitionResult } from './session-types.js';
 import { digitsOf, sound, type Media } from './telephony.js';
 
 export interface CallbackState {
+  /** The callback list the request goes to, and its reasons by key. */
+  readonly list: string;
+  readonly reasons: CallbackDetail['reasons'];
   readonly step: 'confirm' | 'number' | 'reason';
   readonly number: string | null;
   readonly typed: string;
@@ -22,11 +25,9 @@ export interface CallbackState {
 const KEY_TIMEOUT = 8;
 const MAX_TRIES = 3;
 
-const ok = (session: Session, effects: Effect[] = []): TransitionResult => ({ ok: true, session, effects });
-
 function prompt(s: Session, cb: CallbackState, media: Media[], effects: Effect[] = []): TransitionResult {
-  const playbackId = `${s.id}-pb-${s.seq + 1}`;
-  return ok({ ...s, seq: s.seq + 1, callback: { ...cb, playbackId, timer: null } }, [...effects, { kind: 'play', playbackId, media }]);
+  const { seq, playbackId } = nextPlayback(s);
+  return ok({ ...s, seq, callback: { ...cb, playbackId, timer: null } }, [...effects, { kind: 'play', playbackId, media }]);
 }
 
 /** A number read back digit by digit (a key pressed meanwhile stops it at once), without the country code. */
@@ -35,12 +36,11 @@ const spoken = (n: string) => digitsOf(n.replace(/^\+1/, '').replace(/^\+/, ''))
 function ask(s: Session, cb: CallbackState, effects: Effect[] = []): TransitionResult {
   switch (cb.step) {
     case 'confirm':
-      return prompt(s, cb, [sound('pbx-router/callback-we-will-call'), ...spoken(cb.number!), sound('pbx-router/callback-press-1-or-2')], effects);
+      return prompt(s, cb, [sound('pbx-router/callback-we-will-call'), ...spoken(cb.number ?? ''), sound('pbx-router/callback-press-1-or-2')], effects);
     case 'number':
       return prompt(s, { ...cb, typed: '' }, [sound('pbx-router/callback-enter-number')], effects);
     case 'reason': {
-      const reasons = s.outcome?.callback?.reasons ?? {};
-      return prompt(s, cb, [sound('pbx-router/callback-choose-reason'), ...Object.entries(reasons).flatMap(([d, r]) => [sound(`pbx-router/reason-${r}`), ...spoken(d)])], effects);
+      return prompt(s, cb, [sound('pbx-router/callback-choose-reason'), ...Object.entries(cb.reasons).flatMap(([d, r]) => [sound(`pbx-router/reason-${r}`), ...spoken(d)])], effects);
     }
   }
 }
@@ -55,17 +55,16 @@ export function callbackNumber(caller: string): string | null {
 }
 
 /** Starts capture: confirm the caller id, or ask for a number when it is withheld or unusable. */
-export function startCallback(s: Session, o: Outcome, effects: Effect[]): TransitionResult {
+export function startCallback(s: Session, o: OutcomeOf<'callback'>, effects: Effect[]): TransitionResult {
   const number = callbackNumber(s.caller);
-  const cb: CallbackState = { step: number ? 'confirm' : 'number', number, typed: '', tries: 0, playbackId: null, timer: null };
+  const cb: CallbackState = { list: o.target, reasons: o.callback.reasons, step: number ? 'confirm' : 'number', number, typed: '', tries: 0, playbackId: null, timer: null };
   return ask({ ...s, state: 'callback', outcome: o, endAs: 'callback' }, cb, effects);
 }
 
-function create(s: Session, cb: CallbackState, reason: string | null): TransitionResult {
-  const playbackId = `${s.id}-pb-${s.seq + 1}`;
-  const hangup: Outcome = { ...s.outcome!, action: 'hangup', target: null };
-  return ok({ ...s, state: 'playing', callback: null, seq: s.seq + 1, playbackId, afterPlay: { kind: 'outcome', outcome: hangup } }, [
-    { kind: 'create-callback', list: s.outcome!.target!, number: cb.number!, reason },
+function create(s: Session, cb: CallbackState, number: string, reason: string | null): TransitionResult {
+  const { seq, playbackId } = nextPlayback(s);
+  return ok({ ...s, state: 'playing', callback: null, seq, playbackId, afterPlay: { kind: 'outcome', outcome: hangupAfter(s) } }, [
+    { kind: 'create-callback', list: cb.list, number, reason },
     { kind: 'play', playbackId, media: [sound('pbx-router/callback-thank-you')] },
   ]);
 }
@@ -74,7 +73,7 @@ function again(s: Session, cb: CallbackState): TransitionResult {
   const tries = cb.tries + 1;
   if (tries < MAX_TRIES) return ask(s, { ...cb, tries });
   // Out of tries: a known number still gets its callback (reason unknown); without one, the failsafe.
-  if (cb.number) return create(s, cb, null);
+  if (cb.number) return create(s, cb, cb.number, null);
   return ok({ ...s, state: 'ending', callback: null }, [{ kind: 'failsafe', reason: 'callback capture: no number given' }]);
 }
 
@@ -108,8 +107,8 @@ export function callbackTransition(s: Session, e: SessionEvent): TransitionResul
         if (e.digit === '2') return ask(s, { ...cb, step: 'number', tries: 0 }, stop);
         return ask(s, { ...cb, tries: cb.tries + 1 }, stop);
       }
-      const reason = s.outcome?.callback?.reasons[e.digit];
-      if (reason) return withEffects(create(s, cb, reason), stop);
+      const reason = cb.reasons[e.digit];
+      if (reason && cb.number) return withEffects(create(s, cb, cb.number, reason), stop);
       return ask(s, { ...cb, tries: cb.tries + 1 }, stop);
     }
     case 'leg-answered':
@@ -121,10 +120,6 @@ export function callbackTransition(s: Session, e: SessionEvent): TransitionResul
     default:
       return null;
   }
-}
-
-function withEffects(r: TransitionResult, before: Effect[]): TransitionResult {
-  return r.ok ? { ...r, effects: [...before, ...r.effects] } : r;
 }
 
 function typedNumber(s: Session, cb: CallbackState, stop: Effect[] = []): TransitionResult {

@@ -153,7 +153,9 @@ describe('call session', () => {
     expect(session.state).toBe('forwarding');
     expect(session.outcome).toMatchObject({ action: 'forward', target: 'on-call-nurse', priority: 9 });
     expect(log).toContainEqual({ kind: 'hold', media: [sound('pbx-router/oncall-please-hold')] });
-    const first = session.outcome!.forward!.attempts[0]!;
+    const o = session.outcome;
+    if (o?.action !== 'forward') throw new Error('not forwarding');
+    const first = o.forward.attempts[0]!;
     expect(log.at(-1)).toMatchObject({ kind: 'originate', endpoint: first.dial, external: { number: first.number, callerId: '+15125550100' } });
   });
 

@@ -62,10 +62,11 @@ export function runDemo(plan: Plan, o: DemoOptions, io: Io): DemoSummary {
     const d = decide(plan, { did, caller, at, inputs, whenInputsEnd: 'timeout' }, { agents });
     const label = outcomeLabel(d);
     byOutcome[label] = (byOutcome[label] ?? 0) + 1;
-    if (d.status === 'done' && d.outcome.queue && d.outcome.queue.candidates.length === 0) noAgentFree++;
+    const waits = d.status === 'done' && d.outcome.action === 'queue' ? d.outcome.queue : null;
+    if (waits && waits.candidates.length === 0) noAgentFree++;
     if (!o.quiet) {
       const local = DateTime.fromMillis(at, { zone }).toFormat('HH:mm:ss');
-      const extra = d.status === 'done' && d.outcome.queue ? ` -> ${d.outcome.queue.candidates[0] ?? 'waits (no agent free)'}` : '';
+      const extra = waits ? ` -> ${waits.candidates[0] ?? 'waits (no agent free)'}` : '';
       io.out(`${local}  ${caller} -> ${did}  keys ${inputs.join(',')}  =>  ${label}${extra}`);
     }
   }

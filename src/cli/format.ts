@@ -62,33 +62,48 @@ export function describeTrace(t: TraceEntry): string {
 export function describeOutcome(o: Outcome, plan: Plan, zone: string): string[] {
   const head = `${o.action}${o.target ? ` ${o.target}` : ''} (priority ${o.priority}, language ${o.language}, site ${o.site ?? 'none'}${o.tags.length ? `, tags ${o.tags.join(',')}` : ''})`;
   const lines = [head];
-  if (o.queue) {
-    const skills = Object.entries(o.queue.skills).map(([s, l]) => `${s}>=${l}`).join(', ') || 'none';
-    lines.push(`  needs ${skills}; strategy ${o.queue.strategy}; ring ${o.queue.ringTimeout}s; max wait ${o.queue.maxWait}s then ${o.queue.overflow.map(describeAction).join(', ')}`);
-    lines.push(`  agents now: ${o.queue.candidates.length ? o.queue.candidates.join(', ') : 'none available (the caller waits with music on hold)'}`);
-    for (const r of o.queue.relax) {
-      const what = [r.minLevel !== undefined ? `any level >= ${r.minLevel}` : '', r.levels ? Object.entries(r.levels).map(([s, l]) => `${s}>=${l}`).join(', ') : '', r.drop ? `drop ${r.drop.join(', ')}` : ''].filter(Boolean).join('; ');
-      lines.push(`  after ${r.after}s: ${what}`);
+  switch (o.action) {
+    case 'queue': {
+      const q = o.queue;
+      const skills = Object.entries(q.skills).map(([s, l]) => `${s}>=${l}`).join(', ') || 'none';
+      lines.push(`  needs ${skills}; strategy ${q.strategy}; ring ${q.ringTimeout}s; max wait ${q.maxWait}s then ${q.overflow.map(describeAction).join(', ')}`);
+      lines.push(`  agents now: ${q.candidates.length ? q.candidates.join(', ') : 'none available (the caller waits with music on hold)'}`);
+      for (const r of q.relax) {
+        const what = [r.minLevel !== undefined ? `any level >= ${r.minLevel}` : '', r.levels ? Object.entries(r.levels).map(([s, l]) => `${s}>=${l}`).join(', ') : '', r.drop ? `drop ${r.drop.join(', ')}` : ''].filter(Boolean).join('; ');
+        lines.push(`  after ${r.after}s: ${what}`);
+      }
+      break;
     }
-  }
-  if (o.agent) lines.push(`  ring ${o.agent.endpoint} (agent is ${o.agent.state})`);
-  if (o.ringGroup) lines.push(`  ${o.ringGroup.strategy} ${o.ringGroup.ring.map((r) => r.agent).join(', ') || 'nobody available'} (of ${o.ringGroup.agents.join(', ')}) for ${o.ringGroup.ringTimeout}s, then ${o.ringGroup.noAnswer.map(describeAction).join(', ')}`);
-  if (o.forward) {
-    const accept = o.forward.confirm.required ? `press ${o.forward.confirm.digit} within ${o.forward.confirm.timeout}s to accept` : 'no key needed: answering connects (a cell phone voicemail can take the call)';
-    lines.push(`  on call now: ${o.forward.onCall ?? 'nobody'}; caller id ${o.forward.callerId ?? 'none'}; ${accept}`);
-    o.forward.attempts.forEach((a, i) => lines.push(`  ${i + 1}. ${a.name} ${a.number} via ${a.dial}, ${a.ringTime}s`));
-    const final = o.forward.final.map((a) => {
-      const m = a.kind === 'voicemail' ? plan.mailboxes.get(a.target) : undefined;
-      return m ? `${describeAction(a)} (email ${m.email.join(', ')}; ${m.attachAudio ? 'audio attached' : 'notification only'})` : describeAction(a);
-    });
-    lines.push(`  if nobody accepts: ${final.join(', ')}`);
-  }
-  if (o.voicemail) {
-    lines.push(`  greeting ${o.voicemail.greeting ?? 'default'}; up to ${o.voicemail.maxLength}s; email ${o.voicemail.email.join(', ')} (${o.voicemail.attachAudio ? 'audio attached' : 'notification only'})`);
-  }
-  if (o.callback) {
-    const deadline = o.callback.deadline === null ? 'none found' : localTime(o.callback.deadline, zone);
-    lines.push(`  reasons ${Object.entries(o.callback.reasons).map(([d, r]) => `${d}=${r}`).join(', ')}; call back by ${deadline}`);
+    case 'agent':
+      lines.push(`  ring ${o.agent.endpoint} (agent is ${o.agent.state})`);
+      break;
+    case 'ring-group': {
+      const g = o.ringGroup;
+      lines.push(`  ${g.strategy} ${g.ring.map((r) => r.agent).join(', ') || 'nobody available'} (of ${g.agents.join(', ')}) for ${g.ringTimeout}s, then ${g.noAnswer.map(describeAction).join(', ')}`);
+      break;
+    }
+    case 'forward': {
+      const f = o.forward;
+      const accept = f.confirm.required ? `press ${f.confirm.digit} within ${f.confirm.timeout}s to accept` : 'no key needed: answering connects (a cell phone voicemail can take the call)';
+      lines.push(`  on call now: ${f.onCall ?? 'nobody'}; caller id ${f.callerId ?? 'none'}; ${accept}`);
+      f.attempts.forEach((a, i) => lines.push(`  ${i + 1}. ${a.name} ${a.number} via ${a.dial}, ${a.ringTime}s`));
+      const final = f.final.map((a) => {
+        const m = a.kind === 'voicemail' ? plan.mailboxes.get(a.target) : undefined;
+        return m ? `${describeAction(a)} (email ${m.email.join(', ')}; ${m.attachAudio ? 'audio attached' : 'notification only'})` : describeAction(a);
+      });
+      lines.push(`  if nobody accepts: ${final.join(', ')}`);
+      break;
+    }
+    case 'voicemail':
+      lines.push(`  greeting ${o.voicemail.greeting ?? 'default'}; up to ${o.voicemail.maxLength}s; email ${o.voicemail.email.join(', ')} (${o.voicemail.attachAudio ? 'audio attached' : 'notification only'})`);
+      break;
+    case 'callback': {
+      const deadline = o.callback.deadline === null ? 'none found' : localTime(o.callback.deadline, zone);
+      lines.push(`  reasons ${Object.entries(o.callback.reasons).map(([d, r]) => `${d}=${r}`).join(', ')}; call back by ${deadline}`);
+      break;
+    }
+    case 'hangup':
+      break;
   }
   return lines;
 }
@@ -111,19 +126,26 @@ export function formatDecision(plan: Plan, call: CallShown, d: Decision, fallbac
   return out.join('\n');
 }
 
+/** An outcome as JSON: actions described, times in the site's zone. */
+function outcomeJson(o: Outcome, zone: string): Record<string, unknown> {
+  switch (o.action) {
+    case 'callback':
+      return { ...o, callback: { ...o.callback, deadline: o.callback.deadline === null ? null : DateTime.fromMillis(o.callback.deadline, { zone }).toISO() } };
+    case 'queue':
+      return { ...o, queue: { ...o.queue, overflow: o.queue.overflow.map(describeAction) } };
+    case 'forward':
+      return { ...o, forward: { ...o.forward, final: o.forward.final.map(describeAction) } };
+    case 'ring-group':
+      return { ...o, ringGroup: { ...o.ringGroup, noAnswer: o.ringGroup.noAnswer.map(describeAction) } };
+    default:
+      return { ...o };
+  }
+}
+
 /** The decision as one JSON-ready object. */
 export function decisionJson(plan: Plan, call: CallShown, d: Decision, fallbackZone: string): Record<string, unknown> {
   const zone = zoneOf(plan, d.site, fallbackZone);
-  const outcome =
-    d.status === 'done'
-      ? {
-          ...d.outcome,
-          ...(d.outcome.callback ? { callback: { ...d.outcome.callback, deadline: d.outcome.callback.deadline === null ? null : DateTime.fromMillis(d.outcome.callback.deadline, { zone }).toISO() } } : {}),
-          ...(d.outcome.queue ? { queue: { ...d.outcome.queue, overflow: d.outcome.queue.overflow.map(describeAction) } } : {}),
-          ...(d.outcome.forward ? { forward: { ...d.outcome.forward, final: d.outcome.forward.final.map(describeAction) } } : {}),
-          ...(d.outcome.ringGroup ? { ringGroup: { ...d.outcome.ringGroup, noAnswer: d.outcome.ringGroup.noAnswer.map(describeAction) } } : {}),
-        }
-      : null;
+  const outcome = d.status === 'done' ? outcomeJson(d.outcome, zone) : null;
   return {
     status: d.status,
     call: { did: call.did, caller: call.caller, at: DateTime.fromMillis(call.at, { zone }).toISO(), keys: call.inputs },

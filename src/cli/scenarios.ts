@@ -116,12 +116,13 @@ function compare(plan: Plan, want: Expectation, d: Decision, where: string): str
   check('language', want.language, o?.language);
   check('menus', want.menus, [...new Set(d.steps.flatMap((s) => (s.kind === 'menu' ? [s.menu] : [])))]);
   if (want.tags) for (const t of want.tags) if (!o?.tags.includes(t)) failures.push(`tags: expected to include ${t}, got ${JSON.stringify(o?.tags ?? [])}`);
-  check('firstAgent', want.firstAgent, o?.queue?.candidates[0] ?? null);
-  check('agents', want.agents, o?.queue?.candidates);
-  check('onCall', want.onCall, o?.forward?.onCall);
+  const queue = o?.action === 'queue' ? o.queue : null;
+  check('firstAgent', want.firstAgent, queue?.candidates[0] ?? null);
+  check('agents', want.agents, queue?.candidates);
+  check('onCall', want.onCall, o?.action === 'forward' ? o.forward.onCall : undefined);
   if (want.deadline !== undefined) {
     const zone = (d.site && plan.sites.get(d.site)?.timezone) || 'UTC';
-    const got = o?.callback?.deadline ?? null;
+    const got = o?.action === 'callback' ? o.callback.deadline : null;
     const wantMs = parseInstant(want.deadline, zone, `${where}: expect.deadline`);
     if (got !== wantMs) failures.push(`deadline: expected ${want.deadline}, got ${got === null ? 'none' : DateTime.fromMillis(got, { zone }).toISO()}`);
   }

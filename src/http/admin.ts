@@ -8,7 +8,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
 import { fastify, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { CallEngine } from '../calls/call-engine.js';
+import type { EngineView } from '../calls/call-engine.js';
 import type { Logger } from '../logging/logger.js';
 import { registerEngineGauges } from '../metrics/engine-gauges.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
@@ -19,7 +19,7 @@ import { ADMIN_ERRORS, AdminError, listenError } from './errors.js';
 import { WALLBOARD_HTML, wallboardData } from './wallboard.js';
 
 export interface AdminDeps {
-  readonly engine: CallEngine;
+  readonly engine: EngineView;
   readonly token: string;
   /** Connection states for health: ARI and (when configured) AMI. */
   readonly health: () => { readonly ari: string; readonly ami: string | null };
@@ -53,8 +53,8 @@ function same(given: string, token: string): boolean {
 /** The status the `status` command prints. */
 export function status(d: AdminDeps) {
   const plan = d.engine.currentPlan();
-  const queues = d.engine.queues.snapshot();
-  const agents = d.engine.agents.snapshot();
+  const queues = d.engine.queueSnapshot();
+  const agents = d.engine.agentSnapshot();
   return {
     ...d.health(),
     configVersion: plan.version,
@@ -146,8 +146,8 @@ export function buildAdmin(d: AdminDeps): FastifyInstance {
     for (const verb of ['pause', 'unpause'] as const) {
       api.post<{ Params: { id: string } }>(`/agents/:id/${verb}`, agentRoute, async (req) => {
         const id = req.params.id;
-        if (!d.engine.agents.pause(id, verb === 'pause')) throw new AdminError('unknown-agent', `unknown agent '${id}' (agents: ${[...d.engine.currentPlan().agents.keys()].join(', ')})`, { agent: id });
-        return { agent: id, state: d.engine.agents.state(id) };
+        if (!d.engine.pauseAgent(id, verb === 'pause')) throw new AdminError('unknown-agent', `unknown agent '${id}' (agents: ${[...d.engine.currentPlan().agents.keys()].join(', ')})`, { agent: id });
+        return { agent: id, state: d.engine.agentState(id) };
       });
     }
     const modeBody = {

@@ -6,7 +6,7 @@
  * pause an agent or reload the config. When the engine stops answering, the page says so instead
  * of showing old figures as if they were current.
  */
-import type { CallEngine } from '../calls/call-engine.js';
+import type { EngineView } from '../calls/call-engine.js';
 
 /** What the wallboard shows (no patient data). */
 export interface WallboardData {
@@ -22,10 +22,10 @@ export interface WallboardData {
 }
 
 /** What the page shows now (no patient data). */
-export function wallboardData(engine: CallEngine, ari: string, now: number, promptsMissing = 0): WallboardData {
+export function wallboardData(engine: EngineView, ari: string, now: number, promptsMissing = 0): WallboardData {
   const plan = engine.currentPlan();
-  const queues = engine.queues.snapshot();
-  const agents = engine.agents.snapshot();
+  const queues = engine.queueSnapshot();
+  const agents = engine.agentSnapshot();
   return {
     at: now,
     clinic: plan.clinic.name,

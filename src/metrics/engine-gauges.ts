@@ -5,12 +5,12 @@
  * Counts only: no caller numbers or names.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { CallEngine } from '../calls/call-engine.js';
+import type { EngineView as Engine } from '../calls/call-engine.js';
 import type { PromptReport } from '../prompts/monitor.js';
 
 /** What the gauges read. */
 export interface EngineView {
-  readonly engine: Pick<CallEngine, 'currentPlan' | 'active' | 'endedByOutcome' | 'queues' | 'agents' | 'wedgedChannels'>;
+  readonly engine: Pick<Engine, 'currentPlan' | 'active' | 'endedByOutcome' | 'queueSnapshot' | 'agentSnapshot' | 'wedgedChannels'>;
   /** Connection states: ARI, and AMI when configured (null when not). */
   readonly health: () => { readonly ari: string; readonly ami: string | null };
   readonly prompts?: () => PromptReport;
@@ -93,7 +93,7 @@ export function registerEngineGauges(registry: Registry, view: EngineView): void
       registers,
       collect() {
         this.reset();
-        const queues = view.engine.queues.snapshot();
+        const queues = view.engine.queueSnapshot();
         for (const queue of plan().queues.keys()) this.set({ queue }, value(queues[queue]));
       },
     });
@@ -105,7 +105,7 @@ export function registerEngineGauges(registry: Registry, view: EngineView): void
     labelNames: ['state'],
     registers,
     collect() {
-      const agents = view.engine.agents.snapshot();
+      const agents = view.engine.agentSnapshot();
       const count: Record<string, number> = Object.fromEntries(AGENT_STATES.map((s) => [s, 0]));
       for (const a of plan().agents.keys()) {
         const state = agents[a]?.state ?? 'offline';

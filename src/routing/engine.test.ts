@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import { loadPlan, compileSources } from '../config/index.js';
 import { describeReason } from './conditions.js';
 import { decide, decideActions } from './engine.js';
-import type { CallContext, Decision, Outcome, Plan, Snapshot } from './types.js';
+import type { CallContext, Decision, ForwardDetail, Outcome, Plan, QueueDetail, Snapshot } from './types.js';
 
 const clinic = loadPlan('config/example-clinic.yaml').plan!;
 const network = loadPlan('config/example-network.yaml').plan!;
@@ -17,7 +17,8 @@ const call = (iso: string, extra: Partial<CallContext> = {}): CallContext => ({
   whenInputsEnd: 'timeout',
   ...extra,
 });
-const outcome = (d: Decision): Outcome => {
+/** The outcome of a finished decision, its destination details readable whatever the action (the test asserts the action). */
+const outcome = (d: Decision): Outcome & Partial<{ readonly queue: QueueDetail; readonly forward: ForwardDetail }> => {
   if (d.status !== 'done') throw new Error(`still waiting at menu ${d.menu}`);
   return d.outcome;
 };

@@ -74,11 +74,12 @@ function finish(walk: Walk, flow: Flow): Decision {
 /** Where a call goes when routing itself fails: hang-up is never chosen silently, the failsafe is. */
 function guardOutcome(walk: Walk, message: string): Outcome {
   walk.steps.push({ kind: 'guard', message });
-  return base(walk.env, 'hangup', null);
+  return { ...base(walk.env), action: 'hangup', target: null };
 }
 
-function base(env: EvalEnv, action: Outcome['action'], target: string | null): Outcome {
-  return { action, target, priority: env.priority, language: env.language, site: env.site, tags: [...env.tags] };
+/** What every outcome carries (the destination's own part is added by outcomeOf). */
+function base(env: EvalEnv): { priority: number; language: string; site: string | null; tags: string[] } {
+  return { priority: env.priority, language: env.language, site: env.site, tags: [...env.tags] };
 }
 
 function runRuleSet(walk: Walk, id: string): Flow {
@@ -252,7 +253,9 @@ function outcomeOf(env: EvalEnv, a: Action): Outcome {
       if (q.priority > env.priority) env.priority = q.priority;
       const req = requirementsAt(q, plan.clinic.languageSkills, env.language, 0);
       return {
-        ...base(env, 'queue', q.id),
+        ...base(env),
+        action: 'queue',
+        target: q.id,
         queue: {
           skills: req,
           strategy: q.strategy,
@@ -270,12 +273,12 @@ function outcomeOf(env: EvalEnv, a: Action): Outcome {
     }
     case 'agent': {
       const agent = plan.agents.get(a.target)!;
-      return { ...base(env, 'agent', agent.id), agent: { endpoint: agent.endpoint, state: agentState(env.snapshot, agent.id) } };
+      return { ...base(env), action: 'agent', target: agent.id, agent: { endpoint: agent.endpoint, state: agentState(env.snapshot, agent.id) } };
     }
     case 'ring-group': {
       const g = plan.ringGroups.get(a.target)!;
       const ring = g.agents.filter((id) => agentState(env.snapshot, id) === 'available').map((id) => ({ agent: id, endpoint: plan.agents.get(id)!.endpoint }));
-      return { ...base(env, 'ring-group', g.id), ringGroup: { strategy: g.strategy, agents: g.agents, ring, ringTimeout: g.ringTimeout, noAnswer: g.noAnswer } };
+      return { ...base(env), action: 'ring-group', target: g.id, ringGroup: { strategy: g.strategy, agents: g.agents, ring, ringTimeout: g.ringTimeout, noAnswer: g.noAnswer } };
     }
     case 'forward': {
       const r = plan.rosters.get(a.target)!;
@@ -289,14 +292,18 @@ function outcomeOf(env: EvalEnv, a: Action): Outcome {
         ringTime: m.ringTime,
       }));
       return {
-        ...base(env, 'forward', r.id),
+        ...base(env),
+        action: 'forward',
+        target: r.id,
         forward: { onCall, attempts, confirm: r.confirm, callerId: plan.outbound?.callerId ?? null, final: r.final },
       };
     }
     case 'voicemail': {
       const m = plan.mailboxes.get(a.target)!;
       return {
-        ...base(env, 'voicemail', m.id),
+        ...base(env),
+        action: 'voicemail',
+        target: m.id,
         voicemail: { maxLength: m.maxLength, attachAudio: m.attachAudio, email: m.email, greeting: m.greeting ? sound(env, m.greeting) : null },
       };
     }
@@ -304,12 +311,14 @@ function outcomeOf(env: EvalEnv, a: Action): Outcome {
       const c = plan.callbacks.get(a.target)!;
       const site = plan.sites.get(c.site)!;
       return {
-        ...base(env, 'callback', c.id),
+        ...base(env),
+        action: 'callback',
+        target: c.id,
         callback: { reasons: Object.fromEntries(c.reasons), deadline: nextOpening(site.schedule, site.timezone, env.at), webhook: c.webhook },
       };
     }
     case 'hangup':
-      return base(env, 'hangup', null);
+      return { ...base(env), action: 'hangup', target: null };
     default:
       throw new Error(`not a destination: ${a.kind}`);
   }

@@ -374,33 +374,58 @@ export interface ForwardAttempt {
   readonly ringTime: number;
 }
 
-export interface Outcome {
-  readonly action: CallAction;
-  readonly target: string | null;
+/** What every destination carries: the call's priority, language, site and tags when routing ended. */
+interface OutcomeBase {
   readonly priority: number;
   readonly language: string;
   readonly site: string | null;
   readonly tags: readonly string[];
-  readonly queue?: QueueDetail;
-  readonly agent?: { readonly endpoint: string; readonly state: AgentState };
-  readonly ringGroup?: {
-    readonly strategy: 'ring-all' | 'hunt';
-    readonly agents: readonly string[];
-    /** The group's agents who are available now, in order, with their phones. */
-    readonly ring: readonly { readonly agent: string; readonly endpoint: string }[];
-    readonly ringTimeout: number;
-    readonly noAnswer: readonly Action[];
-  };
-  readonly forward?: {
-    readonly onCall: string | null;
-    readonly attempts: readonly ForwardAttempt[];
-    readonly confirm: CompiledRoster['confirm'];
-    readonly callerId: string | null;
-    readonly final: readonly Action[];
-  };
-  readonly voicemail?: { readonly maxLength: number; readonly attachAudio: boolean; readonly email: readonly string[]; readonly greeting: string | null };
-  readonly callback?: { readonly reasons: Readonly<Record<string, string>>; readonly deadline: number | null; readonly webhook: string | null };
 }
+
+export interface RingGroupDetail {
+  readonly strategy: 'ring-all' | 'hunt';
+  readonly agents: readonly string[];
+  /** The group's agents who are available now, in order, with their phones. */
+  readonly ring: readonly { readonly agent: string; readonly endpoint: string }[];
+  readonly ringTimeout: number;
+  readonly noAnswer: readonly Action[];
+}
+
+export interface ForwardDetail {
+  readonly onCall: string | null;
+  readonly attempts: readonly ForwardAttempt[];
+  readonly confirm: CompiledRoster['confirm'];
+  readonly callerId: string | null;
+  readonly final: readonly Action[];
+}
+
+export interface VoicemailDetail {
+  readonly maxLength: number;
+  readonly attachAudio: boolean;
+  readonly email: readonly string[];
+  readonly greeting: string | null;
+}
+
+export interface CallbackDetail {
+  readonly reasons: Readonly<Record<string, string>>;
+  readonly deadline: number | null;
+  readonly webhook: string | null;
+}
+
+/** Where routing sent the call, with what that destination needs: one shape per action. */
+export type Outcome = OutcomeBase &
+  (
+    | { readonly action: 'queue'; readonly target: string; readonly queue: QueueDetail }
+    | { readonly action: 'agent'; readonly target: string; readonly agent: { readonly endpoint: string; readonly state: AgentState } }
+    | { readonly action: 'ring-group'; readonly target: string; readonly ringGroup: RingGroupDetail }
+    | { readonly action: 'forward'; readonly target: string; readonly forward: ForwardDetail }
+    | { readonly action: 'voicemail'; readonly target: string; readonly voicemail: VoicemailDetail }
+    | { readonly action: 'callback'; readonly target: string; readonly callback: CallbackDetail }
+    | { readonly action: 'hangup'; readonly target: null }
+  );
+
+/** The outcome for one action. */
+export type OutcomeOf<A extends CallAction> = Extract<Outcome, { readonly action: A }>;
 
 export type Decision =
   | {

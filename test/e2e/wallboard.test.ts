@@ -43,8 +43,8 @@ async function clinic() {
   const store = new CallStore(openDb(join(mkdtempSync(join(tmpdir(), 'pbx-wallboard-')), 'calls.sqlite')));
   const engine = new CallEngine({ plan, telephony: pbx, store, clock });
   pbx.handler = (e) => engine.handle(e);
-  for (const a of plan.agents.keys()) engine.agents.pause(a, true);
-  engine.agents.pause('maria', false);
+  for (const a of plan.agents.keys()) engine.pauseAgent(a, true);
+  engine.pauseAgent('maria', false);
   pbx.agent('PJSIP/1001', 'noanswer');
   const admin = await startAdmin({ engine, token: TOKEN, wallboardToken: KEY, reload: () => ({ ok: true, version: plan.version }), health: () => ({ ari: 'connected', ami: null }), prompts: () => report }, '127.0.0.1', 0);
   return { plan, clock, pbx, engine, admin };

@@ -137,11 +137,11 @@ export async function runBusyHour(o: BusyHourOptions): Promise<BusyHour> {
     }
     // An agent set not ready after missed calls makes themselves ready again after 90 s.
     for (const id of plan.agents.keys()) {
-      if (run.engine.agents.state(id) !== 'paused') pausedSince.delete(id);
+      if (run.engine.agentState(id) !== 'paused') pausedSince.delete(id);
       else if (!pausedSince.has(id)) pausedSince.set(id, now);
       else if (now - pausedSince.get(id)! > 90_000) {
         pausedSince.delete(id);
-        run.engine.agents.pause(id, false);
+        run.engine.pauseAgent(id, false);
         run.engine.queues.dispatch();
       }
     }

@@ -56,13 +56,13 @@ export async function startFakeWorld(o: WorldOptions): Promise<World> {
       }
     },
     async only(agents) {
-      for (const id of plan.agents.keys()) live.run.engine.agents.pause(id, !agents.includes(id));
+      for (const id of plan.agents.keys()) live.run.engine.pauseAgent(id, !agents.includes(id));
     },
     async pause(agent, paused) {
-      live.run.engine.agents.pause(agent, paused);
+      live.run.engine.pauseAgent(agent, paused);
     },
     async agentState(agent) {
-      return live.run.engine.agents.state(agent);
+      return live.run.engine.agentState(agent);
     },
     async phone(agent, b: PhoneBehaviour) {
       const ep = endpointOf(agent);

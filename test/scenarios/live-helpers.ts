@@ -9,7 +9,7 @@ export const PHONES = ['PJSIP/1001', 'PJSIP/1002', 'PJSIP/1003', 'PJSIP/1004', '
 
 /** Only these agents take calls (the others are paused, as if on lunch). */
 export function only(l: Live, keep: readonly string[]): void {
-  for (const id of l.run.engine.currentPlan().agents.keys()) l.run.engine.agents.pause(id, !keep.includes(id));
+  for (const id of l.run.engine.currentPlan().agents.keys()) l.run.engine.pauseAgent(id, !keep.includes(id));
 }
 
 /** Every desk phone registered and ringing without an answer, unless a test says otherwise. */
