@@ -1,8 +1,8 @@
 /** Values echoed in problems are printable on one line and short. */
 import { describe, expect, it } from 'vitest';
-import { compileSources } from './index.js';
-import { formatProblem } from './load.js';
-import { printable } from './printable.js';
+import { compileSources } from '../../../src/config/index.js';
+import { formatProblem } from '../../../src/config/load.js';
+import { printable } from '../../../src/config/printable.js';
 
 describe('printable', () => {
   it.each([

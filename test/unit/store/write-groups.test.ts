@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { CallStore } from './call-store.js';
-import { openDb } from './db.js';
-import { groupWrites } from './write-groups.js';
+import { CallStore } from '../../../src/store/call-store.js';
+import { openDb } from '../../../src/store/db.js';
+import { groupWrites } from '../../../src/store/write-groups.js';
 
 const nextTurn = () => new Promise((r) => setImmediate(r));
 const fresh = () => join(mkdtempSync(join(tmpdir(), 'pbx-groups-')), 'calls.sqlite');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadPlan } from '../config/index.js';
-import { logHandoffs } from './handoffs.js';
+import { loadPlan } from '../../../src/config/index.js';
+import { logHandoffs } from '../../../src/scheduler/handoffs.js';
 
 describe('on-call handoff log', () => {
   it('logs the Monday 08:00 handoff and a run-time override, nothing in between', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Outcome } from '../routing/types.js';
-import { callbackNumber, startCallback } from './callback-session.js';
-import { newSession, transition, type Effect, type Session, type SessionEvent } from './session.js';
+import type { Outcome } from '../../../src/routing/types.js';
+import { callbackNumber, startCallback } from '../../../src/calls/callback-session.js';
+import { newSession, transition, type Effect, type Session, type SessionEvent } from '../../../src/calls/session.js';
 
 const outcome: Outcome = { action: 'callback', target: 'nurse-callbacks', priority: 0, language: 'en', site: 'riverside', tags: [], callback: { reasons: { '1': 'refill' }, deadline: null, webhook: null } };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeError, serialRunner } from './serial-runner.js';
+import { describeError, serialRunner } from '../../../src/notify/serial-runner.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 1));
 

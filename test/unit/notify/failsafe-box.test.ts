@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callerNumber, parseOrigdate } from './failsafe-box.js';
+import { callerNumber, parseOrigdate } from '../../../src/notify/failsafe-box.js';
 
 describe('what Asterisk reports of a failsafe message', () => {
   it.each([

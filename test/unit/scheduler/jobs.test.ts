@@ -1,9 +1,9 @@
 import { DateTime } from 'luxon';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadPlan } from '../config/index.js';
-import { openDb } from '../store/db.js';
-import { VoicemailStore } from '../store/voicemail-store.js';
-import { startJobs, type Jobs } from './jobs.js';
+import { loadPlan } from '../../../src/config/index.js';
+import { openDb } from '../../../src/store/db.js';
+import { VoicemailStore } from '../../../src/store/voicemail-store.js';
+import { startJobs, type Jobs } from '../../../src/scheduler/jobs.js';
 
 let jobs: Jobs | null = null;
 afterEach(() => {

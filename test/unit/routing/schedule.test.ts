@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
-import { compileSchedule } from '../config/compile-schedule.js';
-import type { ScheduleConfig } from '../config/schema.js';
-import { describeHours, isHoliday, nextOpening, scheduleStatus } from './schedule.js';
+import { compileSchedule } from '../../../src/config/compile-schedule.js';
+import type { ScheduleConfig } from '../../../src/config/schema.js';
+import { describeHours, isHoliday, nextOpening, scheduleStatus } from '../../../src/routing/schedule.js';
 
 const CHI = 'America/Chicago';
 const t = (iso: string, zone = CHI) => DateTime.fromISO(iso, { zone }).toMillis();

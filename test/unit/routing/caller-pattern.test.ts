@@ -1,6 +1,6 @@
 /** Caller patterns are matched by RE2: linear time, no back-references or look-around. */
 import { describe, expect, it } from 'vitest';
-import { compileCallerPattern } from './caller-pattern.js';
+import { compileCallerPattern } from '../../../src/routing/caller-pattern.js';
 
 const matches = (pattern: string, caller: string) => {
   const c = compileCallerPattern(pattern);

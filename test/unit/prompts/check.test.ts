@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkUses, lookupOrder, statusOf, type SoundCatalog } from './check.js';
-import type { PromptUse } from './uses.js';
+import { checkUses, lookupOrder, statusOf, type SoundCatalog } from '../../../src/prompts/check.js';
+import type { PromptUse } from '../../../src/prompts/uses.js';
 
 describe('Asterisk lookup of a sound per call language', () => {
   it.each([

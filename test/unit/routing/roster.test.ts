@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
-import { compileRoster } from '../config/compile-roster.js';
-import type { RosterConfig } from '../config/schema.js';
-import { escalationOrder, handoffsBetween, onCallAt } from './roster.js';
+import { compileRoster } from '../../../src/config/compile-roster.js';
+import type { RosterConfig } from '../../../src/config/schema.js';
+import { escalationOrder, handoffsBetween, onCallAt } from '../../../src/routing/roster.js';
 
 const CHI = 'America/Chicago';
 const t = (iso: string) => DateTime.fromISO(iso, { zone: CHI }).toMillis();

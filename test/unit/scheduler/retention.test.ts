@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { TelephonyError } from '../calls/telephony.js';
-import { openDb } from '../store/db.js';
-import { VoicemailStore } from '../store/voicemail-store.js';
-import { purgeVoicemails } from './retention.js';
+import { TelephonyError } from '../../../src/calls/telephony.js';
+import { openDb } from '../../../src/store/db.js';
+import { VoicemailStore } from '../../../src/store/voicemail-store.js';
+import { purgeVoicemails } from '../../../src/scheduler/retention.js';
 
 const DAY = 86_400_000;
 

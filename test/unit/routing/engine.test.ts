@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
-import { loadPlan, compileSources } from '../config/index.js';
-import { describeReason } from './conditions.js';
-import { decide, decideActions } from './engine.js';
-import type { CallContext, Decision, Outcome, Plan, Snapshot } from './types.js';
+import { loadPlan, compileSources } from '../../../src/config/index.js';
+import { describeReason } from '../../../src/routing/conditions.js';
+import { decide, decideActions } from '../../../src/routing/engine.js';
+import type { CallContext, Decision, Outcome, Plan, Snapshot } from '../../../src/routing/types.js';
 
 const clinic = loadPlan('config/example-clinic.yaml').plan!;
 const network = loadPlan('config/example-network.yaml').plan!;

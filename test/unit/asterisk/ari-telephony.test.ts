@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { toTelephonyError } from './ari-telephony.js';
-import { toE164 } from './numbers.js';
+import { toTelephonyError } from '../../../src/asterisk/ari-telephony.js';
+import { toE164 } from '../../../src/asterisk/numbers.js';
 
 describe('Asterisk error bodies become typed errors (ari-client drops the status code)', () => {
   it.each([

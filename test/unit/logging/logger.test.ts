@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, lineLog, logLevel, textLogger, type LineSink } from './logger.js';
-import { redactor, secretsOf } from './redact.js';
+import { createLogger, lineLog, logLevel, textLogger, type LineSink } from '../../../src/logging/logger.js';
+import { redactor, secretsOf } from '../../../src/logging/redact.js';
 
 /** A sink that keeps the lines, parsed. */
 function memory(): LineSink & { lines: string[]; parsed: () => Record<string, unknown>[] } {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
-import { loadPlan } from '../config/index.js';
-import { decide, decideActions } from '../routing/engine.js';
-import type { Snapshot } from '../routing/types.js';
-import { newSession, transition, type Effect, type Session, type SessionEvent } from './session.js';
+import { loadPlan } from '../../../src/config/index.js';
+import { decide, decideActions } from '../../../src/routing/engine.js';
+import type { Snapshot } from '../../../src/routing/types.js';
+import { newSession, transition, type Effect, type Session, type SessionEvent } from '../../../src/calls/session.js';
 
 const plan = loadPlan('config/example-clinic.yaml').plan!;
 const MONDAY_10 = DateTime.fromISO('2026-11-23T10:00', { zone: 'America/Chicago' }).toMillis();

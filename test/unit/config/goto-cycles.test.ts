@@ -1,8 +1,8 @@
 /** Goto cycles: every cycle reachable from the entry, an error when every call goes round, a warning when conditions can break it. */
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { Config, RuleConfig } from './schema.js';
-import { gotoCycles } from './goto-cycles.js';
+import type { Config, RuleConfig } from '../../../src/config/schema.js';
+import { gotoCycles } from '../../../src/config/goto-cycles.js';
 
 const BASE = `
 sites:
@@ -74,7 +74,7 @@ describe('goto cycles', () => {
   });
 
   it('the example configs have no cycles', async () => {
-    const { loadPlan } = await import('./index.js');
+    const { loadPlan } = await import('../../../src/config/index.js');
     for (const file of ['config/example-clinic.yaml', 'config/example-network.yaml']) expect(loadPlan(file).warnings).toEqual([]);
   });
 });

@@ -2,8 +2,8 @@
  * The wording and position of structural problems (YAML syntax, schema) for in-memory configs.
  */
 import { describe, expect, it } from 'vitest';
-import { compileSources } from './index.js';
-import { formatProblem } from './load.js';
+import { compileSources } from '../../../src/config/index.js';
+import { formatProblem } from '../../../src/config/load.js';
 
 const BASE = `sites:
   main:

@@ -6,9 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../cli/demo.js';
-import { compileSources } from './index.js';
-import { formatProblem, type Problem } from './load.js';
+import { seededRandom } from '../../../src/cli/demo.js';
+import { compileSources } from '../../../src/config/index.js';
+import { formatProblem, type Problem } from '../../../src/config/load.js';
 
 const EXAMPLES = ['config/example-clinic.yaml', 'config/example-network.yaml'].map((path) => ({ path, text: readFileSync(path, 'utf8') }));
 const VARIANTS_PER_EXAMPLE = 120;

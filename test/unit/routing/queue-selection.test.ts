@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assign, candidates, compareWaiting, estimateWait, orderWaiting, requirementsAt, type WaitingCall } from './queue-selection.js';
-import type { AgentSnapshot, CompiledAgent, CompiledQueue, Snapshot, Strategy } from './types.js';
+import { assign, candidates, compareWaiting, estimateWait, orderWaiting, requirementsAt, type WaitingCall } from '../../../src/routing/queue-selection.js';
+import type { AgentSnapshot, CompiledAgent, CompiledQueue, Snapshot, Strategy } from '../../../src/routing/types.js';
 
 const queue = (over: Partial<CompiledQueue> = {}): CompiledQueue => ({
   id: 'scheduling',

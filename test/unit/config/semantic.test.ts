@@ -4,11 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { compileSources } from './index.js';
-import { formatProblem } from './load.js';
-import type { ActionConfig, Config, MenuConfig } from './schema.js';
-import { semanticIssues, type SemanticIssue } from './semantic.js';
-import { tollFraudReason } from './toll-fraud.js';
+import { compileSources } from '../../../src/config/index.js';
+import { formatProblem } from '../../../src/config/load.js';
+import type { ActionConfig, Config, MenuConfig } from '../../../src/config/schema.js';
+import { semanticIssues, type SemanticIssue } from '../../../src/config/semantic.js';
+import { tollFraudReason } from '../../../src/config/toll-fraud.js';
 
 const BASE = `
 outbound:

@@ -2,8 +2,8 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startCheckpointer } from './checkpointer.js';
-import { openDb } from './db.js';
+import { startCheckpointer } from '../../../src/store/checkpointer.js';
+import { openDb } from '../../../src/store/db.js';
 
 const until = async (what: string, check: () => boolean, ms = 5000) => {
   const end = Date.now() + ms;

@@ -2,9 +2,9 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CallStore } from './call-store.js';
-import { openDb, schemaVersion, StoreError } from './db.js';
-import { MIGRATIONS } from './migrations.js';
+import { CallStore } from '../../../src/store/call-store.js';
+import { openDb, schemaVersion, StoreError } from '../../../src/store/db.js';
+import { MIGRATIONS } from '../../../src/store/migrations.js';
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), 'pbx-store-')), 'calls.sqlite');
 const newCall = (id: string, arrivedAt = 1000) => ({ id, channelId: `ch-${id}`, did: '+15125550100', caller: '+15125550123', site: 'riverside', language: 'en', priority: 0, state: 'routing' as const, arrivedAt, configVersion: 'abc123' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compileSchedule, createHolidayCalendar, icalClosures, weeklyRanges } from './compile-schedule.js';
-import type { ScheduleConfig } from './schema.js';
+import { compileSchedule, createHolidayCalendar, icalClosures, weeklyRanges } from '../../../src/config/compile-schedule.js';
+import type { ScheduleConfig } from '../../../src/config/schema.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const ics = (...lines: string[]) => ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN', ...lines, 'END:VCALENDAR', ''].join('\r\n');
