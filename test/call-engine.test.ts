@@ -12,9 +12,10 @@ import { VoicemailStore } from '../src/store/voicemail-store.js';
 import { FakeTelephony } from './fakes/fake-telephony.js';
 import { startSmtp } from './fakes/smtp.js';
 import { ManualClock } from './fakes/manual-clock.js';
+import { only } from './support/agents.js';
+import { MAIN } from './support/numbers.js';
 
 const plan = loadPlan('config/example-clinic.yaml').plan!;
-const MAIN = '+15125550100';
 
 function setup(at = '2026-11-23T10:00', handoff?: HandoffHandler) {
   const clock = new ManualClock(DateTime.fromISO(at, { zone: 'America/Chicago' }).toMillis());
@@ -26,9 +27,6 @@ function setup(at = '2026-11-23T10:00', handoff?: HandoffHandler) {
   for (const a of plan.agents.values()) pbx.agent(a.endpoint, 'noanswer');
   return { clock, pbx, store, engine, logs };
 }
-const only = (engine: CallEngine, keep: string[]) => {
-  for (const id of plan.agents.keys()) if (!keep.includes(id)) engine.agents.pause(id, true);
-};
 
 describe('call engine on an in-memory PBX', () => {
   it('business hours: menu 1 -> scheduling -> the longest-idle agent answers -> connected -> agent hangs up -> nothing left', async () => {

@@ -10,9 +10,9 @@ import { CallStore } from '../src/store/call-store.js';
 import { openDb } from '../src/store/db.js';
 import { FakeTelephony } from './fakes/fake-telephony.js';
 import { ManualClock } from './fakes/manual-clock.js';
+import { MAIN } from './support/numbers.js';
 
 const plan = loadPlan('config/example-clinic.yaml').plan!;
-const MAIN = '+15125550100';
 const ZONE = 'America/Chicago';
 
 

@@ -4,10 +4,10 @@ import { loadPlan, compileSources } from '../../../src/config/index.js';
 import { describeReason } from '../../../src/routing/conditions.js';
 import { decide, decideActions } from '../../../src/routing/engine.js';
 import type { CallContext, Decision, Outcome, Plan, Snapshot } from '../../../src/routing/types.js';
+import { MAIN } from '../../support/numbers.js';
 
 const clinic = loadPlan('config/example-clinic.yaml').plan!;
 const network = loadPlan('config/example-network.yaml').plan!;
-const MAIN = '+15125550100';
 
 const at = (iso: string, zone = 'America/Chicago') => DateTime.fromISO(iso, { zone }).toMillis();
 const call = (iso: string, extra: Partial<CallContext> = {}): CallContext => ({
