@@ -1,32 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
 import { EMPTY_BRIDGE_GRACE_MS } from '../src/calls/queues.js';
-import { CallEngine, type HandoffHandler } from '../src/calls/call-engine.js';
+import type { HandoffHandler } from '../src/calls/call-engine.js';
 import { loadPlan } from '../src/config/index.js';
 import { CallStore } from '../src/store/call-store.js';
-import { openDb } from '../src/store/db.js';
+import type { Db } from '../src/store/db.js';
 import { destinations } from '../src/calls/handoffs.js';
 import { smtpMailer } from '../src/notify/mailer.js';
 import { flushOutbox } from '../src/notify/outbox.js';
 import { VoicemailStore } from '../src/store/voicemail-store.js';
-import { FakeTelephony } from './fakes/fake-telephony.js';
+import type { FakeTelephony } from './fakes/fake-telephony.js';
 import { startSmtp } from './fakes/smtp.js';
-import { ManualClock } from './fakes/manual-clock.js';
 import { only } from './support/agents.js';
+import { engineOnFakePbx } from './support/engine-fixture.js';
 import { MAIN } from './support/numbers.js';
 
 const plan = loadPlan('config/example-clinic.yaml').plan!;
 
-function setup(at = '2026-11-23T10:00', handoff?: HandoffHandler) {
-  const clock = new ManualClock(DateTime.fromISO(at, { zone: 'America/Chicago' }).toMillis());
-  const pbx = new FakeTelephony(clock);
-  const store = new CallStore(openDb(':memory:'));
-  const logs: string[] = [];
-  const engine = new CallEngine({ plan, telephony: pbx, store, clock, log: (m) => logs.push(m), ...(handoff ? { handoff } : {}) });
-  pbx.handler = (e) => engine.handle(e);
-  for (const a of plan.agents.values()) pbx.agent(a.endpoint, 'noanswer');
-  return { clock, pbx, store, engine, logs };
-}
+const setup = (at = '2026-11-23T10:00', handoff?: HandoffHandler) => engineOnFakePbx({ plan, at, phones: 'noanswer', engine: handoff ? { handoff } : {} });
 
 describe('call engine on an in-memory PBX', () => {
   it('business hours: menu 1 -> scheduling -> the longest-idle agent answers -> connected -> agent hangs up -> nothing left', async () => {
@@ -246,7 +237,7 @@ describe('callback while waiting', () => {
 
 describe('restart and reconnect', () => {
   it('the engine restarted while 20 calls wait: all resumed in their order, none dropped, then served', async () => {
-    const { clock, pbx, store, engine } = setup();
+    const { clock, pbx, store, engine, restart } = setup();
     only(engine, []);
     const channels: string[] = [];
     for (let i = 0; i < 20; i++) {
@@ -259,8 +250,7 @@ describe('restart and reconnect', () => {
     expect(store.waiting()).toHaveLength(20);
     // A new engine on the same database and PBX, as after a crash.
     const logs: string[] = [];
-    const fresh = new CallEngine({ plan, telephony: pbx, store, clock, log: (m) => logs.push(m) });
-    pbx.handler = (e) => fresh.handle(e);
+    const fresh = restart({ log: (m) => logs.push(m) });
     for (const id of plan.agents.keys()) if (id !== 'james') fresh.agents.pause(id, true);
     fresh.agents.pause('james', true);
     const adopted: string[] = [];
@@ -281,7 +271,7 @@ describe('restart and reconnect', () => {
   });
 
   it('a caller who chose Spanish is, after a restart, back in the Spanish menu: only its prompt plays, and the next key works', async () => {
-    const { clock, pbx, store, engine } = setup();
+    const { clock, pbx, store, engine, restart } = setup();
     only(engine, []);
     const ch = pbx.call(MAIN, '+15125550123');
     await clock.advance(500);
@@ -290,8 +280,7 @@ describe('restart and reconnect', () => {
     const id = store.callByChannel(ch)!.id;
     engine.stop();
     const heard = pbx.played.length;
-    const fresh = new CallEngine({ plan, telephony: pbx, store, clock, log: () => {} });
-    pbx.handler = (e) => fresh.handle(e);
+    const fresh = restart({ log: () => {} });
     for (const a of plan.agents.keys()) fresh.agents.pause(a, true);
     fresh.reconcile(pbx.inventory(), () => {});
     await clock.advance(100);
@@ -367,26 +356,28 @@ describe('reconcile races', () => {
 describe('voicemail destination', () => {
   async function withVoicemail(at: string) {
     const smtp = await startSmtp();
-    const clock = new ManualClock(DateTime.fromISO(at, { zone: 'America/Chicago' }).toMillis());
-    const pbx = new FakeTelephony(clock);
-    const db = openDb(':memory:');
-    const store = new CallStore(db);
-    const voicemails = new VoicemailStore(db);
     const mailer = smtpMailer({ host: '127.0.0.1', port: smtp.port, from: 'pbx@riverside-clinic.example', tls: 'required', allowSelfSigned: true });
     const flushes: Promise<unknown>[] = [];
-    const deps = {
-      telephony: pbx,
-      voicemails,
-      now: () => clock.now(),
-      flush: () => {
-        const p = flushOutbox({ store: voicemails, mailer, now: () => clock.now(), fetchRecording: (n) => pbx.recordingFile(n) });
-        flushes.push(p);
-        return p;
+    let voicemails!: VoicemailStore;
+    const { clock, pbx, store, engine } = engineOnFakePbx({
+      plan,
+      at,
+      phones: 'noanswer',
+      engine: ({ db, pbx, clock }) => {
+        voicemails = new VoicemailStore(db);
+        const deps = {
+          telephony: pbx,
+          voicemails,
+          now: () => clock.now(),
+          flush: () => {
+            const p = flushOutbox({ store: voicemails, mailer, now: () => clock.now(), fetchRecording: (n) => pbx.recordingFile(n) });
+            flushes.push(p);
+            return p;
+          },
+        };
+        return { handoff: destinations(deps) };
       },
-    };
-    const engine = new CallEngine({ plan, telephony: pbx, store, clock, handoff: destinations(deps) });
-    pbx.handler = (e) => engine.handle(e);
-    for (const a of plan.agents.values()) pbx.agent(a.endpoint, 'noanswer');
+    });
     return { smtp, clock, pbx, store, voicemails, engine, flushes };
   }
 
@@ -443,16 +434,17 @@ describe('voicemail that cannot record', () => {
   it('a recording Asterisk reports failed: the caller goes to the failsafe dialplan (its own voicemail), no message or email is kept', async () => {
     const smtp = await startSmtp();
     try {
-      const clock = new ManualClock(DateTime.fromISO('2026-11-24T19:05', { zone: 'America/Chicago' }).toMillis());
-      const pbx = new FakeTelephony(clock);
-      const db = openDb(':memory:');
-      const store = new CallStore(db);
-      const voicemails = new VoicemailStore(db);
       const mailer = smtpMailer({ host: '127.0.0.1', port: smtp.port, from: 'pbx@riverside-clinic.example', tls: 'required', allowSelfSigned: true });
-      const logs: string[] = [];
-      const deps = { telephony: pbx, voicemails, now: () => clock.now(), flush: () => flushOutbox({ store: voicemails, mailer, now: () => clock.now(), fetchRecording: (n: string) => pbx.recordingFile(n), log: (m: string) => logs.push(m) }), log: (m: string) => logs.push(m) };
-      const engine = new CallEngine({ plan, telephony: pbx, store, clock, log: (m) => logs.push(m), handoff: destinations(deps) });
-      pbx.handler = (e) => engine.handle(e);
+      let voicemails!: VoicemailStore;
+      const { clock, pbx, store, engine } = engineOnFakePbx({
+        plan,
+        at: '2026-11-24T19:05',
+        engine: ({ db, pbx, clock, logs }) => {
+          voicemails = new VoicemailStore(db);
+          const deps = { telephony: pbx, voicemails, now: () => clock.now(), flush: () => flushOutbox({ store: voicemails, mailer, now: () => clock.now(), fetchRecording: (n: string) => pbx.recordingFile(n), log: (m: string) => logs.push(m) }), log: (m: string) => logs.push(m) };
+          return { handoff: destinations(deps) };
+        },
+      });
       const toDialplan: string[] = [];
       const cont = pbx.continueInDialplan.bind(pbx);
       pbx.continueInDialplan = async (ch, ...rest) => {
@@ -559,7 +551,7 @@ describe('on-call forwarding', () => {
   it('the engine restarts while the second clinician rings: the cell keeps ringing (not called again), the caller is not sent back to the menu, and the 1 connects', async () => {
     const patel = member('nurse-patel');
     const okafor = member('dr-okafor');
-    const { clock, pbx, store, id, ch, engine } = await urgentCall((p) => {
+    const { clock, pbx, store, id, ch, engine, restart } = await urgentCall((p) => {
       p.agent(dial(patel.number), 'noanswer');
       p.agent(dial(okafor.number), { answerAfter: 3000 });
     });
@@ -569,8 +561,7 @@ describe('on-call forwarding', () => {
     // A new engine on the same database and PBX, as after a crash.
     engine.stop();
     const heard = pbx.played.length;
-    const fresh = new CallEngine({ plan, telephony: pbx, store, clock, log: () => {} });
-    pbx.handler = (e) => fresh.handle(e);
+    const fresh = restart({ log: () => {} });
     expect(fresh.reconcile(pbx.inventory(), () => {})).toMatchObject({ resumed: 1 });
     await clock.advance(100);
     expect(pbx.channels.has(oldLeg)).toBe(true);
@@ -663,18 +654,17 @@ describe('run-time on-call override', () => {
 
 describe('a store that cannot record a call', () => {
   it('the caller is answered first and then sent to the failsafe dialplan, not left in silence; the engine goes on', async () => {
-    const clock = new ManualClock(DateTime.fromISO('2026-11-23T10:00', { zone: 'America/Chicago' }).toMillis());
-    const pbx = new FakeTelephony(clock);
-    const store = new CallStore(openDb(':memory:'));
     let broken = true;
-    const createCall = store.createCall.bind(store);
-    store.createCall = (c) => {
-      if (broken) throw new Error('disk I/O error');
-      createCall(c);
+    const brokenStore = (db: Db) => {
+      const store = new CallStore(db);
+      const createCall = store.createCall.bind(store);
+      store.createCall = (c) => {
+        if (broken) throw new Error('disk I/O error');
+        createCall(c);
+      };
+      return store;
     };
-    const logs: string[] = [];
-    const engine = new CallEngine({ plan, telephony: pbx, store, clock, log: (m) => logs.push(m) });
-    pbx.handler = (e) => engine.handle(e);
+    const { clock, pbx, store, engine, logs } = engineOnFakePbx({ plan, store: brokenStore });
     const toDialplan: string[] = [];
     const answered: string[] = [];
     const answer = pbx.answer.bind(pbx);
