@@ -8,6 +8,7 @@ import type { BatchReport, Placement } from './load-fake-process.js';
 import type { AppSettings, EngineCalls } from './load-app-process.js';
 import { spawnPeer, type Peer } from './load-ipc.js';
 import type { ProcessFigures, Summary } from './load-stats.js';
+import { MAIN } from '../test/support/numbers.js';
 
 /** What the load run does (defaults: the figures in README). */
 export interface LoadOptions {
@@ -59,7 +60,6 @@ export const DEFAULT_LOAD: LoadOptions = { rates: [{ cps: 10, seconds: 6 }, { cp
 export const runKey = (cps: number, i: number): string => (i === 0 ? `${cps}cps` : `${cps}cps#${i + 1}`);
 
 const CONFIG = 'config/example-clinic.yaml';
-const MAIN = '+15125550100';
 /** The caller presses 1 during the menu prompt (welcome 1 s, then the menu) and hangs up 5 s after the answer. */
 const CALLER = { digitAt: 1600, hangupAfter: 5000 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -4,25 +4,17 @@
  * and the field, a missing agent a 404, the engine's own failure a 500 logged with its cause.
  */
 import { readFileSync } from 'node:fs';
-import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { CallEngine } from '../src/calls/call-engine.js';
-import { loadPlan } from '../src/config/index.js';
 import { buildAdmin, type AdminDeps } from '../src/http/admin.js';
 import { ADMIN_ERRORS } from '../src/http/errors.js';
 import { textLogger } from '../src/logging/logger.js';
-import { CallStore } from '../src/store/call-store.js';
-import { openDb } from '../src/store/db.js';
-import { FakeTelephony } from './fakes/fake-telephony.js';
-import { ManualClock } from './fakes/manual-clock.js';
+import { engineOnFakePbx } from './support/engine-fixture.js';
 
 const TOKEN = 'admin-token-0123456789abcdef';
 const auth = { authorization: `Bearer ${TOKEN}` };
 
 function admin(over: Partial<AdminDeps> = {}) {
-  const plan = loadPlan('config/example-clinic.yaml').plan!;
-  const clock = new ManualClock(DateTime.fromISO('2026-11-23T10:00', { zone: 'America/Chicago' }).toMillis());
-  const engine = new CallEngine({ plan, telephony: new FakeTelephony(clock), store: new CallStore(openDb(':memory:')), clock });
+  const { plan, engine } = engineOnFakePbx();
   const logs: string[] = [];
   const app = buildAdmin({ engine, token: TOKEN, reload: () => ({ ok: true, version: plan.version }), health: () => ({ ari: 'connected', ami: null }), log: textLogger((m) => logs.push(m)), ...over });
   return { app, engine, logs };

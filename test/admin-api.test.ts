@@ -3,15 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli as cli } from './cli-helpers.js';
-import { DateTime } from 'luxon';
-import { CallEngine } from '../src/calls/call-engine.js';
 import { formatProblem } from '../src/config/load.js';
 import { loadPlan } from '../src/config/index.js';
 import { startAdmin, type AdminServer } from '../src/http/admin.js';
-import { CallStore } from '../src/store/call-store.js';
-import { openDb } from '../src/store/db.js';
-import { FakeTelephony } from './fakes/fake-telephony.js';
-import { ManualClock } from './fakes/manual-clock.js';
+import { engineOnFakePbx } from './support/engine-fixture.js';
 
 const TOKEN = 'test-admin-token-0123456789';
 const servers: AdminServer[] = [];
@@ -25,12 +20,7 @@ async function running() {
   const dir = mkdtempSync(join(tmpdir(), 'pbx-admin-'));
   const config = join(dir, 'clinic.yaml');
   copyFileSync('config/example-clinic.yaml', config);
-  const db = join(dir, 'calls.sqlite');
-  const clock = new ManualClock(DateTime.fromISO('2026-11-23T10:00', { zone: 'America/Chicago' }).toMillis());
-  const pbx = new FakeTelephony(clock);
-  const store = new CallStore(openDb(db));
-  const engine = new CallEngine({ plan: loadPlan(config).plan!, telephony: pbx, store, clock });
-  pbx.handler = (e) => engine.handle(e);
+  const { dbPath: db, clock, pbx, store, engine } = engineOnFakePbx({ config, db: join(dir, 'calls.sqlite') });
   const reload = () => {
     const next = loadPlan(config);
     if (!next.plan) return { ok: false as const, problems: next.problems.map(formatProblem) };
@@ -128,7 +118,7 @@ describe('admin API and operator commands against a running engine', () => {
     const { admin, engine, db, clock } = await running();
     expect((await cli('mode', 'night', '--site', 'riverside', '--engine', admin.url)).code).toBe(0);
     expect(engine.modes()).toEqual({ riverside: 'night' });
-    const again = new CallEngine({ plan: engine.currentPlan(), telephony: new FakeTelephony(clock), store: new CallStore(openDb(db)), clock });
+    const { engine: again } = engineOnFakePbx({ plan: engine.currentPlan(), clock, db });
     expect(again.modes()).toEqual({ riverside: 'night' });
     const r = await cli('mode', 'sunset', '--engine', admin.url);
     expect(r.code).toBe(2);

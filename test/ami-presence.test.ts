@@ -62,19 +62,8 @@ describe('presence from AMI over real TCP', () => {
 
 describe('presence changes routing', () => {
   it('a phone that AMI reports unavailable is not offered calls; once registered again it is', async () => {
-    const { DateTime } = await import('luxon');
-    const { CallEngine } = await import('../src/calls/call-engine.js');
-    const { loadPlan } = await import('../src/config/index.js');
-    const { CallStore } = await import('../src/store/call-store.js');
-    const { openDb } = await import('../src/store/db.js');
-    const { FakeTelephony } = await import('./fakes/fake-telephony.js');
-    const { ManualClock } = await import('./fakes/manual-clock.js');
-    const plan = loadPlan('config/example-clinic.yaml').plan!;
-    const clock = new ManualClock(DateTime.fromISO('2026-11-23T10:00', { zone: 'America/Chicago' }).toMillis());
-    const pbx = new FakeTelephony(clock);
-    const store = new CallStore(openDb(':memory:'));
-    const engine = new CallEngine({ plan, telephony: pbx, store, clock });
-    pbx.handler = (e) => engine.handle(e);
+    const { engineOnFakePbx } = await import('./support/engine-fixture.js');
+    const { plan, clock, pbx, store, engine } = engineOnFakePbx({ at: '2026-11-23T10:00' });
     for (const id of plan.agents.keys()) if (id !== 'james' && id !== 'maria') engine.pauseAgent(id, true);
     for (const a of plan.agents.values()) pbx.agent(a.endpoint, { answerAfter: 1000 });
 

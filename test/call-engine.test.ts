@@ -1,34 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
 import { EMPTY_BRIDGE_GRACE_MS } from '../src/calls/queues.js';
-import { CallEngine, type HandoffHandler } from '../src/calls/call-engine.js';
 import { loadPlan } from '../src/config/index.js';
 import { CallStore } from '../src/store/call-store.js';
-import { openDb } from '../src/store/db.js';
-import { destinations } from '../src/calls/handoffs.js';
+import type { Db } from '../src/store/db.js';
 import { smtpMailer } from '../src/notify/mailer.js';
 import { flushOutbox } from '../src/notify/outbox.js';
 import { VoicemailStore } from '../src/store/voicemail-store.js';
-import { FakeTelephony } from './fakes/fake-telephony.js';
+import type { FakeTelephony } from './fakes/fake-telephony.js';
 import { startSmtp } from './fakes/smtp.js';
-import { ManualClock } from './fakes/manual-clock.js';
+import { only } from './support/agents.js';
+import { engineOnFakePbx } from './support/engine-fixture.js';
+import { MAIN } from './support/numbers.js';
 
 const plan = loadPlan('config/example-clinic.yaml').plan!;
-const MAIN = '+15125550100';
 
-function setup(at = '2026-11-23T10:00', handoff?: HandoffHandler) {
-  const clock = new ManualClock(DateTime.fromISO(at, { zone: 'America/Chicago' }).toMillis());
-  const pbx = new FakeTelephony(clock);
-  const store = new CallStore(openDb(':memory:'));
-  const logs: string[] = [];
-  const engine = new CallEngine({ plan, telephony: pbx, store, clock, log: (m) => logs.push(m), ...(handoff ? { handoff } : {}) });
-  pbx.handler = (e) => engine.handle(e);
-  for (const a of plan.agents.values()) pbx.agent(a.endpoint, 'noanswer');
-  return { clock, pbx, store, engine, logs };
-}
-const only = (engine: CallEngine, keep: string[]) => {
-  for (const id of plan.agents.keys()) if (!keep.includes(id)) engine.pauseAgent(id, true);
-};
+/** An engine on the fake PBX; with `voicemail`, messages are kept in a VoicemailStore on its database (no email sent). */
+const setup = (at = '2026-11-23T10:00', voicemail = false) =>
+  engineOnFakePbx({ plan, at, phones: 'noanswer', voicemail });
+
+/** The voicemail destinations routing chose for a call, in order ('voicemail <mailbox>'). */
+const voicemailsOf = (store: CallStore, id: string) => store.decisions(id).filter((d) => d.action === 'voicemail').map((d) => `voicemail ${d.target}`);
 
 describe('call engine on an in-memory PBX', () => {
   it('business hours: menu 1 -> scheduling -> the longest-idle agent answers -> connected -> agent hangs up -> nothing left', async () => {
@@ -82,7 +74,6 @@ describe('call engine on an in-memory PBX', () => {
     expect(pbx.played.some((p) => p.channel === ch && p.media[0] === 'sound:queue-youarenext')).toBe(true);
     expect(store.openCalls()[0]!.state).toBe('queued');
     engine.pauseAgent('maria', false);
-    engine.queues.dispatch();
     await clock.advance(3000);
     expect(store.openCalls()[0]).toMatchObject({ state: 'connected', agent: 'maria' });
   });
@@ -100,7 +91,6 @@ describe('call engine on an in-memory PBX', () => {
     pbx.press(partner, '1');
     await clock.advance(10_000);
     engine.pauseAgent('james', false);
-    engine.queues.dispatch();
     await clock.advance(2000);
     const connected = store.openCalls().find((c) => c.state === 'connected')!;
     expect(connected).toMatchObject({ caller: '+15125550777', priority: 3, agent: 'james' });
@@ -160,21 +150,20 @@ describe('call engine on an in-memory PBX', () => {
     expect(engine.active()).toBe(0);
   });
 
-  it('maximum wait: the overflow destination (voicemail front-desk) is handed over', async () => {
-    const seen: string[] = [];
-    const { clock, pbx, store, engine } = setup('2026-11-23T10:00', async ({ session, outcome }, eng) => {
-      seen.push(`${outcome.action} ${outcome.target}`);
-      eng.finish(session.id, outcome.action);
-    });
+  it('maximum wait: the overflow destination (voicemail front-desk) takes the caller, who hears its greeting', async () => {
+    const { clock, pbx, store, engine } = setup('2026-11-23T10:00', true);
     only(engine, []);
     const ch = pbx.call(MAIN, '+15125550123');
     await clock.advance(1000);
     pbx.press(ch, '1');
+    const id = store.callByChannel(ch)!.id;
     await clock.advance(599_000);
-    expect(seen).toEqual([]);
+    expect(voicemailsOf(store, id)).toEqual([]);
     await clock.advance(2_000);
-    expect(seen).toEqual(['voicemail front-desk']);
-    const call = store.call(store.callByChannel(ch)!.id)!;
+    expect(voicemailsOf(store, id)).toEqual(['voicemail front-desk']);
+    expect(pbx.played.filter((p) => p.channel === ch).at(-1)?.media).toEqual(['sound:vm-intro', 'sound:beep']);
+    pbx.hangupFrom(ch);
+    const call = store.call(id)!;
     expect(call.outcome).toBe('voicemail');
     await clock.advance(EMPTY_BRIDGE_GRACE_MS);
     expect(pbx.bridges.size).toBe(0);
@@ -196,8 +185,7 @@ describe('call engine on an in-memory PBX', () => {
   });
 
   it('a ring group nobody answers goes on to its no-answer destination', async () => {
-    const seen: string[] = [];
-    const { clock, pbx } = setup('2026-11-23T10:00', async ({ outcome }) => void seen.push(`${outcome.action} ${outcome.target}`));
+    const { clock, pbx, store } = setup('2026-11-23T10:00', true);
     const ch = pbx.call(MAIN, '+15125550123');
     await clock.advance(500);
     for (const k of ['7', '8', '0']) {
@@ -205,10 +193,10 @@ describe('call engine on an in-memory PBX', () => {
       await clock.advance(500);
     }
     await clock.advance(40_000);
-    expect(seen).toEqual(['voicemail front-desk']);
+    expect(voicemailsOf(store, store.callByChannel(ch)!.id)).toEqual(['voicemail front-desk']);
   });
 
-  it('with no handler for a destination the call goes to the failsafe, never to silence', async () => {
+  it('with nowhere to keep a message, a caller routed to voicemail goes to the failsafe (its own voicemail), never to silence', async () => {
     const { clock, pbx, store, logs } = setup('2026-11-23T19:05');
     const ch = pbx.call(MAIN, '+15125550123');
     await clock.advance(500);
@@ -217,7 +205,7 @@ describe('call engine on an in-memory PBX', () => {
     const call = store.call(store.callByChannel(ch)!.id)!;
     expect(call.outcome).toBe('failsafe');
     expect(store.events(call.id).map((e) => e.type)).toContain('failsafe');
-    expect(logs.join('\n')).toMatch(/no handler for voicemail front-desk/);
+    expect(logs.join('\n')).toMatch(/voicemail front-desk: no voicemail store is set up/);
     expect(pbx.channels.has(ch)).toBe(false);
   });
 });
@@ -248,7 +236,7 @@ describe('callback while waiting', () => {
 
 describe('restart and reconnect', () => {
   it('the engine restarted while 20 calls wait: all resumed in their order, none dropped, then served', async () => {
-    const { clock, pbx, store, engine } = setup();
+    const { clock, pbx, store, engine, restart } = setup();
     only(engine, []);
     const channels: string[] = [];
     for (let i = 0; i < 20; i++) {
@@ -261,10 +249,9 @@ describe('restart and reconnect', () => {
     expect(store.waiting()).toHaveLength(20);
     // A new engine on the same database and PBX, as after a crash.
     const logs: string[] = [];
-    const fresh = new CallEngine({ plan, telephony: pbx, store, clock, log: (m) => logs.push(m) });
-    pbx.handler = (e) => fresh.handle(e);
-    for (const id of plan.agents.keys()) if (id !== 'james') fresh.agents.pause(id, true);
-    fresh.agents.pause('james', true);
+    const fresh = restart({ log: (m) => logs.push(m) });
+    for (const id of plan.agents.keys()) if (id !== 'james') fresh.pauseAgent(id, true);
+    fresh.pauseAgent('james', true);
     const adopted: string[] = [];
     const report = fresh.reconcile(pbx.inventory(), (ch) => adopted.push(ch));
     expect(report).toMatchObject({ resumed: 20, ended: 0, orphanLegs: 0 });
@@ -272,8 +259,7 @@ describe('restart and reconnect', () => {
     await clock.advance(100);
     expect(store.waiting().map((w) => w.callId)).toHaveLength(20);
     pbx.agent('PJSIP/1002', { answerAfter: 500, talkFor: 1000 });
-    fresh.agents.pause('james', false);
-    fresh.queues.dispatch();
+    fresh.pauseAgent('james', false);
     await clock.advance(2000);
     const first = store.call(store.callByChannel(channels[0]!)!.id)!;
     expect(first).toMatchObject({ agent: 'james', outcome: 'answered', state: 'ended' });
@@ -283,7 +269,7 @@ describe('restart and reconnect', () => {
   });
 
   it('a caller who chose Spanish is, after a restart, back in the Spanish menu: only its prompt plays, and the next key works', async () => {
-    const { clock, pbx, store, engine } = setup();
+    const { clock, pbx, store, engine, restart } = setup();
     only(engine, []);
     const ch = pbx.call(MAIN, '+15125550123');
     await clock.advance(500);
@@ -292,9 +278,8 @@ describe('restart and reconnect', () => {
     const id = store.callByChannel(ch)!.id;
     engine.stop();
     const heard = pbx.played.length;
-    const fresh = new CallEngine({ plan, telephony: pbx, store, clock, log: () => {} });
-    pbx.handler = (e) => fresh.handle(e);
-    for (const a of plan.agents.keys()) fresh.agents.pause(a, true);
+    const fresh = restart({ log: () => {} });
+    for (const a of plan.agents.keys()) fresh.pauseAgent(a, true);
     fresh.reconcile(pbx.inventory(), () => {});
     await clock.advance(100);
     expect(pbx.played.slice(heard).filter((p) => p.channel === ch).map((p) => p.media)).toEqual([['sound:riverside/main-menu-es']]);
@@ -369,26 +354,23 @@ describe('reconcile races', () => {
 describe('voicemail destination', () => {
   async function withVoicemail(at: string) {
     const smtp = await startSmtp();
-    const clock = new ManualClock(DateTime.fromISO(at, { zone: 'America/Chicago' }).toMillis());
-    const pbx = new FakeTelephony(clock);
-    const db = openDb(':memory:');
-    const store = new CallStore(db);
-    const voicemails = new VoicemailStore(db);
     const mailer = smtpMailer({ host: '127.0.0.1', port: smtp.port, from: 'pbx@riverside-clinic.example', tls: 'required', allowSelfSigned: true });
     const flushes: Promise<unknown>[] = [];
-    const deps = {
-      telephony: pbx,
-      voicemails,
-      now: () => clock.now(),
-      flush: () => {
-        const p = flushOutbox({ store: voicemails, mailer, now: () => clock.now(), fetchRecording: (n) => pbx.recordingFile(n) });
-        flushes.push(p);
-        return p;
+    let voicemails!: VoicemailStore;
+    const { clock, pbx, store, engine } = engineOnFakePbx({
+      plan,
+      at,
+      phones: 'noanswer',
+      engine: ({ db, pbx, clock }) => {
+        voicemails = new VoicemailStore(db);
+        const flush = () => {
+          const p = flushOutbox({ store: voicemails, mailer, now: () => clock.now(), fetchRecording: (n) => pbx.recordingFile(n) });
+          flushes.push(p);
+          return p;
+        };
+        return { voicemail: { store: voicemails, flush } };
       },
-    };
-    const engine = new CallEngine({ plan, telephony: pbx, store, clock, handoff: destinations(deps) });
-    pbx.handler = (e) => engine.handle(e);
-    for (const a of plan.agents.values()) pbx.agent(a.endpoint, 'noanswer');
+    });
     return { smtp, clock, pbx, store, voicemails, engine, flushes };
   }
 
@@ -445,16 +427,17 @@ describe('voicemail that cannot record', () => {
   it('a recording Asterisk reports failed: the caller goes to the failsafe dialplan (its own voicemail), no message or email is kept', async () => {
     const smtp = await startSmtp();
     try {
-      const clock = new ManualClock(DateTime.fromISO('2026-11-24T19:05', { zone: 'America/Chicago' }).toMillis());
-      const pbx = new FakeTelephony(clock);
-      const db = openDb(':memory:');
-      const store = new CallStore(db);
-      const voicemails = new VoicemailStore(db);
       const mailer = smtpMailer({ host: '127.0.0.1', port: smtp.port, from: 'pbx@riverside-clinic.example', tls: 'required', allowSelfSigned: true });
-      const logs: string[] = [];
-      const deps = { telephony: pbx, voicemails, now: () => clock.now(), flush: () => flushOutbox({ store: voicemails, mailer, now: () => clock.now(), fetchRecording: (n: string) => pbx.recordingFile(n), log: (m: string) => logs.push(m) }), log: (m: string) => logs.push(m) };
-      const engine = new CallEngine({ plan, telephony: pbx, store, clock, log: (m) => logs.push(m), handoff: destinations(deps) });
-      pbx.handler = (e) => engine.handle(e);
+      let voicemails!: VoicemailStore;
+      const { clock, pbx, store, engine } = engineOnFakePbx({
+        plan,
+        at: '2026-11-24T19:05',
+        engine: ({ db, pbx, clock, logs }) => {
+          voicemails = new VoicemailStore(db);
+          const flush = () => flushOutbox({ store: voicemails, mailer, now: () => clock.now(), fetchRecording: (n: string) => pbx.recordingFile(n), log: (m: string) => logs.push(m) });
+          return { voicemail: { store: voicemails, flush } };
+        },
+      });
       const toDialplan: string[] = [];
       const cont = pbx.sendToFailsafe.bind(pbx);
       pbx.sendToFailsafe = async (ch) => {
@@ -491,17 +474,14 @@ describe('on-call forwarding', () => {
   const member = (id: string) => roster.members.get(id)!;
 
   async function urgentCall(setupPbx: (pbx: FakeTelephony) => void) {
-    const seen: string[] = [];
-    const env = setup(AT, async ({ session, outcome }, eng) => {
-      seen.push(`${outcome.action} ${outcome.target}`);
-      eng.finish(session.id, outcome.action);
-    });
+    const env = setup(AT, true);
     setupPbx(env.pbx);
     const ch = env.pbx.call(MAIN, '+15125550123');
     await env.clock.advance(500);
     env.pbx.press(ch, '1');
     await env.clock.advance(100);
-    return { ...env, ch, seen, id: env.store.callByChannel(ch)!.id };
+    const id = env.store.callByChannel(ch)!.id;
+    return { ...env, ch, id, seen: () => voicemailsOf(env.store, id) };
   }
   const attempts = (store: CallStore, id: string) =>
     store
@@ -561,7 +541,7 @@ describe('on-call forwarding', () => {
   it('the engine restarts while the second clinician rings: the cell keeps ringing (not called again), the caller is not sent back to the menu, and the 1 connects', async () => {
     const patel = member('nurse-patel');
     const okafor = member('dr-okafor');
-    const { clock, pbx, store, id, ch, engine } = await urgentCall((p) => {
+    const { clock, pbx, store, id, ch, engine, restart } = await urgentCall((p) => {
       p.agent(dial(patel.number), 'noanswer');
       p.agent(dial(okafor.number), { answerAfter: 3000 });
     });
@@ -571,8 +551,7 @@ describe('on-call forwarding', () => {
     // A new engine on the same database and PBX, as after a crash.
     engine.stop();
     const heard = pbx.played.length;
-    const fresh = new CallEngine({ plan, telephony: pbx, store, clock, log: () => {} });
-    pbx.handler = (e) => fresh.handle(e);
+    const fresh = restart({ log: () => {} });
     expect(fresh.reconcile(pbx.inventory(), () => {})).toMatchObject({ resumed: 1 });
     await clock.advance(100);
     expect(pbx.channels.has(oldLeg)).toBe(true);
@@ -598,7 +577,7 @@ describe('on-call forwarding', () => {
     });
     await clock.advance(5000);
     expect(attempts(store, id).map((a) => (a as { result: string }).result)).toEqual(['busy', 'busy']);
-    expect(seen).toEqual(['voicemail urgent']);
+    expect(seen()).toEqual(['voicemail urgent']);
   });
 
   it('the toll-fraud guard refuses dial strings not in the config, premium numbers and too many forwards per hour', async () => {
@@ -665,18 +644,17 @@ describe('run-time on-call override', () => {
 
 describe('a store that cannot record a call', () => {
   it('the caller is answered first and then sent to the failsafe dialplan, not left in silence; the engine goes on', async () => {
-    const clock = new ManualClock(DateTime.fromISO('2026-11-23T10:00', { zone: 'America/Chicago' }).toMillis());
-    const pbx = new FakeTelephony(clock);
-    const store = new CallStore(openDb(':memory:'));
     let broken = true;
-    const createCall = store.createCall.bind(store);
-    store.createCall = (c) => {
-      if (broken) throw new Error('disk I/O error');
-      createCall(c);
+    const brokenStore = (db: Db) => {
+      const store = new CallStore(db);
+      const createCall = store.createCall.bind(store);
+      store.createCall = (c) => {
+        if (broken) throw new Error('disk I/O error');
+        createCall(c);
+      };
+      return store;
     };
-    const logs: string[] = [];
-    const engine = new CallEngine({ plan, telephony: pbx, store, clock, log: (m) => logs.push(m) });
-    pbx.handler = (e) => engine.handle(e);
+    const { clock, pbx, store, engine, logs } = engineOnFakePbx({ plan, store: brokenStore });
     const toDialplan: string[] = [];
     const answered: string[] = [];
     const answer = pbx.answer.bind(pbx);

@@ -8,7 +8,9 @@ import { CallStore } from '../src/store/call-store.js';
 import { openDb } from '../src/store/db.js';
 import { removeVariants, variant } from './scenarios/after-hours.js';
 import { startLive, type Live } from './scenarios/live-harness.js';
-import { MAIN, nothingLeft, only, ringing } from './scenarios/live-helpers.js';
+import { nothingLeft, ringing } from './scenarios/live-helpers.js';
+import { MAIN } from './support/numbers.js';
+import { only } from './support/agents.js';
 
 const body = (req: IncomingMessage) => new Promise<string>((r) => {
   let s = '';
@@ -87,7 +89,7 @@ describe('callback webhook from a live call', () => {
       live = await startLive({ at: '2026-11-23T10:00', config: variant({ 'callbacks.callbacks.webhook': url }) });
       const l = live;
       ringing(l);
-      only(l, []);
+      only(l.run.engine, []);
       // 1: scheduling queue (callbackKey: callbacks); * after a minute and a half of waiting.
       const call = l.fake.placeCall({ did: MAIN, caller: '+15125550123', script: { dtmf: [{ at: 2000, digit: '1' }, { at: 90_000, digit: '*' }] } });
       await l.until('the call to end', () => l.run.store.callByChannel(call.channelId)?.state === 'ended');

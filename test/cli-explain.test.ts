@@ -1,29 +1,18 @@
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { runCli as run } from './cli-helpers.js';
-import { CallEngine } from '../src/calls/call-engine.js';
 import { loadPlan } from '../src/config/index.js';
-import { CallStore } from '../src/store/call-store.js';
-import { openDb } from '../src/store/db.js';
-import { FakeTelephony } from './fakes/fake-telephony.js';
-import { ManualClock } from './fakes/manual-clock.js';
+import { engineOnFakePbx } from './support/engine-fixture.js';
+import { MAIN } from './support/numbers.js';
 
 const plan = loadPlan('config/example-clinic.yaml').plan!;
-const MAIN = '+15125550100';
 const ZONE = 'America/Chicago';
 
 
 /** Real calls through the engine (in-memory PBX, manual clock) into a database file. */
 function clinic(at: string) {
-  const db = join(mkdtempSync(join(tmpdir(), 'pbx-explain-')), 'calls.sqlite');
-  const clock = new ManualClock(DateTime.fromISO(at, { zone: ZONE }).toMillis());
-  const pbx = new FakeTelephony(clock);
-  const store = new CallStore(openDb(db));
-  const engine = new CallEngine({ plan, telephony: pbx, store, clock, handoff: async ({ session, outcome }, eng) => eng.finish(session.id, outcome.action) });
-  pbx.handler = (e) => engine.handle(e);
+  const { dbPath: db, clock, pbx, store, engine } = engineOnFakePbx({ plan, at, zone: ZONE, db: 'temp', voicemail: true });
   return { db, clock, pbx, store, engine };
 }
 

@@ -1,29 +1,19 @@
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { runCli as run } from './cli-helpers.js';
-import { CallEngine } from '../src/calls/call-engine.js';
 import { loadPlan } from '../src/config/index.js';
-import { CallStore } from '../src/store/call-store.js';
-import { openDb } from '../src/store/db.js';
-import { FakeTelephony } from './fakes/fake-telephony.js';
-import { ManualClock } from './fakes/manual-clock.js';
+import { engineOnFakePbx } from './support/engine-fixture.js';
+import { MAIN } from './support/numbers.js';
 
 const plan = loadPlan('config/example-clinic.yaml').plan!;
-const MAIN = '+15125550100';
 const ZONE = 'America/Chicago';
 
 
 /** Monday 10:00: one caller answered by James after 3 s, one who gives up after 20 s; Tuesday evening one to voicemail. */
 async function twoDays() {
-  const db = join(mkdtempSync(join(tmpdir(), 'pbx-report-')), 'calls.sqlite');
-  const clock = new ManualClock(DateTime.fromISO('2026-11-23T10:00', { zone: ZONE }).toMillis());
-  const pbx = new FakeTelephony(clock);
-  const store = new CallStore(openDb(db));
-  const engine = new CallEngine({ plan, telephony: pbx, store, clock, handoff: async ({ session, outcome }, eng) => eng.finish(session.id, outcome.action) });
-  pbx.handler = (e) => engine.handle(e);
+  const { dbPath: db, clock, pbx, store, engine } = engineOnFakePbx({ plan, at: '2026-11-23T10:00', zone: ZONE, db: 'temp', voicemail: true });
   for (const a of plan.agents.keys()) if (a !== 'james') engine.pauseAgent(a, true);
   pbx.agent('PJSIP/1002', { answerAfter: 3000, talkFor: 60_000 });
   const a = pbx.call(MAIN, '+15125550123');
@@ -40,7 +30,8 @@ async function twoDays() {
   const c = pbx.call(MAIN, '+15125550125');
   await clock.advance(500);
   pbx.press(c, '2');
-  await clock.advance(1000);
+  // Greeting and beep, a 5-second message ended by silence, goodbye.
+  await clock.advance(30_000);
   return { db, store, ids: [a, b, c].map((ch) => store.callByChannel(ch)!.id) };
 }
 

@@ -7,10 +7,10 @@ import { runCli as run } from './cli-helpers.js';
 import { CallStore } from '../src/store/call-store.js';
 import { openDb } from '../src/store/db.js';
 import { VoicemailStore } from '../src/store/voicemail-store.js';
+import { MAIN } from './support/numbers.js';
 
 
 const CLINIC = 'config/example-clinic.yaml';
-const MAIN = '+15125550100';
 
 describe('pbx-router simulate', () => {
   it('--json gives the outcome, site, steps and trace', async () => {

@@ -25,9 +25,9 @@ import { startLive, type Live } from './scenarios/live-harness.js';
 /** Asterisk time a caller may hear nothing while the engine waits on nothing. */
 const SILENCE_LIMIT_MS = 5000;
 /** The session states in which silence is the engine waiting for a key (a menu, callback digits, a clinician's key). */
-const WAITING_FOR_KEYS: ReadonlySet<string> = new Set(['awaiting-digit', 'callback']);
+const WAITING_FOR_KEYS: ReadonlySet<string> = new Set(['menu', 'callback']);
 /** Silence that is the engine listening: a voicemail being recorded (the caller is the one talking). */
-const listening = (l: Live, channel: string) => sessionOf(l, channel)?.outcome?.action === 'voicemail' && sessionOf(l, channel)?.state === 'handoff';
+const listening = (l: Live, channel: string) => sessionOf(l, channel)?.outcome?.action === 'voicemail' && sessionOf(l, channel)?.state === 'voicemail';
 
 interface Watched {
   readonly label: string;

@@ -6,8 +6,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAriScenario, type AriScenario } from './scenarios/ari-scenario.js';
 import type { SimAgent } from './scenarios/sim-config.js';
+import { only } from './support/agents.js';
+import { MAIN } from './support/numbers.js';
 
-const MAIN = '+15125550100';
 /** Against a real Asterisk the scenarios run in real time: each waits minutes, not the fake's seconds. */
 const REAL = !!(process.env.ASTERISK_ARI_URL && process.env.ASTERISK_ARI_PASSWORD);
 const TIMEOUT = REAL ? 240_000 : 60_000;
@@ -18,10 +19,6 @@ afterEach(async () => {
   s = null;
 });
 
-/** Only these agents take calls; everyone else is paused. */
-function only(sc: AriScenario, keep: string[]) {
-  for (const id of sc.run.engine.currentPlan().agents.keys()) sc.run.engine.pauseAgent(id, !keep.includes(id));
-}
 const nothingLeft = (sc: AriScenario) =>
   sc.until('no simulated channel and no engine bridge left', async () => {
     const [chans, bridges] = await Promise.all([sc.driver.channels(), sc.driver.bridges()]);
@@ -36,7 +33,7 @@ async function start(agents: Record<string, SimAgent>): Promise<AriScenario> {
 describe(`scenarios through ARI only (against ${process.env.ASTERISK_ARI_URL && process.env.ASTERISK_ARI_PASSWORD ? 'the real Asterisk' : 'the fake Asterisk'})`, () => {
   it('a caller presses 1, the scheduling agent answers, they talk in a mixing bridge, the caller hangs up, nothing is left', async () => {
     const sc = await start({ james: 'answer' });
-    only(sc, ['james']);
+    only(sc.run.engine, ['james']);
     const call = await sc.driver.placeCall({ did: MAIN, caller: '+15125550123', digits: '1', dtmfDelay: 3, hold: 15 });
     const open = await sc.until('the call connected', () => sc.run.store.callByChannel(call.channel)?.state === 'connected' && sc.run.store.callByChannel(call.channel));
     expect(open).toMatchObject({ agent: 'james', target: 'scheduling', did: MAIN, caller: '+15125550123' });
@@ -50,7 +47,7 @@ describe(`scenarios through ARI only (against ${process.env.ASTERISK_ARI_URL && 
   it('a busy agent and one who rings out are skipped; the next agent answers', async () => {
     // Equally idle agents are tried in id order: emily (busy), james (rings out), then maria.
     const sc = await start({ emily: 'busy', james: 'noanswer', maria: 'answer' });
-    only(sc, ['maria', 'james', 'emily']);
+    only(sc.run.engine, ['maria', 'james', 'emily']);
     const call = await sc.driver.placeCall({ did: MAIN, caller: '+15125550124', digits: '1', dtmfDelay: 3, hold: 90 });
     const open = await sc.until('the call connected', () => sc.run.store.callByChannel(call.channel)?.state === 'connected' && sc.run.store.callByChannel(call.channel), 150_000);
     expect(open.agent).toBe('maria');
@@ -65,7 +62,7 @@ describe(`scenarios through ARI only (against ${process.env.ASTERISK_ARI_URL && 
 
   it('a caller who presses nothing hears the main menu again until hanging up, and is recorded as hung up early', async () => {
     const sc = await start({});
-    only(sc, []);
+    only(sc.run.engine, []);
     // On a real Asterisk the welcome and the menu prompt take their real length before the menu times out.
     const call = await sc.driver.placeCall({ did: MAIN, caller: '+15125550125', digits: '', hold: REAL ? 45 : 12 });
     const c = await sc.until('the call ended', () => sc.run.store.callByChannel(call.channel)?.state === 'ended' && sc.run.store.callByChannel(call.channel));

@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLive, type Live } from './scenarios/live-harness.js';
-import { MAIN, PHONES } from './scenarios/live-helpers.js';
+import { PHONES } from './scenarios/live-helpers.js';
+import { MAIN } from './support/numbers.js';
 
 let live: Live | null = null;
 afterEach(async () => {

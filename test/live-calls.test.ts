@@ -4,7 +4,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLive, type Live } from './scenarios/live-harness.js';
-import { callOf, MAIN, nothingLeft, only, played, ringing } from './scenarios/live-helpers.js';
+import { callOf, nothingLeft, played, ringing } from './scenarios/live-helpers.js';
+import { MAIN } from './support/numbers.js';
+import { only } from './support/agents.js';
 
 let live: Live | null = null;
 afterEach(async () => {
@@ -29,7 +31,7 @@ describe('live calls on the fake Asterisk', () => {
   it('business hours: menu 1 -> scheduling -> agent answers -> bridged -> agent hangs up -> nothing left', async () => {
     live = await startLive({ at: '2026-11-23T10:00' });
     const l = live;
-    only(l, ['james']);
+    only(l.run.engine, ['james']);
     l.fake.setAgent('PJSIP/1002', { answer: 3000, hangupAfter: 60_000 });
     const call = l.fake.placeCall({ did: MAIN, caller: '+15125550123', script: { dtmf: [{ at: 3000, digit: '1' }] } });
     const open = await l.until('the call to be connected', () => l.run.store.openCalls().find((c) => c.state === 'connected'));
@@ -45,7 +47,7 @@ describe('live calls on the fake Asterisk', () => {
     live = await startLive({ at: '2026-11-23T10:00' });
     const l = live;
     ringing(l);
-    only(l, []);
+    only(l.run.engine, []);
     l.fake.setAgent('PJSIP/1001', { answer: 2000, hangupAfter: 20_000 });
     const call = caller(l, '+15125550123', ['1']);
     await l.until('the first announcement', () => played(l, call.channelId).includes('sound:queue-youarenext'));
@@ -57,7 +59,6 @@ describe('live calls on the fake Asterisk', () => {
     expect(holding.bridge_type).toBe('holding');
     expect(played(l, call.channelId).filter((m) => m === 'sound:queue-youarenext').length).toBeGreaterThanOrEqual(2);
     l.run.engine.pauseAgent('maria', false);
-    l.run.engine.queues.dispatch();
     await l.until('maria connected', () => l.run.store.call(c.id)?.state === 'connected');
     expect(l.run.store.call(c.id)).toMatchObject({ agent: 'maria', target: 'scheduling' });
     await l.until('the call to end', () => l.run.store.call(c.id)?.state === 'ended');
@@ -69,7 +70,7 @@ describe('live calls on the fake Asterisk', () => {
     live = await startLive({ at: '2026-11-23T10:00' });
     const l = live;
     ringing(l);
-    only(l, []);
+    only(l.run.engine, []);
     l.fake.setAgent('PJSIP/1002', { answer: 1000, hangupAfter: 5000 });
     const normal = caller(l, '+15125550123', ['1'], { hangupAfter: 60_000 });
     await l.until('the normal caller queued', () => callOf(l, normal.channelId)?.state === 'queued');
@@ -77,7 +78,6 @@ describe('live calls on the fake Asterisk', () => {
     await l.until('the partner queued', () => callOf(l, partner.channelId)?.state === 'queued');
     expect(callOf(l, partner.channelId)!.priority).toBe(3);
     l.run.engine.pauseAgent('james', false);
-    l.run.engine.queues.dispatch();
     await l.until('someone connected', () => l.run.store.openCalls().find((c) => c.state === 'connected'));
     expect(callOf(l, partner.channelId)).toMatchObject({ state: 'connected', agent: 'james', priority: 3 });
     expect(callOf(l, normal.channelId)!.state).toBe('queued');
@@ -89,7 +89,7 @@ describe('live calls on the fake Asterisk', () => {
     live = await startLive({ at: '2026-11-23T10:00' });
     const l = live;
     ringing(l);
-    only(l, ['james', 'maria']);
+    only(l.run.engine, ['james', 'maria']);
     l.fake.setAgent('PJSIP/1001', { answer: 1000, hangupAfter: 3000 });
     l.fake.setAgent('PJSIP/1002', { answer: 1000, hangupAfter: 3000 });
     // james has been idle as long as maria and sorts first, but only maria speaks Spanish.
@@ -99,7 +99,7 @@ describe('live calls on the fake Asterisk', () => {
     expect(played(l, first.channelId)).toContain('sound:riverside/main-menu-es');
     await l.until('the first call over', () => callOf(l, first.channelId)?.state === 'ended');
     // Now only james: a Spanish caller waits until the relaxation at 120 s drops the skill.
-    only(l, ['james']);
+    only(l.run.engine, ['james']);
     const second = caller(l, '+15125550124', ['9', '1']);
     await l.until('the second Spanish caller queued', () => callOf(l, second.channelId)?.state === 'queued');
     const queuedAt = l.fake.now();
@@ -114,7 +114,7 @@ describe('live calls on the fake Asterisk', () => {
     live = await startLive({ at: '2026-11-23T10:00' });
     const l = live;
     ringing(l);
-    only(l, ['james', 'maria']);
+    only(l.run.engine, ['james', 'maria']);
     l.fake.setAgent('PJSIP/1001', { answer: 2000, hangupAfter: 60_000 });
     const first = caller(l, '+15125550123', ['1']);
     await l.until('maria connected', () => callOf(l, first.channelId)?.state === 'connected');
@@ -134,7 +134,7 @@ describe('live calls on the fake Asterisk', () => {
     live = await startLive({ at: '2026-11-23T10:00' });
     const l = live;
     ringing(l);
-    only(l, ['james', 'maria']);
+    only(l.run.engine, ['james', 'maria']);
     l.fake.setAgent('PJSIP/1002', 'unregistered');
     l.fake.setAgent('PJSIP/1001', { answer: 1000, hangupAfter: 5000 });
     const call = caller(l, '+15125550123', ['1']);
@@ -148,7 +148,7 @@ describe('live calls on the fake Asterisk', () => {
     live = await startLive({ at: '2026-11-23T10:00' });
     const l = live;
     ringing(l);
-    only(l, []);
+    only(l.run.engine, []);
     const call = caller(l, '+15125550123', ['2'], { hangupAfter: 45_000 });
     await l.until('queued', () => callOf(l, call.channelId)?.state === 'queued');
     await l.until('ended', () => callOf(l, call.channelId)?.state === 'ended');
@@ -160,7 +160,7 @@ describe('live calls on the fake Asterisk', () => {
     live = await startLive({ at: '2026-11-23T10:00', speed: 100 });
     const l = live;
     ringing(l);
-    only(l, []);
+    only(l.run.engine, []);
     const call = caller(l, '+15125550123', ['1'], { hangupAfter: 640_000 });
     await l.until('queued', () => callOf(l, call.channelId)?.state === 'queued');
     const queuedAt = l.fake.now();
@@ -190,7 +190,7 @@ describe('live calls on the fake Asterisk', () => {
     live = await startLive({ at: '2026-11-23T10:00' });
     const l = live;
     ringing(l);
-    only(l, []);
+    only(l.run.engine, []);
     const call = l.fake.placeCall({ did: MAIN, caller: '+15125550123', script: { dtmf: [{ at: 2000, digit: '1' }, { at: 90_000, digit: '*' }] } });
     await l.until('ended', () => callOf(l, call.channelId)?.state === 'ended');
     const c = callOf(l, call.channelId)!;
@@ -206,7 +206,7 @@ describe('live calls on the fake Asterisk', () => {
     live = await startLive({ at: '2026-11-23T10:00' });
     const l = live;
     ringing(l);
-    only(l, []);
+    only(l.run.engine, []);
     const caller = `+1${'5'.repeat(59)}`;
     const t0 = l.fake.now();
     const call = l.fake.placeCall({ did: MAIN, caller, script: { dtmf: [{ at: 2000, digit: '1' }, { at: 30_000, digit: '*' }], hangupAfter: 45_000 } });

@@ -9,7 +9,8 @@ import { smtpMailer } from '../src/notify/mailer.js';
 import { openDb } from '../src/store/db.js';
 import { startSmtp, type TestSmtp } from './fakes/smtp.js';
 import { startLive, type Live } from './scenarios/live-harness.js';
-import { CALLER, MAIN, removeVariants, voicemails } from './scenarios/after-hours.js';
+import { removeVariants, voicemails } from './scenarios/after-hours.js';
+import { CALLER, MAIN } from './support/numbers.js';
 
 let live: Live | null = null;
 let smtp: TestSmtp | null = null;

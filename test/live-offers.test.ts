@@ -5,7 +5,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLive, type Live } from './scenarios/live-harness.js';
-import { callOf, MAIN, nothingLeft, only } from './scenarios/live-helpers.js';
+import { callOf, nothingLeft } from './scenarios/live-helpers.js';
+import { MAIN } from './support/numbers.js';
+import { only } from './support/agents.js';
 
 let live: Live | null = null;
 afterEach(async () => {
@@ -17,7 +19,7 @@ describe('an offer withdrawn from a ringing agent', () => {
   it('the caller hangs up while the agent phone rings: the agent is available again and takes the next caller', async () => {
     live = await startLive({ at: '2026-11-23T10:00' });
     const l = live;
-    only(l, ['james']);
+    only(l.run.engine, ['james']);
     l.fake.setAgent('PJSIP/1002', { answer: 12_000, hangupAfter: 20_000 });
     const first = l.fake.placeCall({ did: MAIN, caller: '+15125550123', script: { dtmf: [{ at: 3000, digit: '1' }] } });
     await l.until('james ringing', () => l.run.engine.agentState('james') === 'ringing');

@@ -9,7 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadPlan } from '../src/config/index.js';
 import { formatProblem } from '../src/config/load.js';
 import { startLive } from './scenarios/live-harness.js';
-import { attempts, CELL, nothingLeft, played, removeVariants, startAfterHours, trunk, trunkLegs, urgentCaller, variant, type AfterHours } from './scenarios/after-hours.js';
+import { attempts, nothingLeft, played, removeVariants, startAfterHours, trunk, trunkLegs, urgentCaller, variant, type AfterHours } from './scenarios/after-hours.js';
+import { CELL } from './support/numbers.js';
 
 const EVENING = '2026-11-24T20:00';
 let env: AfterHours | null = null;

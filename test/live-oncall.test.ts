@@ -4,7 +4,8 @@
  * caller takes the urgent path of the example config (after-hours menu, 1) -> roster on-call-nurse.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { attempts, CELL, storedAttempts, nothingLeft, played, recipients, startAfterHours, trunk, trunkLegs, urgentCaller, voicemails, type AfterHours } from './scenarios/after-hours.js';
+import { attempts, storedAttempts, nothingLeft, played, recipients, startAfterHours, trunk, trunkLegs, urgentCaller, voicemails, type AfterHours } from './scenarios/after-hours.js';
+import { CELL } from './support/numbers.js';
 
 // Tuesday 2026-11-24 20:00 CST: closed; nurse-patel is on call this week, dr-okafor is next.
 const EVENING = '2026-11-24T20:00';

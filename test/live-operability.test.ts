@@ -9,10 +9,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeAmi } from './fakes/fake-ami.js';
-import { CELL, CALLER, nothingLeft, removeVariants, startAfterHours, trunk, urgentCaller, variant, type AfterHours } from './scenarios/after-hours.js';
+import { nothingLeft, removeVariants, startAfterHours, trunk, urgentCaller, variant, type AfterHours } from './scenarios/after-hours.js';
 import { PASSWORD, startLive, type Live } from './scenarios/live-harness.js';
-import { only } from './scenarios/live-helpers.js';
 import { parsePrometheus, promtool, promtoolCheck, value } from './prometheus-text.js';
+import { only } from './support/agents.js';
+import { CALLER, CELL } from './support/numbers.js';
 
 const ADMIN_TOKEN = 'admin-secret-for-the-log-0123';
 const SECRETS = {
@@ -113,7 +114,7 @@ describe('operable like a service clinic IT already runs', () => {
   it('/metrics: parses, with the process metrics and every histogram; a queued call that is answered is timed', async () => {
     live = await startLive({ at: '2026-11-23T10:00', jsonLog: true, adminToken: ADMIN_TOKEN });
     const l = live;
-    only(l, ['james']);
+    only(l.run.engine, ['james']);
     l.fake.setAgent('PJSIP/1002', { answer: 3000, hangupAfter: 30_000 });
     const call = l.fake.placeCall({ did: '+15125550100', caller: CALLER, script: { dtmf: [{ at: 3000, digit: '1' }] } });
     await l.until('the call over', () => l.run.store.callByChannel(call.channelId)?.state === 'ended', 120_000);
@@ -182,7 +183,7 @@ describe('operable like a service clinic IT already runs', () => {
 
     live = await startLive({ at: '2026-11-23T10:00', jsonLog: true });
     const l = live;
-    only(l, ['james']);
+    only(l.run.engine, ['james']);
     l.fake.setAgent('PJSIP/1002', 'noanswer');
     const call = l.fake.placeCall({ did: '+15125550100', caller: CALLER, script: { dtmf: [{ at: 3000, digit: '1' }], hangupAfter: 90_000 } });
     const id = await l.until('the call recorded', () => l.run.store.callByChannel(call.channelId)?.id);

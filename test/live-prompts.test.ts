@@ -11,7 +11,9 @@ import { promptsLine } from '../src/cli/admin-client.js';
 import { buildAdmin, status, type AdminDeps } from '../src/http/admin.js';
 import { wallboardData } from '../src/http/wallboard.js';
 import { startLive, type Live } from './scenarios/live-harness.js';
-import { callOf, MAIN, nothingLeft, only, played } from './scenarios/live-helpers.js';
+import { callOf, nothingLeft, played } from './scenarios/live-helpers.js';
+import { MAIN } from './support/numbers.js';
+import { only } from './support/agents.js';
 
 let live: Live | null = null;
 afterEach(async () => {
@@ -55,7 +57,7 @@ describe('prompts missing on the Asterisk', () => {
     expect(wallboardData(l.run.engine, 'connected', 0, s.prompts!.missing.length).promptsMissing).toBe(2);
 
     // The welcome is missing: Asterisk skips it, and the caller goes on to the menu and the queue.
-    only(l, []);
+    only(l.run.engine, []);
     const call = l.fake.placeCall({ did: MAIN, caller: '+15125550123', script: { dtmf: [{ at: 3000, digit: '1' }] } });
     await l.until('the caller waiting in scheduling', () => callOf(l, call.channelId)?.state === 'queued');
     expect(played(l, call.channelId).slice(0, 2)).toEqual(['sound:riverside/welcome', 'sound:riverside/main-menu']);
@@ -88,7 +90,7 @@ describe('prompts missing on the Asterisk', () => {
   it('a caller who chooses Spanish hears the Spanish files: the prompts after the choice are played in es, falling back to en', async () => {
     live = await startLive({ at: '2026-11-23T10:00' });
     const l = live;
-    only(l, []);
+    only(l.run.engine, []);
     // Spanish only: heard by the Spanish caller; the English-only core sounds are still heard (Asterisk's fallback).
     l.fake.removeSound('riverside/main-menu-es');
     l.fake.addSound('riverside/main-menu-es', 3000, 'es');

@@ -5,7 +5,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLive, type Live } from './scenarios/live-harness.js';
-import { callOf, MAIN, nothingLeft, only, PHONES } from './scenarios/live-helpers.js';
+import { callOf, nothingLeft, PHONES } from './scenarios/live-helpers.js';
+import { MAIN } from './support/numbers.js';
+import { only } from './support/agents.js';
 
 let live: Live | null = null;
 afterEach(async () => {
@@ -20,7 +22,7 @@ describe('live calls survive a restart and a socket cut', () => {
   it('the engine restarted while 20 callers wait: all resume with their place, none dropped, served in order', async () => {
     live = await startLive({ at: '2026-11-23T10:00' });
     const l = live;
-    only(l, []);
+    only(l.run.engine, []);
     // 20 scheduling callers, one every 300 ms, who wait as long as it takes.
     const calls = [];
     for (let i = 0; i < 20; i++) {
@@ -36,7 +38,7 @@ describe('live calls survive a restart and a socket cut', () => {
     await l.restart();
     await l.until('the restarted engine reconciled', () => l.logs.filter((m) => m.startsWith('reconciled')).length === 2, 20_000);
     expect(l.logs.filter((m) => m.startsWith('reconciled'))[1]).toContain('20 call(s) resumed, 0 ended meanwhile');
-    expect(l.run.engine.queues.size()).toBe(20);
+    expect(Object.values(l.run.engine.queueSnapshot()).reduce((n, q) => n + q.waiting, 0)).toBe(20);
     // Same queue entries, same arrival times, same holding bridge, still paused agents: nothing started over.
     for (const w of l.run.store.waiting()) expect(places.get(w.callId)).toMatchObject({ id: w.id, enteredAt: w.enteredAt, queue: 'scheduling' });
     expect(l.fake.bridges().map((b) => [b.id, (b.channels as string[]).length])).toEqual([[holding, 20]]);
@@ -44,7 +46,7 @@ describe('live calls survive a restart and a socket cut', () => {
     expect(l.events('StasisStart').filter((e) => (e.args as string[])[0] === MAIN.slice(1)).length).toBe(20);
 
     for (const p of PHONES) l.fake.setAgent(p, { answer: 1000, hangupAfter: 3000 });
-    only(l, ['james', 'maria', 'aisha', 'emily']);
+    only(l.run.engine, ['james', 'maria', 'aisha', 'emily']);
     await l.until('every caller answered', () => l.run.store.openCalls().length === 0, 400_000);
     const ids = calls.map((c) => callOf(l, c.channelId)!.id);
     for (const id of ids) expect(l.run.store.call(id)).toMatchObject({ state: 'ended', outcome: 'answered' });
@@ -57,7 +59,7 @@ describe('live calls survive a restart and a socket cut', () => {
   it('the event socket cut for 5 s mid-call: the talking call stays up, a hangup in the gap is noticed, the waiting caller is served', async () => {
     live = await startLive({ at: '2026-11-23T10:00' });
     const l = live;
-    only(l, ['maria']);
+    only(l.run.engine, ['maria']);
     for (const p of PHONES) l.fake.setAgent(p, 'noanswer');
     l.fake.setAgent('PJSIP/1001', { answer: 1000, hangupAfter: 30_000 });
     const talking = l.fake.placeCall({ did: MAIN, caller: '+15125551001', script: { dtmf: [{ at: 2000, digit: '1' }] } });

@@ -6,7 +6,9 @@ import { existsSync, rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Db } from '../src/store/db.js';
 import { startLive, type Live } from './scenarios/live-harness.js';
-import { MAIN, only, PHONES } from './scenarios/live-helpers.js';
+import { PHONES } from './scenarios/live-helpers.js';
+import { MAIN } from './support/numbers.js';
+import { only } from './support/agents.js';
 
 let live: Live | null = null;
 const rejections: unknown[] = [];
@@ -32,7 +34,7 @@ describe('live: the store cannot write', () => {
     live = await startLive({ at: '2026-11-23T10:00', adminToken: TOKEN });
     const l = live;
     for (const p of PHONES) l.fake.setAgent(p, { answer: 1000, hangupAfter: 3000 });
-    only(l, ['james', 'maria']);
+    only(l.run.engine, ['james', 'maria']);
     const db = dbOf(l);
     // Every write refused, as on a disk with no byte left. (A page limit, max_page_count, is not
     // steady enough here: the odd small row still fits a freed page, and the store recovers for a moment.)
@@ -61,7 +63,7 @@ describe('live: the store cannot write', () => {
     live = await startLive({ at: '2026-11-23T10:00', adminToken: TOKEN });
     const l = live;
     for (const p of PHONES) l.fake.setAgent(p, { answer: 1000, hangupAfter: 3000 });
-    only(l, ['james']);
+    only(l.run.engine, ['james']);
     rmSync(l.database);
     await l.until('the deletion noticed', () => l.logs.some((m) => m.includes(`the database file ${l.database} was deleted or moved`)), 200_000);
     expect((await healthz(l)).body).toMatchObject({ status: 'degraded', store: 'degraded' });

@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { DateTime } from 'luxon';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Live } from './scenarios/live-harness.js';
-import { CALLER, MAIN, nothingLeft, played, recipients, removeVariants, startAfterHours, variant, voicemails, type AfterHours } from './scenarios/after-hours.js';
+import { nothingLeft, played, recipients, removeVariants, startAfterHours, variant, voicemails, type AfterHours } from './scenarios/after-hours.js';
+import { CALLER, MAIN } from './support/numbers.js';
 
 let env: AfterHours | null = null;
 let server: Server | null = null;

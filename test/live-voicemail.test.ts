@@ -5,8 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLive, type Live } from './scenarios/live-harness.js';
+import { MAIN } from './support/numbers.js';
 
-const MAIN = '+15125550100';
 let live: Live | null = null;
 afterEach(async () => {
   await live?.stop();

@@ -6,7 +6,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildAdmin, status, type AdminDeps } from '../src/http/admin.js';
 import { startLive, type Live } from './scenarios/live-harness.js';
-import { callOf, MAIN, only } from './scenarios/live-helpers.js';
+import { callOf } from './scenarios/live-helpers.js';
+import { MAIN } from './support/numbers.js';
+import { only } from './support/agents.js';
 
 let live: Live | null = null;
 afterEach(async () => {
@@ -18,7 +20,7 @@ describe('a wedged channel is noticed', () => {
   it('* while waiting on a channel Asterisk no longer acts on: logged, failsafe tried, hangup tried, wedged in status and /metrics, outcome wedged', async () => {
     live = await startLive({ at: '2026-11-23T10:00', speed: 20 });
     const l = live;
-    only(l, []);
+    only(l.run.engine, []);
     const call = l.fake.placeCall({ did: MAIN, caller: '+15125550123', script: { dtmf: [{ at: 2000, digit: '1' }, { at: 20_000, digit: '*' }] } });
     await l.until('queued', () => callOf(l, call.channelId)?.state === 'queued');
     l.fake.wedge(call.channelId);

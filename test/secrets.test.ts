@@ -5,12 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { main, type Io } from '../src/cli/main.js';
 import { parseSecrets, readSecretsFile, SecretsError, secretsFile, sipPasswordKey, withSecrets } from '../src/config/secrets.js';
 import { startAdmin, type AdminServer } from '../src/http/admin.js';
-import { CallEngine } from '../src/calls/call-engine.js';
-import { loadPlan } from '../src/config/index.js';
-import { CallStore } from '../src/store/call-store.js';
-import { openDb } from '../src/store/db.js';
-import { FakeTelephony } from './fakes/fake-telephony.js';
-import { ManualClock } from './fakes/manual-clock.js';
+import { engineOnFakePbx } from './support/engine-fixture.js';
 
 const SECRET = 'Very-Secret-Value-42';
 const dir = () => mkdtempSync(join(tmpdir(), 'pbx-secrets-'));
@@ -99,9 +94,8 @@ describe('operator commands take the admin token from the secrets file', () => {
 
   it('status --secrets <file> reaches the engine; a group-readable file is refused without showing the token', async () => {
     const token = 'secret-file-admin-token-0123456789';
-    const clock = new ManualClock(Date.UTC(2026, 10, 23, 16));
-    const pbx = new FakeTelephony(clock);
-    const engine = new CallEngine({ plan: loadPlan('config/example-clinic.yaml').plan!, telephony: pbx, store: new CallStore(openDb(':memory:')), clock });
+    // Monday 2026-11-23 16:00 UTC: 10:00 at the clinic.
+    const { engine } = engineOnFakePbx({ at: '2026-11-23T10:00' });
     const admin = await startAdmin({ engine, token, reload: () => ({ ok: true, version: 'x' }), health: () => ({ ari: 'connected', ami: null }) }, '127.0.0.1', 0);
     servers.push(admin);
     expect(process.env.PBX_ROUTER_ADMIN_TOKEN).toBeUndefined();

@@ -3,16 +3,12 @@
  * CallStore here (no guard), so what is tested is the engine's own handling.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DateTime } from 'luxon';
-import { CallEngine } from '../src/calls/call-engine.js';
 import { loadPlan } from '../src/config/index.js';
 import { CallStore, type CallUpdate } from '../src/store/call-store.js';
-import { openDb } from '../src/store/db.js';
-import { FakeTelephony } from './fakes/fake-telephony.js';
-import { ManualClock } from './fakes/manual-clock.js';
+import { engineOnFakePbx } from './support/engine-fixture.js';
+import { MAIN } from './support/numbers.js';
 
 const plan = loadPlan('config/example-clinic.yaml').plan!;
-const MAIN = '+15125550100';
 
 /** A store whose disk is reported full for some writes. */
 class FullAfterAnswer extends CallStore {
@@ -36,13 +32,7 @@ beforeEach(() => {
 afterEach(() => void process.off('unhandledRejection', onRejection));
 
 function setup() {
-  const clock = new ManualClock(DateTime.fromISO('2026-11-23T10:00', { zone: 'America/Chicago' }).toMillis());
-  const pbx = new FakeTelephony(clock);
-  const store = new FullAfterAnswer(openDb(':memory:'));
-  const logs: string[] = [];
-  const engine = new CallEngine({ plan, telephony: pbx, store, clock, log: (m) => logs.push(m) });
-  pbx.handler = (e) => engine.handle(e);
-  for (const a of plan.agents.values()) pbx.agent(a.endpoint, 'noanswer');
+  const { clock, pbx, store, engine, logs } = engineOnFakePbx({ plan, store: (db) => new FullAfterAnswer(db), phones: 'noanswer' });
   for (const id of plan.agents.keys()) if (id !== 'james') engine.pauseAgent(id, true);
   return { clock, pbx, store, engine, logs };
 }

@@ -3,20 +3,12 @@
  * admin server: it shows the queues and agents, follows a caller joining and leaving, refuses a
  * wrong key, and says so when the engine stops answering.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DateTime } from 'luxon';
+import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CallEngine } from '../../src/calls/call-engine.js';
-import { loadPlan } from '../../src/config/index.js';
 import { startAdmin } from '../../src/http/admin.js';
 import type { PromptReport } from '../../src/prompts/monitor.js';
-import { CallStore } from '../../src/store/call-store.js';
-import { openDb } from '../../src/store/db.js';
-import { FakeTelephony } from '../fakes/fake-telephony.js';
-import { ManualClock } from '../fakes/manual-clock.js';
+import { engineOnFakePbx } from '../support/engine-fixture.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TOKEN = 'admin-token-0123456789abcdef';
@@ -37,12 +29,7 @@ afterAll(async () => {
 let report: PromptReport = { checkedAt: null, configVersion: null, missing: [], englishOnly: 0, error: null };
 
 async function clinic() {
-  const plan = loadPlan('config/example-clinic.yaml').plan!;
-  const clock = new ManualClock(DateTime.fromISO('2026-11-23T10:00', { zone: 'America/Chicago' }).toMillis());
-  const pbx = new FakeTelephony(clock);
-  const store = new CallStore(openDb(join(mkdtempSync(join(tmpdir(), 'pbx-wallboard-')), 'calls.sqlite')));
-  const engine = new CallEngine({ plan, telephony: pbx, store, clock });
-  pbx.handler = (e) => engine.handle(e);
+  const { plan, clock, pbx, engine } = engineOnFakePbx({ at: '2026-11-23T10:00', db: 'temp' });
   for (const a of plan.agents.keys()) engine.pauseAgent(a, true);
   engine.pauseAgent('maria', false);
   pbx.agent('PJSIP/1001', 'noanswer');

@@ -12,12 +12,9 @@ import { smtpMailer } from '../../src/notify/mailer.js';
 import { openDb } from '../../src/store/db.js';
 import { VoicemailStore, type VoicemailRecord } from '../../src/store/voicemail-store.js';
 import { startSmtp, type TestSmtp } from '../fakes/smtp.js';
+import { CALLER, MAIN } from '../support/numbers.js';
 import { startLive, type Live, type LiveOptions } from './live-harness.js';
 
-export const MAIN = '+15125550100';
-export const CALLER = '+15125550123';
-/** The example roster's cells: Dr. Chen, Priya Patel (on call the week of 2026-11-23), Dr. Okafor. */
-export const CELL = { chen: '+15125550199', patel: '+15125550198', okafor: '+15125550197' } as const;
 /** The trunk dial string of a cell, as the example config's outbound.trunk writes it. */
 export const trunk = (n: string) => `PJSIP/${n}@carrier`;
 

@@ -142,7 +142,6 @@ export async function runBusyHour(o: BusyHourOptions): Promise<BusyHour> {
       else if (now - pausedSince.get(id)! > 90_000) {
         pausedSince.delete(id);
         run.engine.pauseAgent(id, false);
-        run.engine.queues.dispatch();
       }
     }
     if (!pending.length && !tracked.size && fake.channels().length === 0 && fake.bridges().length === 0 && report.pendingEmails() === 0) break;

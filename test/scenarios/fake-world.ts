@@ -9,6 +9,7 @@ import { loadPlan } from '../../src/config/index.js';
 import { smtpMailer } from '../../src/notify/mailer.js';
 import { FakeAmi } from '../fakes/fake-ami.js';
 import { startSmtp, type TestSmtp } from '../fakes/smtp.js';
+import { only } from '../support/agents.js';
 import { removeVariants, variant } from './after-hours.js';
 import { startLive, type Live } from './live-harness.js';
 import { tierConfig } from './tier-config.js';
@@ -56,7 +57,7 @@ export async function startFakeWorld(o: WorldOptions): Promise<World> {
       }
     },
     async only(agents) {
-      for (const id of plan.agents.keys()) live.run.engine.pauseAgent(id, !agents.includes(id));
+      only(live.run.engine, agents);
     },
     async pause(agent, paused) {
       live.run.engine.pauseAgent(agent, paused);

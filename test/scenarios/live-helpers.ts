@@ -1,16 +1,8 @@
 /** Small helpers shared by the live scenario tests (the engine from startLive against the fake Asterisk). */
 import type { Live } from './live-harness.js';
 
-/** The example clinic's main number. */
-export const MAIN = '+15125550100';
-
 /** The example clinic's desk phones. */
 export const PHONES = ['PJSIP/1001', 'PJSIP/1002', 'PJSIP/1003', 'PJSIP/1004', 'PJSIP/1005', 'PJSIP/1006', 'PJSIP/1007'];
-
-/** Only these agents take calls (the others are paused, as if on lunch). */
-export function only(l: Live, keep: readonly string[]): void {
-  for (const id of l.run.engine.currentPlan().agents.keys()) l.run.engine.pauseAgent(id, !keep.includes(id));
-}
 
 /** Every desk phone registered and ringing without an answer, unless a test says otherwise. */
 export function ringing(l: Live): void {
