@@ -1,6 +1,21 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// Module boundaries (STYLE.md): only src/asterisk talks to Asterisk's client libraries; the
+// routing core is pure; the call engine reaches Asterisk through its own Telephony port only.
+const ASTERISK_CLIENTS = [
+  { name: 'ari-client', message: 'Only src/asterisk/ imports ari-client: use the Telephony port (src/calls/telephony.ts).' },
+  { name: 'asterisk-manager', message: 'Only src/asterisk/ imports asterisk-manager: use the port the using module defines.' },
+];
+const NODE_IO = ['fs', 'fs/promises', 'net', 'http', 'https', 'http2', 'child_process', 'dgram', 'dns', 'tls', 'readline', 'worker_threads', 'cluster'];
+const ROUTING_IMPORTS = [
+  ...ASTERISK_CLIENTS,
+  ...NODE_IO.flatMap((m) => [m, `node:${m}`]).map((name) => ({ name, message: 'src/routing/ is pure: no I/O. Take what it needs as data (a Snapshot, the Plan).' })),
+  ...['better-sqlite3', 'nodemailer'].map((name) => ({ name, message: 'src/routing/ is pure: no store or mail. Take what it needs as data.' })),
+];
+const ROUTING_PATTERNS = [{ regex: '^(\\.\\./)+(store|calls|asterisk|notify|http|cli)(/|$)', message: 'src/routing/ is the pure core: it may not import the store, the call engine, Asterisk, notify, HTTP or the CLI (they import it).' }];
+const CALLS_PATTERNS = [{ regex: '^(\\.\\./)+asterisk(/|$)', message: 'src/calls/ reaches Asterisk through its Telephony port only; src/main.ts wires the adapter in.' }];
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', '.tmp/'] },
   js.configs.recommended,
@@ -13,4 +28,9 @@ export default tseslint.config(
     },
   },
   { files: ['eslint.config.js', 'vitest.config.ts', 'vitest.asterisk.config.ts', '**/*.d.ts'], rules: { 'no-restricted-syntax': 'off' } },
+  // Later blocks replace the rule's options for their files (flat config does not merge them).
+  { files: ['src/**/*.ts'], rules: { 'no-restricted-imports': ['error', { paths: ASTERISK_CLIENTS }] } },
+  { files: ['src/routing/**/*.ts'], rules: { 'no-restricted-imports': ['error', { paths: ROUTING_IMPORTS, patterns: ROUTING_PATTERNS }] } },
+  { files: ['src/calls/**/*.ts'], rules: { 'no-restricted-imports': ['error', { paths: ASTERISK_CLIENTS, patterns: CALLS_PATTERNS }] } },
+  { files: ['src/asterisk/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
 );

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { secretsEnv } from '../config/secrets.js';
 import { InputError } from './inputs.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 import type { PromptReport } from '../prompts/monitor.js';
 
 /** The status line about prompts missing on the Asterisk. */

@@ -5,7 +5,7 @@
 import { DateTime } from 'luxon';
 import { decide } from '../routing/engine.js';
 import type { AgentSnapshot, Decision, Plan } from '../routing/types.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 
 /** A small deterministic random generator (mulberry32). */
 export function seededRandom(seed: number): () => number {

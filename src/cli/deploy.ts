@@ -12,7 +12,7 @@ import { DEFAULT_DATABASE } from '../main.js';
 import type { Plan } from '../routing/types.js';
 import { backupDatabase, BackupError } from '../store/backup.js';
 import { InputError } from './inputs.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 
 // dialplan/ of this package: src/cli and dist/cli are both two levels below the root.
 const TEMPLATES = fileURLToPath(new URL('../../dialplan/', import.meta.url));

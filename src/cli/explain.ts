@@ -15,7 +15,7 @@ import { VoicemailStore } from '../store/voicemail-store.js';
 import { describeStep } from './format.js';
 import { InputError } from './inputs.js';
 import { displayZone, zoneOptions } from './zone.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 
 /** A rule the decision looked at, as stored (the reason already in words). */
 interface StoredTrace {

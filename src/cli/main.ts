@@ -22,11 +22,9 @@ import { addDeployCommands } from './deploy.js';
 import { addExplainCommand } from './explain.js';
 import { addReportCommand } from './report.js';
 import { addPromptCommands, promptTextWarnings } from './prompts.js';
+import type { Io } from './io.js';
 
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
-}
+export type { Io } from './io.js';
 
 const processIo: Io = {
   out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),

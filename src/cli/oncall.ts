@@ -9,7 +9,7 @@ import { CallStore } from '../store/call-store.js';
 import { openDb } from '../store/db.js';
 import { InputError, parseInstant } from './inputs.js';
 import { DEFAULT_CONFIG } from './zone.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 
 const DB = DEFAULT_DATABASE;
 const fmt = (ms: number, zone: string) => DateTime.fromMillis(ms, { zone }).toFormat('ccc yyyy-LL-dd HH:mm ZZZZ');

@@ -12,7 +12,7 @@ import { engineTexts, textWarnings } from '../prompts/texts.js';
 import { soundUses, type PromptSource, type PromptUse } from '../prompts/uses.js';
 import type { Plan } from '../routing/types.js';
 import { InputError } from './inputs.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 
 const HEADINGS: Record<PromptSource, string> = {
   clinic: "The clinic's prompts (the config names them: record them, or make placeholders from their texts with `prompts generate`)",

@@ -15,7 +15,7 @@ import { VoicemailStore } from '../store/voicemail-store.js';
 import { FAILSAFE_BOX, FAILSAFE_RECORDING } from '../notify/failsafe-box.js';
 import { InputError } from './inputs.js';
 import { displayZone, zoneOptions } from './zone.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 
 const DB = DEFAULT_DATABASE;
 const when = (ms: number | null, zone: string) => (ms === null ? '-' : DateTime.fromMillis(ms, { zone }).toFormat('yyyy-LL-dd HH:mm ZZZZ'));

@@ -12,7 +12,7 @@ import { openDb } from '../store/db.js';
 import { VoicemailStore } from '../store/voicemail-store.js';
 import { InputError } from './inputs.js';
 import { displayZone, zoneOptions } from './zone.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 
 /** Seconds: count, average, 90th percentile (nearest rank) and maximum. */
 export interface Durations {

@@ -11,7 +11,7 @@ import { ariSettingsFromEnv, DEFAULT_ADMIN_LISTEN, DEFAULT_DATABASE, startEngine
 import { DEFAULT_CONFIG } from './zone.js';
 import { InputError } from './inputs.js';
 import { installProcessPolicy } from './process-policy.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 
 /**
  * SIGHUP reloads the config through the same path as the admin API's POST /reload: a bad config
