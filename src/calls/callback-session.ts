@@ -4,22 +4,10 @@
  * callback request is created; a typed number is stored for staff, never dialled by the engine.
  */
 import { toE164 } from '../routing/e164.js';
-import type { CallbackDetail, OutcomeOf } from '../routing/types.js';
-import { hangupAfter, nextPlayback, ok, withEffects, type Effect, type Session, type SessionEvent, type TransitionResult } from './session-types.js';
+import type { OutcomeOf } from '../routing/types.js';
+import { hangupAfter, nextPlayback, ok, withEffects, type Effect, type Session, type SessionEvent, type TransitionResult, type CallbackState } from './session-types.js';
 import { digitsOf, sound, type Media } from './telephony.js';
 
-export interface CallbackState {
-  /** The callback list the request goes to, and its reasons by key. */
-  readonly list: string;
-  readonly reasons: CallbackDetail['reasons'];
-  readonly step: 'confirm' | 'number' | 'reason';
-  readonly number: string | null;
-  readonly typed: string;
-  readonly tries: number;
-  /** The prompt being played; the key timer starts when it ends. */
-  readonly playbackId: string | null;
-  readonly timer: number | null;
-}
 
 /** Seconds to wait for a key after a prompt. */
 const KEY_TIMEOUT = 8;

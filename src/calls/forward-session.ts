@@ -7,15 +7,9 @@
  * everyone has been tried, the roster's final destination takes over.
  */
 import type { ForwardAttempt, ForwardDetail, OutcomeOf } from '../routing/types.js';
-import { ok, type Effect, type RouteOrigin, type Session, type SessionEvent, type TransitionResult } from './session-types.js';
+import { ok, type Effect, type RouteOrigin, type Session, type SessionEvent, type TransitionResult, type ForwardState } from './session-types.js';
 import { digitsOf, sound, type LegFailure } from './telephony.js';
 
-export interface ForwardState {
-  readonly index: number;
-  readonly leg: string | null;
-  readonly answered: boolean;
-  readonly confirmToken: number | null;
-}
 
 /** The attempt's result as stored: what happened to this member's call. */
 export type AttemptResult = 'accepted' | 'no-confirmation' | 'refused' | LegFailure | 'hung-up';

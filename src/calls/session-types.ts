@@ -3,12 +3,9 @@
  * the effects it asks for (plain data). The transitions are in session.ts and the files it hands
  * each destination to (ring, queue, forward, callback and voicemail sessions).
  */
-import type { Action, Decision, Outcome, OutcomeOf } from '../routing/types.js';
+import type { Action, CallbackDetail, Decision, Outcome, OutcomeOf } from '../routing/types.js';
 import type { CallState } from '../store/call-store.js';
-import type { CallbackState } from './callback-session.js';
-import type { ForwardState } from './forward-session.js';
 import type { LegFailure, Media, PlaybackEnd, RecordingResult, RecordOptions } from './telephony.js';
-import type { VoicemailState } from './voicemail-session.js';
 
 /**
  * Where a call is. The stored states (`CallState`: what `status`, `explain` and a restarted engine
@@ -62,6 +59,41 @@ export interface Session {
 
 /** What the call does once its prompts have played. */
 export type AfterPlay = { readonly kind: 'menu'; readonly menu: string; readonly timeout: number } | { readonly kind: 'outcome'; readonly outcome: Outcome } | null;
+
+/** Callback capture: the number to call back being confirmed or typed, then the reason. */
+export interface CallbackState {
+  /** The callback list the request goes to, and its reasons by key. */
+  readonly list: string;
+  readonly reasons: CallbackDetail['reasons'];
+  readonly step: 'confirm' | 'number' | 'reason';
+  readonly number: string | null;
+  readonly typed: string;
+  readonly tries: number;
+  /** The prompt being played; the key timer starts when it ends. */
+  readonly playbackId: string | null;
+  readonly timer: number | null;
+}
+
+/** On-call forwarding: the member being called, and whether they answered and were asked for the key. */
+export interface ForwardState {
+  readonly index: number;
+  readonly leg: string | null;
+  readonly answered: boolean;
+  readonly confirmToken: number | null;
+}
+
+/** A message being left. */
+export interface VoicemailState {
+  readonly step: 'greeting' | 'recording' | 'resuming' | 'goodbye';
+  readonly mailbox: string;
+  /** The recording's name in Asterisk's store. */
+  readonly name: string;
+  readonly maxLength: number;
+  readonly greeting: string | null;
+  readonly playbackId: string | null;
+  /** The caller hung up while recording: the call ends when the recording does. */
+  readonly callerGone: boolean;
+}
 
 export interface Leg {
   readonly channel: string;

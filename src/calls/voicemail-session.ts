@@ -7,20 +7,9 @@
  * own voicemail takes the message instead.
  */
 import type { OutcomeOf } from '../routing/types.js';
-import { ok, type Effect, type Session, type SessionEvent, type TransitionResult } from './session-types.js';
+import { ok, type Effect, type Session, type SessionEvent, type TransitionResult, type VoicemailState } from './session-types.js';
 import { sound } from './telephony.js';
 
-export interface VoicemailState {
-  readonly step: 'greeting' | 'recording' | 'resuming' | 'goodbye';
-  readonly mailbox: string;
-  /** The recording's name in Asterisk's store. */
-  readonly name: string;
-  readonly maxLength: number;
-  readonly greeting: string | null;
-  readonly playbackId: string | null;
-  /** The caller hung up while recording: the call ends when the recording does. */
-  readonly callerGone: boolean;
-}
 
 /** Seconds of silence that end a message: long enough for a pause to think, short enough not to record a hung-up line. */
 export const SILENCE_ENDS_AFTER = 5;
