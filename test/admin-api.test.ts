@@ -127,11 +127,11 @@ describe('admin API and operator commands against a running engine', () => {
   });
 
   it('reload: a bad config is rejected with its problems and the old one stays; a good one takes over for new calls only', async () => {
-    const { admin, engine, config, pbx, clock } = await running();
+    const { admin, engine, config, pbx, clock, store } = await running();
     const before = engine.currentPlan().version;
     const ch = pbx.call('+15125550100', '+15125550123');
     await clock.advance(200);
-    const callId = [...(engine as unknown as { calls: Map<string, unknown> }).calls.keys()][0]!;
+    const callId = store.callByChannel(ch)!.id;
     const good = readFileSync(config, 'utf8');
     writeFileSync(config, good.replace('queue: scheduling }]', 'queue: schedulng }]'));
     const bad = await cli('reload', '--engine', admin.url);

@@ -643,7 +643,7 @@ describe('run-time on-call override', () => {
 });
 
 describe('a store that cannot record a call', () => {
-  it('the caller is answered first and then sent to the failsafe dialplan, not left in silence; the engine goes on', async () => {
+  it('the caller is answered first and routed from memory (not left in silence, not sent away); the engine goes on', async () => {
     let broken = true;
     const brokenStore = (db: Db) => {
       const store = new CallStore(db);
@@ -670,16 +670,16 @@ describe('a store that cannot record a call', () => {
     const ch = pbx.call(MAIN, '+15125550123');
     await clock.advance(1000);
     expect(answered).toEqual([ch]);
-    expect(toDialplan).toEqual([ch]);
-    expect(pbx.channels.has(ch)).toBe(false);
-    expect(logs.join('\n')).toMatch(/recording the new call failed: disk I\/O error/);
-    expect(engine.active()).toBe(0);
+    expect(toDialplan).toEqual([]);
+    expect(pbx.played.find((p) => p.channel === ch)?.media).toEqual(['sound:riverside/welcome', 'sound:riverside/main-menu']);
+    expect(logs.join('\n')).toMatch(/recording the new call failed: disk I\/O error; routing it from memory/);
+    expect(engine.active()).toBe(1);
     // The next caller, with the store working again, is recorded and routed as usual.
     broken = false;
     const next = pbx.call(MAIN, '+15125550124');
     await clock.advance(1000);
     expect(store.callByChannel(next)?.state).not.toBe('ended');
     expect(pbx.channels.has(next)).toBe(true);
-    expect(engine.active()).toBe(1);
+    expect(engine.active()).toBe(2);
   });
 });

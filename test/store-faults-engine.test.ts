@@ -49,7 +49,7 @@ describe('a store write that throws in an async callback', () => {
     expect(rejections).toEqual([]);
     expect(engine.agentState('james')).toBe('busy');
     expect(store.openCalls()[0]).toMatchObject({ state: 'connected', agent: 'james' });
-    expect(logs.join('\n')).toMatch(/after answer: database or disk is full/);
+    expect(logs.join('\n')).toMatch(/recording the answer failed: database or disk is full/);
   });
 
   it('a new call that cannot be recorded is routed from memory, not sent to the failsafe', async () => {
