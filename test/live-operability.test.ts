@@ -173,9 +173,9 @@ describe('operable like a service clinic IT already runs', () => {
       "decision: call: menu after-hours by rule 'After hours' in inbound",
       "decision: call: decided voicemail front-desk by rule 'After hours' in inbound (site riverside)",
       'voicemail: call: to voicemail front-desk',
-      // The caller hung up during the recording (the call ended), then the message was stored.
-      expect.stringMatching(/^ended: call ended: voicemail after [\d.]+ s \(site riverside\)$/),
+      // The caller hung up during the recording: the message is stored when the recording ends, then the call ends.
       expect.stringMatching(/^voicemail-kept: call: voicemail \d+ for front-desk kept \(\d+ s\); email to 1 recipient\(s\) queued$/),
+      expect.stringMatching(/^ended: call ended: voicemail after [\d.]+ s \(site riverside\)$/),
     ]);
     expect(await counted('pbx_router_emails_total', { result: 'failed' })).toBe(0);
     await env.stop();

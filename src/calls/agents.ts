@@ -1,6 +1,6 @@
 /**
  * Agent availability as the engine knows it from its own calls (offered, talking, wrap-up, missed
- * calls, pauses), with a place for presence from the phones themselves (AMI, a later issue). It
+ * calls, pauses) and from the desk phones themselves (presence from AMI: reachable, in use). It
  * turns into the routing core's Snapshot.
  */
 import type { AgentSnapshot, AgentState, Plan } from '../routing/types.js';

@@ -12,6 +12,7 @@ export const voicemailEffects: Pick<Handlers, 'open-mailbox' | 'record' | 'await
     // Without a place to keep the message, the failsafe dialplan's own voicemail takes it.
     if (!ctx.voicemail) return ctx.fail(id, `voicemail ${e.mailbox}: no voicemail store is set up`);
     if (!live.plan.mailboxes.has(e.mailbox)) return ctx.fail(id, `unknown mailbox ${e.mailbox}`);
+    ctx.journal.event(id, 'voicemail', { mailbox: e.mailbox });
   },
   record(ctx, id, live, e) {
     const name = e.name;

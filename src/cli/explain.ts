@@ -68,7 +68,10 @@ function eventText(type: string, data: unknown): string {
       return `on-call attempt: ${String(d.member)} (${String(d.number)}): ${String(d.result)}${d.digit ? `, pressed ${String(d.digit)}` : ''}`;
     case 'dial-refused':
       return `the toll-fraud guard refused to dial ${String(d.number)} for ${String(d.member)}: ${String(d.reason)}`;
+    case 'voicemail':
+      return `to voicemail ${String(d.mailbox)}`;
     case 'handoff':
+      // Written by engines before voicemail became part of the call's session.
       return `handed to ${String(d.action)}${d.target ? ` ${String(d.target)}` : ''}`;
     case 'failsafe':
       return `sent to the failsafe dialplan: ${String(d.reason)}`;

@@ -2,19 +2,6 @@
 import type { ActionConfig, PromptConfig } from './schema.js';
 import type { Action, Prompt } from '../routing/types.js';
 
-/** Actions after which the call has a destination and nothing later in the list runs. */
-export const TERMINAL_KINDS: ReadonlySet<Action['kind']> = new Set([
-  'menu',
-  'queue',
-  'agent',
-  'ring-group',
-  'forward',
-  'voicemail',
-  'callback',
-  'hangup',
-  'goto',
-]);
-
 /** Turns a prompt (one sound or one per language) into a language map; `default` for one sound. */
 export function toPrompt(p: PromptConfig): Prompt {
   return Object.freeze(typeof p === 'string' ? { default: p } : { ...p });

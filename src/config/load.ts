@@ -2,7 +2,7 @@
  * Reading a configuration: one YAML file or a folder of them, merged into one object, with a map
  * from any path inside it back to file, line and column so every problem can say where it is.
  */
-import { basename, dirname, relative } from 'node:path';
+import { dirname, relative } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { LIMITS, type LoadLimits } from './limits.js';
 import { printable } from './printable.js';
@@ -257,11 +257,6 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 function firstLine(s: string): string {
   return s.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-}
-
-/** A short display name for a config path given on the command line. */
-export function configName(path: string): string {
-  return basename(path);
 }
 
 /** Renders a problem as `file:line:col message` (`file:line:col warning: message` for a warning), printable on one line. */
