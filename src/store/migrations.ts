@@ -212,6 +212,7 @@ export const MIGRATIONS: readonly Migration[] = [
         status          TEXT NOT NULL CHECK (status IN ('queued', 'sent', 'failed', 'refused')),
         attempts        INTEGER NOT NULL DEFAULT 0,
         next_attempt    INTEGER,
+        sending_since   INTEGER,
         idempotency_key TEXT NOT NULL UNIQUE,
         provider_id     TEXT,
         last_error      TEXT,

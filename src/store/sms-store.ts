@@ -34,6 +34,8 @@ export interface SmsRecord {
   readonly attempts: number;
   /** When a queued text is (re)tried; null once it is no longer queued. */
   readonly nextAttempt: number | null;
+  /** Set while an attempt is under way: still set when a text is due again, that attempt was cut short (a crash). */
+  readonly sendingSince: number | null;
   /** Sent with every attempt of this text, the same each time, so the provider can drop repeats. */
   readonly idempotencyKey: string;
   readonly providerId: string | null;
@@ -54,7 +56,7 @@ export interface SmsOptOut {
   readonly source: string;
 }
 
-const COLS = `id, call_id AS callId, to_number AS "to", message, language, body, site, status, attempts, next_attempt AS nextAttempt,
+const COLS = `id, call_id AS callId, to_number AS "to", message, language, body, site, status, attempts, next_attempt AS nextAttempt, sending_since AS sendingSince,
   idempotency_key AS idempotencyKey, provider_id AS providerId, last_error AS lastError, created_at AS createdAt, sent_at AS sentAt,
   finished_at AS finishedAt`;
 
@@ -72,10 +74,10 @@ export class SmsStore {
       forCall: db.prepare(`SELECT ${COLS} FROM sms_outbox WHERE call_id = ? ORDER BY id`),
       due: db.prepare(`SELECT ${COLS} FROM sms_outbox WHERE status = 'queued' AND next_attempt <= ? ORDER BY next_attempt, id LIMIT ?`),
       queued: db.prepare(`SELECT ${COLS} FROM sms_outbox WHERE status = 'queued' ORDER BY id`),
-      claim: db.prepare(`UPDATE sms_outbox SET attempts = attempts + 1, next_attempt = ? WHERE id = ? AND status = 'queued' AND next_attempt <= ?`),
-      sent: db.prepare(`UPDATE sms_outbox SET status = 'sent', provider_id = ?, sent_at = ?, finished_at = ?, next_attempt = NULL, last_error = NULL WHERE id = ? AND status = 'queued'`),
-      retry: db.prepare(`UPDATE sms_outbox SET last_error = ?, next_attempt = ? WHERE id = ? AND status = 'queued'`),
-      finish: db.prepare(`UPDATE sms_outbox SET status = ?, last_error = ?, finished_at = ?, next_attempt = NULL WHERE id = ? AND status = 'queued'`),
+      claim: db.prepare(`UPDATE sms_outbox SET attempts = attempts + 1, sending_since = ?, next_attempt = ? WHERE id = ? AND status = 'queued' AND next_attempt <= ?`),
+      sent: db.prepare(`UPDATE sms_outbox SET status = 'sent', provider_id = ?, sent_at = ?, finished_at = ?, next_attempt = NULL, sending_since = NULL, last_error = NULL WHERE id = ? AND status = 'queued'`),
+      retry: db.prepare(`UPDATE sms_outbox SET last_error = ?, next_attempt = ?, sending_since = NULL WHERE id = ? AND status = 'queued'`),
+      finish: db.prepare(`UPDATE sms_outbox SET status = ?, last_error = ?, finished_at = ?, next_attempt = NULL, sending_since = NULL WHERE id = ? AND status = 'queued'`),
       toNumber: db.prepare(`SELECT COUNT(*) AS n FROM sms_outbox WHERE to_number = ? AND created_at >= ? AND status <> 'refused'`),
       sentBetween: db.prepare(`SELECT COUNT(*) AS n FROM sms_outbox WHERE status = 'sent' AND sent_at >= ? AND sent_at < ?`),
       byStatus: db.prepare(`SELECT status, COUNT(*) AS n FROM sms_outbox WHERE created_at >= ? AND created_at < ? GROUP BY status`),
@@ -112,12 +114,12 @@ export class SmsStore {
   }
 
   /**
-   * Takes a due text for one attempt before it is sent: counts the attempt and moves its next try
-   * to `retryAt`, so a send cut short by a crash is retried then (with the same key), not at once.
-   * False when it is no longer queued and due (another run took it, or it finished).
+   * Takes a due text for one attempt before it is sent: counts the attempt, marks it sending and
+   * moves its next try to `retryAt`, so a send cut short by a crash comes back then, still marked
+   * (see sendingSince). False when it is no longer queued and due (another run took it, or it finished).
    */
   claim(id: number, now: number, retryAt: number): boolean {
-    return this.stmt.claim.run(retryAt, id, now).changes === 1;
+    return this.stmt.claim.run(now, retryAt, id, now).changes === 1;
   }
 
   /** The provider accepted it. */

@@ -64,7 +64,7 @@ describe('the outbox', () => {
     const id = store.queue(text());
     expect(store.claim(id, 1_000, 61_000)).toBe(true);
     expect(store.claim(id, 1_000, 61_000)).toBe(false);
-    expect(store.get(id)).toMatchObject({ attempts: 1, nextAttempt: 61_000, status: 'queued' });
+    expect(store.get(id)).toMatchObject({ attempts: 1, nextAttempt: 61_000, status: 'queued', sendingSince: 1_000 });
     expect(store.due(60_999)).toEqual([]);
     expect(store.due(61_000).map((s) => s.id)).toEqual([id]);
   });
@@ -74,11 +74,13 @@ describe('the outbox', () => {
     const retried = store.queue(text());
     const refused = store.queue(text());
     const failed = store.queue(text());
+    for (const id of [sent, retried, refused, failed]) store.claim(id, 1_000, 60_000);
     store.markSent(sent, 2_000, 'SM123');
     store.markRetry(retried, 'HTTP 503: busy', 30_000);
     store.markFinished(refused, 'refused', 2_000, 'HTTP 400: not a mobile number');
     store.markFinished(failed, 'failed', 2_000, 'x'.repeat(2_000));
     store.markSent(refused, 3_000, 'late');
+    for (const id of [sent, retried, refused, failed]) expect(store.get(id)!.sendingSince).toBeNull();
     expect(store.get(sent)).toMatchObject({ status: 'sent', providerId: 'SM123', sentAt: 2_000, finishedAt: 2_000, nextAttempt: null, lastError: null });
     expect(store.get(retried)).toMatchObject({ status: 'queued', lastError: 'HTTP 503: busy', nextAttempt: 30_000 });
     expect(store.get(refused)).toMatchObject({ status: 'refused', lastError: 'HTTP 400: not a mobile number', finishedAt: 2_000, providerId: null, sentAt: null });
