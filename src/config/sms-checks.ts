@@ -6,14 +6,23 @@
 import type { Config } from './schema.js';
 import type { ConfigPath } from './load.js';
 import type { SemanticIssue } from './semantic.js';
-import { placeholderProblem, placeholdersOf, smsLength } from './sms-templates.js';
+import { DateTime } from 'luxon';
+import { NEXT_OPENING_FORMAT, placeholderProblem, placeholdersOf, smsLength } from './sms-templates.js';
 import { listed } from './printable.js';
 
 /** What a provider field template may use: the number, the sender, the text and the idempotency key. */
 const PROVIDER_FIELDS: ReadonlySet<string> = new Set(['to', 'from', 'text', 'key']);
 
-/** Longest text `{nextOpening}` gives, e.g. `Mon 23 Nov 08:00` or `lun 23 nov 08:00`. */
-const NEXT_OPENING_WIDTH = 20;
+/**
+ * What `{nextOpening}` can become in a language: one date per weekday and per month, so that the
+ * check sees the longest name and any letter outside the GSM alphabet (Spanish `sáb` turns a
+ * whole text into UCS-2, 70 characters a part).
+ */
+function openingSamples(language: string): string[] {
+  const out = new Set<string>();
+  for (let m = 1; m <= 12; m++) for (let d = 1; d <= 7; d++) out.add(DateTime.utc(2026, m, d, 23, 59).setLocale(language).toFormat(NEXT_OPENING_FORMAT));
+  return [...out];
+}
 
 /** Problems of the sms section and of the queue offers (the `sms` actions are checked with the other actions). */
 export function smsIssues(cfg: Config): SemanticIssue[] {
@@ -61,9 +70,10 @@ export function smsIssues(cfg: Config): SemanticIssue[] {
       const bad = placeholdersOf(t).map(placeholderProblem).filter((p) => p !== null);
       for (const p of bad) add(path, p.code, `message ${id}${lang ? ` (${lang})` : ''}: ${p.message}`);
       if (bad.length > 0) continue;
-      // The longest the text can get: the real clinic name, the longest site name, a wide date.
-      const filled = t.replaceAll('{clinic}', clinic).replaceAll('{site}', longestSite).replaceAll('{nextOpening}', 'x'.repeat(NEXT_OPENING_WIDTH));
-      const len = smsLength(filled);
+      // The longest the text can get: the real clinic name, the longest site name, every date form.
+      const base = t.replaceAll('{clinic}', clinic).replaceAll('{site}', longestSite);
+      const forms = base.includes('{nextOpening}') ? openingSamples(lang ?? clinicLanguage).map((o) => base.replaceAll('{nextOpening}', o)) : [base];
+      const len = forms.map(smsLength).reduce((worst, l) => (l.units - l.limit > worst.units - worst.limit ? l : worst));
       if (len.units > len.limit) {
         add(path, 'sms-too-long', `message ${id}${lang ? ` (${lang})` : ''} can reach ${len.units} ${len.encoding === 'gsm-7' ? 'characters' : 'characters in UCS-2 (it has a character outside the GSM alphabet, e.g. á or an emoji)'} once filled in, more than one SMS (${len.limit}): it is sent as several parts, each billed; shorten it`, 'warning');
       }

@@ -21,6 +21,9 @@ const GSM_EXTENDED = '^{}\\[~]|€\f';
 export const GSM_SINGLE = 160;
 export const UCS2_SINGLE = 70;
 
+/** How {nextOpening} is written, in the text's language: `Mon 23 Nov 08:00`, `sáb 28 nov 09:00`. */
+export const NEXT_OPENING_FORMAT = 'ccc d LLL HH:mm';
+
 /** Placeholders of a template, in order (with repeats). */
 export function placeholdersOf(template: string): string[] {
   return [...template.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1]!);

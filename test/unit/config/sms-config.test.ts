@@ -168,3 +168,13 @@ describe('smsLength', () => {
     expect(smsLength(text)).toEqual(want);
   });
 });
+
+describe('the length check sees every form of {nextOpening}', () => {
+  it('a Spanish text that fits in GSM on weekdays but becomes UCS-2 on a Saturday (sáb) is warned about', () => {
+    const text = `{clinic}: abrimos {nextOpening}. ${'x'.repeat(40)}`;
+    const { warns } = load((c) => (c.sms.messages.book.es = text));
+    expect(warns).toHaveLength(1);
+    expect(warns[0]).toMatch(/^sms-too-long: message book \(es\) can reach \d+ characters in UCS-2/);
+    expect(load((c) => (c.sms.messages.book.en = text)).warns).toEqual([]);
+  });
+});
