@@ -10,8 +10,8 @@
  *
  * Nothing is sent twice. Every attempt of a text carries the same idempotency key, so a provider
  * that honours it drops a repeat of a send whose answer was lost. When the outcome is uncertain
- * (no answer in time, the connection cut after the request went out, or the engine stopped during
- * the attempt) and the provider has no idempotency key (idempotencyHeader: false), the text is
+ * (no answer in time, the connection cut after the request went out, a 5xx other than 503, or
+ * the engine stopped during the attempt) and the provider has no idempotency key (idempotencyHeader: false), the text is
  * not retried: it is recorded as failed, saying it may have been sent. A missed text is better
  * than a patient texted twice, and the call flow never depends on it.
  */

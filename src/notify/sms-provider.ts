@@ -2,7 +2,8 @@
  * The SmsSender over a generic HTTP API: one POST per text to the configured URL, with basic or
  * bearer credentials from the secrets file (never the routing YAML), a form or JSON body built
  * from the config's field templates, and the text's idempotency key in a header. The answer is
- * turned into a result: 2xx accepted, 429 and 5xx retry (Retry-After kept), other 4xx refused.
+ * turned into a result: 2xx accepted, 429 and 5xx retry (Retry-After kept), other 4xx refused; a
+ * retry is `uncertain` when the provider may have taken the text anyway.
  */
 import type { SmsProvider } from '../routing/types.js';
 import type { SmsOutgoing, SmsSendResult, SmsSender } from './sms-outbox.js';
@@ -77,7 +78,9 @@ function answer(res: Response, text: string, idField: string, now: number): SmsS
   if (status >= 200 && status < 300) return { kind: 'accepted', providerId: idOf(text, idField) };
   const error = `HTTP ${status}${reasonOf(text) ? `: ${reasonOf(text)}` : ''}`;
   if (status === 429) return { kind: 'retry', error, retryAfterMs: retryAfter(res.headers.get('retry-after'), now), uncertain: false };
-  if (status >= 500) return { kind: 'retry', error, retryAfterMs: retryAfter(res.headers.get('retry-after'), now), uncertain: false };
+  // Only a 503 says the request was not taken; a 500, 502 or 504 can come after the provider (or
+  // the service behind its gateway) already accepted the text.
+  if (status >= 500) return { kind: 'retry', error, retryAfterMs: retryAfter(res.headers.get('retry-after'), now), uncertain: status !== 503 };
   if (status >= 300 && status < 400) return { kind: 'refused', error: `${error}; the provider URL redirects (to ${res.headers.get('location') ?? '?'}): put the final URL in sms.provider.url` };
   return { kind: 'refused', error };
 }

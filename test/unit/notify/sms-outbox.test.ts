@@ -173,3 +173,15 @@ describe('smsOutbox', () => {
     expect(store.queued()).toEqual([]);
   });
 });
+
+describe('a provider without an idempotency key', () => {
+  it('a 503 is retried (not taken), a 502 is not (it may have been taken)', async () => {
+    const { sms, sender, fake } = await setup({ keyed: false });
+    fake.script({ kind: 'server-error', status: 503 }, { kind: 'server-error', status: 502 });
+    const id = queue();
+    expect(await flush(sms, sender)).toMatchObject({ retried: 1 });
+    now = store.get(id)!.nextAttempt!;
+    expect(await flush(sms, sender)).toMatchObject({ failed: 1 });
+    expect(store.get(id)).toMatchObject({ status: 'failed', attempts: 2, lastError: 'HTTP 502: Service Unavailable; not retried: the provider has no idempotency key and may have sent it' });
+  });
+});

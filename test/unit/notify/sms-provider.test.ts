@@ -58,11 +58,19 @@ describe('a Twilio-compatible Messages API (form body, basic auth)', () => {
     expect(fake.messages).toEqual([]);
   });
 
-  it('5xx: retry; a non-JSON error page is cut short', async () => {
+  it('503: retry, certainly not taken; 500, 502, 504: retry, uncertain (a gateway may answer after the provider took it)', async () => {
+    const { fake, sender } = await twilio();
+    fake.script({ kind: 'server-error', status: 503 }, { kind: 'server-error', status: 500 }, { kind: 'server-error', status: 504 });
+    expect(await sender.send(TEXT)).toEqual({ kind: 'retry', error: 'HTTP 503: Service Unavailable', retryAfterMs: null, uncertain: false });
+    expect(await sender.send(TEXT)).toMatchObject({ kind: 'retry', uncertain: true });
+    expect(await sender.send(TEXT)).toMatchObject({ kind: 'retry', uncertain: true });
+  });
+
+  it('a non-JSON error page is cut short', async () => {
     const { fake, sender } = await twilio();
     fake.script({ kind: 'server-error', status: 502, body: `<html><body>Bad gateway ${'x'.repeat(500)}</body></html>` });
     const r = await sender.send(TEXT);
-    expect(r).toMatchObject({ kind: 'retry', uncertain: false });
+    expect(r).toMatchObject({ kind: 'retry', uncertain: true });
     expect(r.kind === 'retry' && r.error.startsWith('HTTP 502: <html><body>Bad gateway xxx')).toBe(true);
     expect(r.kind === 'retry' && r.error.length).toBeLessThanOrEqual(210);
   });
