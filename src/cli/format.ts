@@ -49,6 +49,8 @@ export function describeStep(s: Step): string {
       return `menu ${s.menu}: retries used up after ${s.after === 'invalid' ? 'invalid keys' : 'no input'}`;
     case 'guard':
       return `GUARD: ${s.message}; the call goes to the failsafe`;
+    case 'sms':
+      return `text message ${s.message} to the caller (if they may receive one)`;
   }
 }
 

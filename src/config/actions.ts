@@ -24,6 +24,7 @@ export function toAction(a: ActionConfig): Action {
   if (a.raisePriority !== undefined) return { kind: 'raise-priority', by: a.raisePriority };
   if (a.setLanguage !== undefined) return { kind: 'set-language', language: a.setLanguage };
   if (a.tag !== undefined) return { kind: 'tag', tags: Array.isArray(a.tag) ? a.tag : [a.tag] };
+  if (a.sms !== undefined) return { kind: 'sms', message: a.sms };
   throw new Error(`unknown action ${JSON.stringify(a)}`);
 }
 
@@ -49,6 +50,8 @@ export function describeAction(a: Action): string {
       return `set language ${a.language}`;
     case 'tag':
       return `tag ${a.tags.join(', ')}`;
+    case 'sms':
+      return `sms ${a.message}`;
     default:
       return `${a.kind} ${a.target}`;
   }

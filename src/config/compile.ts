@@ -7,6 +7,7 @@ import type { Config, RuleConfig } from './schema.js';
 import { toActions, toPrompt } from './actions.js';
 import { compileSchedule } from './compile-schedule.js';
 import { compileRoster } from './compile-roster.js';
+import { compileSms } from './compile-sms.js';
 import { compileChecks } from '../routing/conditions.js';
 import type {
   CompiledAgent,
@@ -71,6 +72,7 @@ export function compilePlan({ config, ical, texts }: CompileInput): Plan {
         maxMisses: q.maxMisses ?? 2,
         callbackKey: q.callbackKey ?? null,
         whisper: q.whisper !== undefined ? toPrompt(q.whisper) : null,
+        smsOffer: q.smsOffer ? Object.freeze({ message: q.smsOffer.message, whenWaitOver: q.smsOffer.whenWaitOver, digit: q.smsOffer.digit ?? '2' }) : null,
       }),
     ]),
   );
@@ -204,6 +206,7 @@ export function compilePlan({ config, ical, texts }: CompileInput): Plan {
     ruleSets,
     dialTargets,
     promptTexts,
+    sms: config.sms ? compileSms(config.sms, language, config.outbound?.country ?? '1') : null,
   });
 }
 

@@ -96,6 +96,7 @@ export const ActionSchema = Type.Object(
     raisePriority: Type.Optional(Type.Integer({ minimum: 1, maximum: 9, description: 'Add to the priority (capped at 9)' })),
     setLanguage: Type.Optional(Language),
     tag: Type.Optional(Type.Union([Id, Type.Array(Id)])),
+    sms: Type.Optional(doc(Id, "Text the caller a message of sms.messages (only to the caller's own home-country number; the call goes on with the next action)")),
   },
   {
     additionalProperties: false,
@@ -307,6 +308,16 @@ export const QueueSchema = Type.Object(
     maxMisses: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, description: 'Missed offers before an agent is set not ready' })),
     callbackKey: Type.Optional(doc(Id, 'Callback list offered when the caller presses * while waiting')),
     whisper: Type.Optional(doc(PromptRef, 'Played to the agent who answers, before the caller is connected (e.g. "scheduling call"); the caller language follows when it is not the clinic default')),
+    smsOffer: Type.Optional(
+      Type.Object(
+        {
+          message: doc(Id, 'The message of sms.messages texted to the caller who accepts'),
+          whenWaitOver: Seconds('Offered to a caller once the estimated or actual wait passes this many seconds'),
+          digit: Type.Optional(Type.String({ pattern: '^[0-9#]$', description: 'The key that asks for the text (default 2)' })),
+        },
+        { additionalProperties: false, description: '"Press 2 to get a text instead of waiting": offered to callers who may receive one' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -450,6 +461,57 @@ export const OutboundSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const HeaderName = Type.String({ pattern: '^[A-Za-z0-9-]+$', description: 'An HTTP header name' });
+
+/** The SMS provider: a generic HTTP API (Twilio-compatible Messages API, a JSON webhook, ...). Credentials come from the secrets file. */
+export const SmsProviderSchema = Type.Object(
+  {
+    url: Type.String({ pattern: '^https?://[^\\s]+$', description: 'Where each message is POSTed' }),
+    auth: Type.Union([Type.Literal('basic'), Type.Literal('bearer'), Type.Literal('none')], {
+      description: 'basic: SMS_PROVIDER_USER and SMS_PROVIDER_PASSWORD; bearer: SMS_PROVIDER_TOKEN; both from the secrets file or the environment, never from this file',
+    }),
+    body: Type.Union([Type.Literal('form'), Type.Literal('json')], { description: 'form: application/x-www-form-urlencoded; json: a JSON object' }),
+    fields: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.\\[\\]-]+$' }), Type.String(), {
+      minProperties: 1,
+      description: 'The body: field name to a template with {to}, {from}, {text} and {key} (the idempotency key), e.g. To: "{to}"',
+    }),
+    idField: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)*$', description: "Where the provider's message id is in its JSON answer, e.g. sid (default id)" })),
+    idempotencyHeader: Type.Optional(
+      Type.Union([HeaderName, Type.Literal(false)], {
+        description:
+          'The header carrying a key unique to each message, the same on every retry (default Idempotency-Key; Twilio: I-Twilio-Idempotency-Token). false: the provider has none, so a send that timed out is not retried (it may have been sent)',
+      }),
+    ),
+    timeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 60, description: 'Seconds to wait for an answer (default 10)' })),
+  },
+  { additionalProperties: false },
+);
+
+/** Messages texted to callers, each one text per language (or one text in the clinic language). */
+export const SmsMessages = Type.Record(
+  Id,
+  Type.Union([
+    Type.String({ minLength: 1, description: 'The text, in the clinic language' }),
+    Type.Record(Language, Type.String({ minLength: 1 }), { minProperties: 1, description: 'The text per language' }),
+  ]),
+  { description: 'Message id to text; placeholders {clinic}, {site} and {nextOpening}; never patient data' },
+);
+
+export const SmsSchema = Type.Object(
+  {
+    from: Type.String({ minLength: 1, maxLength: 20, description: 'The sender: an E.164 number the provider lets you send from, or a sender id' }),
+    country: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: 'Home country code: only its numbers get a text (default outbound.country, else 1)' })),
+    maxPerNumberPerHour: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, description: 'Texts to one number in any hour at most (default 2)' })),
+    maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, description: 'Tries before a message is given up as failed (default 5)' })),
+    provider: SmsProviderSchema,
+    messages: SmsMessages,
+  },
+  {
+    additionalProperties: false,
+    description: 'Texting callers (SMS deflection): who may get a text, the provider, and the messages. Opt-outs are kept per site in the database',
+  },
+);
+
 const Named = <T extends TSchema>(s: T) => Type.Record(Id, s);
 
 export const ConfigSchema = Type.Object(
@@ -502,6 +564,7 @@ export const ConfigSchema = Type.Object(
     callbacks: Type.Optional(Named(CallbackListSchema)),
     routes: Type.Optional(Named(Type.Array(RuleSchema, { minItems: 1 }))),
     prompts: Type.Optional(PromptTexts),
+    sms: Type.Optional(SmsSchema),
   },
   { additionalProperties: false, title: 'pbx-router routing configuration' },
 );
@@ -519,6 +582,8 @@ export type CallbackListConfig = Static<typeof CallbackListSchema>;
 export type OutboundConfig = Static<typeof OutboundSchema>;
 export type PromptConfig = Static<typeof PromptRef>;
 export type PromptTextsConfig = Static<typeof PromptTexts>;
+export type SmsConfig = Static<typeof SmsSchema>;
+export type SmsProviderConfig = Static<typeof SmsProviderSchema>;
 
 /**
  * TypeBox's Record leaves keys that match no pattern allowed; a map keyed by id (or digit, language,

@@ -12,6 +12,7 @@ import { listed, printable } from './printable.js';
 import { EarlierRules } from './shadowing.js';
 import { menuTraps } from './menu-traps.js';
 import { weeklyIssues } from './schedule-checks.js';
+import { smsIssues, smsMessageMissing } from './sms-checks.js';
 
 export interface SemanticIssue {
   readonly path: ConfigPath;
@@ -73,6 +74,10 @@ export function semanticIssues(cfg: Config): SemanticIssue[] {
       if (!kind) return;
       const refKind = ACTION_REF[kind];
       if (refKind) ref(refKind, a[kind] as string, [...path, i, kind]);
+      if (kind === 'sms' && a.sms !== undefined) {
+        const missing = smsMessageMissing(cfg, a.sms);
+        if (missing) add([...path, i, 'sms'], 'unknown-reference', missing);
+      }
       if (kind === 'site' && a.site) {
         if (a.site.by === 'fixed' && !a.site.site) add([...path, i, 'site'], 'missing-site', "site action with by: fixed needs 'site'");
         ref('site', a.site.site, [...path, i, 'site', 'site']);
@@ -184,6 +189,7 @@ export function semanticIssues(cfg: Config): SemanticIssue[] {
     }
   }
   issues.push(...gotoCycles(cfg));
+  issues.push(...smsIssues(cfg));
   menuTraps(cfg, add);
   return issues;
 }

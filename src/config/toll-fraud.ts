@@ -6,8 +6,8 @@
 import type { OutboundConfig } from './schema.js';
 
 /** NANP premium-rate and pay-per-call prefixes (900, 976) and Caribbean "one-ring" scam areas that bill internationally. */
-const NANP_PREMIUM = /^\+1(900|976)/;
-const NANP_CARIBBEAN = /^\+1(242|246|264|268|284|345|441|473|649|658|664|721|758|767|784|809|829|849|868|869|876)/;
+export const NANP_PREMIUM = /^\+1(900|976)/;
+export const NANP_CARIBBEAN = /^\+1(242|246|264|268|284|345|441|473|649|658|664|721|758|767|784|809|829|849|868|869|876)/;
 const E164 = /^\+[1-9][0-9]{6,14}$/;
 
 /** Why this number must not be dialled under this outbound policy, or null when it may be. */

@@ -127,6 +127,10 @@ function runActions(walk: Walk, actions: readonly Action[]): Flow {
         for (const t of a.tags) env.tags.add(t);
         walk.steps.push({ kind: 'tag', tags: a.tags });
         break;
+      case 'sms':
+        // Recorded only: whether the caller may get a text (and sending it) is the call engine's part.
+        walk.steps.push({ kind: 'sms', message: a.message });
+        break;
       case 'site': {
         chooseSite(walk, a);
         const routes = env.site !== null ? env.plan.sites.get(env.site)!.routes : null;

@@ -104,6 +104,8 @@ export interface CompiledQueue {
   readonly maxMisses: number;
   readonly callbackKey: string | null;
   readonly whisper: Prompt | null;
+  /** "Press 2 to get a text instead of waiting", offered once the wait passes `whenWaitOver` seconds. */
+  readonly smsOffer: { readonly message: string; readonly whenWaitOver: number; readonly digit: string } | null;
 }
 
 export interface CompiledMenu {
@@ -188,7 +190,8 @@ export type Action =
   | { readonly kind: 'set-priority'; readonly priority: number }
   | { readonly kind: 'raise-priority'; readonly by: number }
   | { readonly kind: 'set-language'; readonly language: string }
-  | { readonly kind: 'tag'; readonly tags: readonly string[] };
+  | { readonly kind: 'tag'; readonly tags: readonly string[] }
+  | { readonly kind: 'sms'; readonly message: string };
 
 export interface CompiledRule {
   readonly name: string;
@@ -231,6 +234,30 @@ export interface Outbound {
   readonly carrier: { readonly host: string; readonly port: number; readonly match: readonly string[]; readonly outboundAuth: string | null } | null;
 }
 
+/** How the engine texts callers (SMS deflection); credentials are not here (secrets file). */
+export interface CompiledSms {
+  readonly from: string;
+  /** Home country code without +: only numbers of this country get a text. */
+  readonly country: string;
+  readonly maxPerNumberPerHour: number;
+  readonly maxAttempts: number;
+  readonly provider: SmsProvider;
+  /** Message id to its text per language (a single text is keyed by the clinic language). */
+  readonly messages: ReadonlyMap<string, Readonly<Record<string, string>>>;
+}
+
+/** A generic HTTP SMS API. */
+export interface SmsProvider {
+  readonly url: string;
+  readonly auth: 'basic' | 'bearer' | 'none';
+  readonly body: 'form' | 'json';
+  readonly fields: Readonly<Record<string, string>>;
+  readonly idField: string;
+  /** null: the provider has no idempotency key; a send that timed out is then not retried. */
+  readonly idempotencyHeader: string | null;
+  readonly timeoutMs: number;
+}
+
 export interface Plan {
   readonly clinic: { readonly name: string; readonly language: string; readonly languageSkills: Readonly<Record<string, string>>; readonly entry: string };
   /** A short hash of the configuration text, recorded with every decision. */
@@ -254,6 +281,8 @@ export interface Plan {
   readonly dialTargets: ReadonlySet<string>;
   /** What each prompt says, per language (`prompts:`), for placeholder recordings; optional per prompt. */
   readonly promptTexts: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /** Texting callers; null when the config has no `sms:` section. */
+  readonly sms: CompiledSms | null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -347,7 +376,9 @@ export type Step =
       readonly result: 'option' | 'invalid' | 'timeout' | 'awaiting';
     }
   | { readonly kind: 'menu-exhausted'; readonly menu: string; readonly after: 'invalid' | 'timeout' }
-  | { readonly kind: 'guard'; readonly message: string };
+  | { readonly kind: 'guard'; readonly message: string }
+  /** Text the caller this message of plan.sms (if they may receive one); the call goes on. */
+  | { readonly kind: 'sms'; readonly message: string };
 
 export interface QueueDetail {
   readonly skills: Readonly<Record<string, number>>;

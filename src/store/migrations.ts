@@ -197,4 +197,41 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'the SMS outbox and per-site SMS opt-outs',
+    sql: `
+      CREATE TABLE sms_outbox (
+        id              INTEGER PRIMARY KEY,
+        call_id         TEXT REFERENCES calls (id),
+        to_number       TEXT NOT NULL,
+        message         TEXT NOT NULL,
+        language        TEXT NOT NULL,
+        body            TEXT NOT NULL,
+        site            TEXT,
+        status          TEXT NOT NULL CHECK (status IN ('queued', 'sent', 'failed', 'refused')),
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt    INTEGER,
+        sending_since   INTEGER,
+        idempotency_key TEXT NOT NULL UNIQUE,
+        provider_id     TEXT,
+        last_error      TEXT,
+        created_at      INTEGER NOT NULL,
+        sent_at         INTEGER,
+        finished_at     INTEGER
+      );
+      CREATE INDEX sms_outbox_due ON sms_outbox (status, next_attempt);
+      CREATE INDEX sms_outbox_to ON sms_outbox (to_number, created_at);
+      CREATE INDEX sms_outbox_call ON sms_outbox (call_id);
+      CREATE INDEX sms_outbox_created ON sms_outbox (created_at);
+
+      CREATE TABLE sms_opt_outs (
+        site       TEXT NOT NULL,
+        number     TEXT NOT NULL,
+        at         INTEGER NOT NULL,
+        source     TEXT NOT NULL,
+        PRIMARY KEY (site, number)
+      );
+    `,
+  },
 ];

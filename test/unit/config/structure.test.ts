@@ -72,7 +72,7 @@ describe('YAML syntax', () => {
 describe('schema problems', () => {
   it('an unknown section lists the sections and suggests the likely one', () => {
     expect(withBase('queus:\n  front: {}\n')).toEqual([
-      "x.yaml:10:1 unknown section 'queus' in the file; did you mean 'queues'? (expected one of: version, clinic, outbound, retention, failsafe, sites, schedules, agents, queues, menus, rosters, mailboxes, ringGroups, callbacks, routes, prompts)",
+      "x.yaml:10:1 unknown section 'queus' in the file; did you mean 'queues'? (expected one of: version, clinic, outbound, retention, failsafe, sites, schedules, agents, queues, menus, rosters, mailboxes, ringGroups, callbacks, routes, prompts, sms)",
     ]);
   });
 

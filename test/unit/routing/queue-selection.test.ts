@@ -17,6 +17,7 @@ const queue = (over: Partial<CompiledQueue> = {}): CompiledQueue => ({
   ringTimeout: 15,
   maxMisses: 2,
   callbackKey: null,
+  smsOffer: null,
   whisper: null,
   ...over,
 });
