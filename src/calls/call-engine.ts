@@ -7,14 +7,13 @@
  */
 import { lineLog, textLogger, type Logger } from '../logging/logger.js';
 import type { AgentState, Mode, Plan, QueueSnapshot, Snapshot } from '../routing/types.js';
-import type { CallStore } from '../store/call-store.js';
 import { AgentBook, type PresenceState } from './agents.js';
 import { CallCounters, type WedgedChannel } from './call-counters.js';
 import { CallJournal } from './call-journal.js';
 import { CallRegistry } from './call-registry.js';
-import type { Clock } from './clock.js';
 import { DialGuard } from './dial-guard.js';
-import type { EffectContext, VoicemailDeps } from './effect-context.js';
+import type { EffectContext } from './effect-context.js';
+import type { EngineDeps, EngineView } from './engine-types.js';
 import { pbxRequest, runEffects } from './effect-runner.js';
 import { Modes } from './modes.js';
 import { QueueManager } from './queues.js';
@@ -22,42 +21,11 @@ import { reconcile, type ReconcileMark, type ReconcileReport } from './reconcile
 import { Rescue } from './rescue.js';
 import { newSession, transition, type Session, type SessionEvent } from './session.js';
 import { stalled, wedge } from './stalled-channels.js';
-import type { Inventory, Telephony, TelephonyEvent } from './telephony.js';
+import type { Inventory, TelephonyEvent } from './telephony.js';
 
 export type { ReconcileMark, ReconcileReport } from './reconcile.js';
 export type { VoicemailDeps } from './effect-context.js';
-
-export interface EngineDeps {
-  readonly plan: Plan;
-  readonly telephony: Telephony;
-  readonly store: CallStore;
-  readonly clock: Clock;
-  /** Lines that belong to no call (reconcile, modes); default: through `logger`. */
-  readonly log?: (message: string) => void;
-  /** The calls' log: each call writes through a child carrying its id and channel, an info line per step of its life. */
-  readonly logger?: Logger;
-  /** Times each routing decision (pbx_router_decision_seconds). */
-  readonly decisionTime?: { observe(seconds: number): void };
-  /** Where voicemail keeps messages; without it, a caller routed to voicemail goes to the failsafe (whose own voicemail takes the message). */
-  readonly voicemail?: VoicemailDeps;
-  /** Told about every new callback request (the webhook). */
-  readonly onCallback?: (id: number) => void;
-}
-
-/** What the admin API, the wallboard and the metrics see of the engine: reads and a few commands, never its parts. */
-export interface EngineView {
-  currentPlan(): Plan;
-  active(): number;
-  endedByOutcome(): Readonly<Record<string, number>>;
-  wedgedChannels(): WedgedChannel[];
-  queueSnapshot(): Record<string, QueueSnapshot>;
-  agentSnapshot(): NonNullable<Snapshot['agents']>;
-  agentState(id: string): AgentState;
-  /** Pauses or unpauses an agent; false for an agent the plan does not have. */
-  pauseAgent(id: string, paused: boolean): boolean;
-  modes(): Readonly<Record<string, Mode>>;
-  setMode(mode: Mode, site: string | null): Record<string, Mode>;
-}
+export type { EngineDeps, EngineView } from './engine-types.js';
 
 export class CallEngine implements EngineView {
   private plan: Plan;
