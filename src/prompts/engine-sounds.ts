@@ -29,6 +29,9 @@ export const CALLBACK_SOUNDS = [
 /** To a caller who pressed * in a queue with a callback list: the request keeps their place. */
 export const QUEUE_CALLBACK_SOUND = `${ENGINE_FOLDER}/callback-confirmed`;
 
+/** A queue's text offer (`smsOffer`): the offer, then, to a caller who took it, that it was sent (they keep their place). */
+export const SMS_OFFER_SOUNDS = { offer: `${ENGINE_FOLDER}/sms-offer`, sent: `${ENGINE_FOLDER}/sms-sent` } as const;
+
 /** Each reason of a callback list is read as `pbx-router/reason-<reason>` and its digit. */
 export const reasonSound = (reason: string): string => `${ENGINE_FOLDER}/reason-${reason}`;
 

@@ -6,7 +6,7 @@
  */
 import type { Action, Plan, Prompt } from '../routing/types.js';
 import { sound } from '../routing/engine.js';
-import { CALLBACK_SOUNDS, DEFAULT_GREETING, DIGIT_SOUNDS, languageSound, ONCALL_SOUNDS, POSITION_SOUNDS, QUEUE_CALLBACK_SOUND, reasonSound, VOICEMAIL_SOUNDS, WAIT_SOUNDS, ENGINE_FOLDER } from './engine-sounds.js';
+import { CALLBACK_SOUNDS, DEFAULT_GREETING, DIGIT_SOUNDS, languageSound, ONCALL_SOUNDS, POSITION_SOUNDS, QUEUE_CALLBACK_SOUND, reasonSound, SMS_OFFER_SOUNDS, VOICEMAIL_SOUNDS, WAIT_SOUNDS, ENGINE_FOLDER } from './engine-sounds.js';
 
 /** Whose sound it is: the clinic's (its config names it), pbx-router's (shipped), or Asterisk's core sounds. */
 export type PromptSource = 'clinic' | 'engine' | 'core';
@@ -79,6 +79,7 @@ export function soundUses(plan: Plan): PromptUse[] {
     if (q.announce.estimatedWait) for (const s of WAIT_SOUNDS) add(s, languages, `queue ${q.id}, estimated-wait announcements`);
     if (q.announce.position || q.announce.estimatedWait) for (const s of DIGIT_SOUNDS) add(s, languages, 'queue announcements (numbers)');
     if (q.callbackKey) add(QUEUE_CALLBACK_SOUND, languages, `queue ${q.id}, * for a callback (list ${q.callbackKey})`);
+    if (q.smsOffer) for (const s of Object.values(SMS_OFFER_SOUNDS)) add(s, languages, `queue ${q.id}, text offer (key ${q.smsOffer.digit})`);
   }
   for (const m of plan.mailboxes.values()) {
     if (m.greeting) promptUses(plan, languages, m.greeting, `mailbox ${m.id}, greeting`, add);

@@ -26,6 +26,8 @@ export const ENGINE_SOUNDS: Readonly<Record<string, number>> = {
   'pbx-router/callback-thank-you': 2000,
   'pbx-router/callback-confirmed': 2200,
   'pbx-router/callback-number-not-valid': 1800,
+  'pbx-router/sms-offer': 6000,
+  'pbx-router/sms-sent': 5000,
   'pbx-router/reason-prescription-refill': 1200,
   'pbx-router/reason-records-request': 1200,
   'pbx-router/reason-nurse-callback': 1200,
