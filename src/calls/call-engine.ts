@@ -19,12 +19,13 @@ import { Modes } from './modes.js';
 import { QueueManager } from './queues.js';
 import { reconcile, type ReconcileMark, type ReconcileReport } from './reconcile.js';
 import { Rescue } from './rescue.js';
+import { offerSms } from './sms-effects.js';
 import { newSession, transition, type Session, type SessionEvent } from './session.js';
 import { stalled, wedge } from './stalled-channels.js';
 import type { Inventory, TelephonyEvent } from './telephony.js';
 
 export type { ReconcileMark, ReconcileReport } from './reconcile.js';
-export type { VoicemailDeps } from './effect-context.js';
+export type { SmsDeps, VoicemailDeps } from './effect-context.js';
 export type { EngineDeps, EngineView } from './engine-types.js';
 
 export class CallEngine implements EngineView {
@@ -60,7 +61,7 @@ export class CallEngine implements EngineView {
     });
     // An agent paused (by an operator, or not ready after missed calls) stays paused across a restart.
     for (const a of store.lastAgentStates()) if (a.state === 'paused') this.agents.pause(a.agent, true, 'still paused after a restart');
-    this.queues = new QueueManager(deps.plan, { telephony, store, agents: this.agents, clock, deliver: (id, e) => this.deliver(id, e), log: this.log });
+    this.queues = new QueueManager(deps.plan, { telephony, store, agents: this.agents, clock, deliver: (id, e) => this.deliver(id, e), log: this.log, offerSms: (id, offer) => offerSms(this.ctx, id, offer) });
     // The toll-fraud guard counts the last hour's outside calls, from before a restart too.
     const guard = new DialGuard(
       store.eventsOfType('offer', clock.now() - 3600_000).flatMap((e) => {
@@ -71,7 +72,7 @@ export class CallEngine implements EngineView {
     const ctx: EffectContext = {
       telephony, store, clock, guard,
       registry: this.registry, journal: this.journal, queues: this.queues, agents: this.agents, rescue: this.rescue,
-      voicemail: deps.voicemail ?? null,
+      voicemail: deps.voicemail ?? null, sms: deps.sms ?? null,
       decisionTime: deps.decisionTime ?? null,
       onCallback: (id) => deps.onCallback?.(id),
       snapshot: () => ({ agents: this.agents.snapshot(), queues: this.queues.snapshot(), rosterOverrides: store.oncallOverrides(clock.now()), modes: this.modes() }),

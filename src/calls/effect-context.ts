@@ -6,6 +6,7 @@
 import type { Logger } from '../logging/logger.js';
 import type { Snapshot } from '../routing/types.js';
 import type { CallStore } from '../store/call-store.js';
+import type { SmsStore } from '../store/sms-store.js';
 import type { VoicemailStore } from '../store/voicemail-store.js';
 import type { AgentBook } from './agents.js';
 import type { CallJournal } from './call-journal.js';
@@ -24,6 +25,13 @@ export interface VoicemailDeps {
   readonly flush: () => Promise<unknown>;
 }
 
+/** Where texts to callers are queued, and the outbox that sends them. */
+export interface SmsDeps {
+  readonly store: SmsStore;
+  /** Sends due texts (the outbox); a failed send stays queued and is retried, never thrown. */
+  readonly flush: () => Promise<unknown>;
+}
+
 export interface EffectContext {
   readonly telephony: Telephony;
   readonly store: CallStore;
@@ -35,6 +43,7 @@ export interface EffectContext {
   readonly guard: DialGuard;
   readonly rescue: Rescue;
   readonly voicemail: VoicemailDeps | null;
+  readonly sms: SmsDeps | null;
   readonly decisionTime: { observe(seconds: number): void } | null;
   /** Told about every new callback request (the webhook). */
   readonly onCallback: (id: number) => void;

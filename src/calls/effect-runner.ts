@@ -1,6 +1,6 @@
 /**
- * Carries out a call's effects: one handler per effect kind (here, and in the leg, queue and
- * voicemail effect files), each PBX request through `pbx()`, which logs a failure and sends the
+ * Carries out a call's effects: one handler per effect kind (here, and in the leg, queue,
+ * voicemail and sms effect files), each PBX request through `pbx()`, which logs a failure and sends the
  * caller to the failsafe. A handler that throws does the same: nothing here leaves a caller in
  * silence or takes the process down.
  */
@@ -13,6 +13,7 @@ import type { EffectContext, Handler, Handlers } from './effect-context.js';
 import { legEffects } from './leg-effects.js';
 import { queueEffects } from './queue-effects.js';
 import { isGone } from './rescue.js';
+import { smsEffects } from './sms-effects.js';
 import type { Effect } from './session-types.js';
 import { voicemailEffects } from './voicemail.js';
 
@@ -73,7 +74,7 @@ const callEffects: Pick<Handlers, 'answer' | 'route' | 'record-decision' | 'play
   },
 };
 
-const HANDLERS: Handlers = { ...callEffects, ...legEffects, ...queueEffects, ...voicemailEffects };
+const HANDLERS: Handlers = { ...callEffects, ...legEffects, ...queueEffects, ...voicemailEffects, ...smsEffects };
 
 /** Runs effects in order, each logged as a step of the call's life when it is one (see call-log.ts). */
 export function runEffects(ctx: EffectContext, id: string, effects: readonly Effect[]): void {

@@ -4,7 +4,7 @@ import type { AgentState, Mode, Plan, QueueSnapshot, Snapshot } from '../routing
 import type { CallStore } from '../store/call-store.js';
 import type { WedgedChannel } from './call-counters.js';
 import type { Clock } from './clock.js';
-import type { VoicemailDeps } from './effect-context.js';
+import type { SmsDeps, VoicemailDeps } from './effect-context.js';
 import type { Telephony } from './telephony.js';
 
 export interface EngineDeps {
@@ -22,6 +22,8 @@ export interface EngineDeps {
   readonly voicemail?: VoicemailDeps;
   /** Told about every new callback request (the webhook). */
   readonly onCallback?: (id: number) => void;
+  /** Where texts to callers go; without it an `sms` action is logged as not set up and no queue offers a text. */
+  readonly sms?: SmsDeps;
 }
 
 /** What the admin API, the wallboard and the metrics see of the engine: reads and a few commands, never its parts. */

@@ -18,8 +18,8 @@ interface Entry extends WaitingCall {
   offering: boolean;
   announceTimer: unknown;
   maxWaitTimer: unknown;
-  /** One timer per relaxation step still ahead: when a step arrives, more agents may take the call. */
-  relaxTimers: unknown[];
+  /** One per relaxation step still ahead (more agents may take the call then), and the text offer's. */
+  timers: unknown[];
   announcing: string | null;
   /** The position the caller joined at (for the call's log line). */
   joinedAt?: number;
@@ -33,6 +33,8 @@ export interface QueueDeps {
   /** Hands an event to a call's session. */
   readonly deliver: (sessionId: string, event: SessionEvent) => void;
   readonly log: (message: string) => void;
+  /** The caller's wait passed the queue's smsOffer (not while an agent is rung for them): the engine offers the text if it may. */
+  readonly offerSms?: (sessionId: string, offer: NonNullable<CompiledQueue['smsOffer']>) => void;
 }
 
 /** How long an empty holding bridge is kept before it is destroyed (see dequeue). */
@@ -86,13 +88,16 @@ export class QueueManager {
     // A caller resumed after a restart keeps their entry and arrival time, and so their place.
     const enqueuedAt = restored?.enqueuedAt ?? this.deps.clock.now();
     const entryId = restored?.entryId ?? this.deps.store.enterQueue(sessionId, queueId, priority, language, enqueuedAt);
-    const entry: Entry = { id: sessionId, channel, queue: queueId, priority, language, enqueuedAt, entryId, offering: restored?.offering ?? false, announceTimer: null, maxWaitTimer: null, relaxTimers: [], announcing: null };
+    const entry: Entry = { id: sessionId, channel, queue: queueId, priority, language, enqueuedAt, entryId, offering: restored?.offering ?? false, announceTimer: null, maxWaitTimer: null, timers: [], announcing: null };
     this.entries.set(sessionId, entry);
     const waited = this.deps.clock.now() - enqueuedAt;
     entry.maxWaitTimer = this.deps.clock.after(Math.max(0, q.maxWait * 1000 - waited), () => this.deps.deliver(sessionId, { type: 'max-wait' }));
     for (const step of q.relax) {
-      if (step.after * 1000 > waited) entry.relaxTimers.push(this.deps.clock.after(step.after * 1000 - waited, () => this.dispatch()));
+      if (step.after * 1000 > waited) entry.timers.push(this.deps.clock.after(step.after * 1000 - waited, () => this.dispatch()));
     }
+    // Once per wait: a caller resumed after a restart past the offer's time is not offered again.
+    const offer = q.smsOffer;
+    if (offer && this.deps.offerSms && offer.whenWaitOver * 1000 > waited) entry.timers.push(this.deps.clock.after(offer.whenWaitOver * 1000 - waited, () => !entry.offering && this.deps.offerSms?.(sessionId, offer)));
     if (q.announce.position || q.announce.estimatedWait) this.scheduleAnnouncement(entry, q, q.announce.first * 1000);
     entry.joinedAt = this.position(entry);
     this.deps.store.recordPosition(entryId, this.deps.clock.now(), entry.joinedAt, null);
@@ -144,9 +149,7 @@ export class QueueManager {
     const e = this.entries.get(sessionId);
     if (!e) return Promise.resolve();
     this.entries.delete(sessionId);
-    this.deps.clock.cancel(e.announceTimer);
-    this.deps.clock.cancel(e.maxWaitTimer);
-    for (const t of e.relaxTimers) this.deps.clock.cancel(t);
+    for (const t of [e.announceTimer, e.maxWaitTimer, ...e.timers]) this.deps.clock.cancel(t);
     if (e.announcing) void this.deps.telephony.stopPlayback(e.announcing).catch((err: Error) => this.deps.log(`call ${e.id}: stopping the queue announcement failed: ${err.message}`));
     this.deps.store.leaveQueue(e.entryId, this.deps.clock.now(), result, agent);
     const bridge = this.bridges.get(e.queue)?.id;

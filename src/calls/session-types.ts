@@ -55,6 +55,17 @@ export interface Session {
    * already tried.
    */
   readonly replay: { readonly skipAttempts: number } | null;
+  /** A queue's text offer ("press 2 to get a text instead of waiting") made to this caller, or null. */
+  readonly smsOffer: SmsOfferState | null;
+}
+
+/** The text offered while waiting: heard (the key still accepted), or accepted and sent (the caller keeps their place). */
+export interface SmsOfferState {
+  readonly step: 'offered' | 'sent';
+  readonly message: string;
+  readonly digit: string;
+  /** The offer's or the confirmation's prompt while it plays (stopped when an agent is rung). */
+  readonly playbackId: string | null;
 }
 
 /** What the call does once its prompts have played. */
@@ -114,6 +125,8 @@ export type SessionEvent =
   | { readonly type: 'leg-failed'; readonly leg: string; readonly reason: LegFailure }
   | { readonly type: 'leg-hangup'; readonly leg: string }
   | { readonly type: 'max-wait' }
+  /** The caller waited past the queue's smsOffer and may get a text (checked by the engine before). */
+  | { readonly type: 'sms-offer'; readonly message: string; readonly digit: string }
   | { readonly type: 'leg-dtmf'; readonly leg: string; readonly digit: string }
   | { readonly type: 'confirm-timeout'; readonly token: number }
   /** A recording ended (null: after a restart, there was none to take back: it had not started). */
@@ -157,6 +170,8 @@ export type Effect =
   | { readonly kind: 'delete-recording'; readonly name: string; readonly why: string }
   /** A message was left: stored with its email in one transaction, and the outbox flushed. */
   | { readonly kind: 'keep-voicemail'; readonly mailbox: string; readonly name: string; readonly result: RecordingResult }
+  /** Text the caller this message (sms.messages) if they may get one; the call goes on either way. */
+  | { readonly kind: 'send-sms'; readonly message: string; readonly site: string | null }
   | { readonly kind: 'failsafe'; readonly reason: string }
   | { readonly kind: 'hangup-caller' }
   | { readonly kind: 'end'; readonly outcome: string };

@@ -8,7 +8,7 @@
 import type { Decision, Outcome, Step } from '../routing/types.js';
 import { callbackTransition, startCallback } from './callback-session.js';
 import { forwardTransition, startForward } from './forward-session.js';
-import { queuedTransition, startQueue } from './queue-session.js';
+import { queuedTransition, smsPromptEnded, startQueue } from './queue-session.js';
 import { connectedTransition, noAnswer, ring, ringingTransition, whisperingTransition } from './ring-session.js';
 import { nextPlayback, ok, reject, type AfterPlay, type Effect, type Session, type SessionEvent, type TransitionResult } from './session-types.js';
 import { sound } from './telephony.js';
@@ -45,6 +45,7 @@ export function newSession(id: string, channel: string, did: string, caller: str
     callback: null,
     voicemail: null,
     replay: null,
+    smsOffer: null,
   };
   return { session, effects: [{ kind: 'answer' }] };
 }
@@ -67,10 +68,20 @@ function replaySounds(d: Decision): string[] {
   return d.status === 'awaiting-input' && last?.kind === 'menu' && last.sound ? [last.sound] : [];
 }
 
+/**
+ * The texts (`sms` actions) among the steps not yet carried out: a decision repeats the steps
+ * before the menu the caller answered, whose texts were asked for then.
+ */
+function newTexts(d: Decision, resumeAt: number): Effect[] {
+  return d.steps.slice(Math.max(0, resumeAt)).flatMap((st): Effect[] => (st.kind === 'sms' ? [{ kind: 'send-sms', message: st.message, site: d.site }] : []));
+}
+
 function onDecided(s: Session, d: Decision, menuTimeout: number): TransitionResult {
   const effects: Effect[] = [{ kind: 'record-decision', decision: d }];
   const guard = d.steps.find((st) => st.kind === 'guard');
   if (guard) return ok({ ...s, state: 'ending' }, [...effects, { kind: 'failsafe', reason: guard.kind === 'guard' ? guard.message : 'routing failed' }]);
+  // A decision replayed after a restart asked for its texts before the restart.
+  if (!s.replay) effects.push(...newTexts(d, s.resumeAt));
   const sounds = s.replay ? replaySounds(d) : newSounds(d.steps, s.resumeAt);
   const afterPlay: AfterPlay = d.status === 'awaiting-input' ? { kind: 'menu', menu: d.menu, timeout: menuTimeout } : { kind: 'outcome', outcome: d.outcome };
   const resumeAt = d.status === 'awaiting-input' ? d.steps.length - 1 : s.resumeAt;
@@ -130,7 +141,9 @@ function callerGone(s: Session): TransitionResult {
   if (s.state === 'callback' && s.callback?.timer !== null && s.callback?.timer !== undefined) effects.push({ kind: 'cancel-menu-timer' });
   const wasQueued = s.state === 'queued' || s.state === 'ringing' || s.state === 'whispering';
   if (wasQueued) effects.push({ kind: 'dequeue', result: 'abandoned' });
-  const outcome = s.state === 'forwarding' ? 'forward-abandoned' : s.state === 'callback' ? 'callback-abandoned' : (s.endAs ?? (s.state === 'connected' ? 'answered' : wasQueued ? 'abandoned' : 'hung-up-early'));
+  // A caller who took the text offered in the queue and then hung up was deflected, not lost.
+  const waited = s.smsOffer?.step === 'sent' ? 'sms-deflected' : 'abandoned';
+  const outcome = s.state === 'forwarding' ? 'forward-abandoned' : s.state === 'callback' ? 'callback-abandoned' : (s.endAs ?? (s.state === 'connected' ? 'answered' : wasQueued ? waited : 'hung-up-early'));
   return ok({ ...s, state: 'ended', playbackId: null, menuToken: null }, [...effects, { kind: 'end', outcome }]);
 }
 
@@ -150,7 +163,7 @@ export function transition(s: Session, e: SessionEvent): TransitionResult {
   if (s.state === 'forwarding') return forwardTransition(s, e) ?? reject(s, e);
   if (s.state === 'callback') return callbackTransition(s, e) ?? reject(s, e);
   // A prompt the caller cut short with a key (or any earlier playback) ends after the call moved on.
-  if (e.type === 'playback-ended' && e.playbackId !== s.playbackId) return ok(s);
+  if (e.type === 'playback-ended' && e.playbackId !== s.playbackId) return ok(smsPromptEnded(s, e.playbackId));
   switch (s.state) {
     case 'answering':
       if (e.type === 'answered') return ok({ ...s, state: 'routing' }, [{ kind: 'route', origin: s.origin, inputs: s.inputs }]);
