@@ -19,7 +19,7 @@ import type { Plan } from './routing/types.js';
 import { formatProblem } from './config/load.js';
 import { createLogger, lineLog, textLogger, type LineSink, type Logger } from './logging/logger.js';
 import { secretsOf } from './logging/redact.js';
-import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { createMetrics, SMS_STATUSES, type Metrics } from './metrics/metrics.js';
 import { observedStore, timedTelephony } from './metrics/observe.js';
 import { startJobs } from './scheduler/jobs.js';
 import { smtpMailer, smtpSettingsFromEnv, type Mailer } from './notify/mailer.js';
@@ -27,11 +27,14 @@ import { FAILSAFE_BOX, watchFailsafeBox } from './notify/failsafe-box.js';
 import { flushOutbox } from './notify/outbox.js';
 import { describeError, serialRunner } from './notify/serial-runner.js';
 import { flushWebhooks } from './notify/webhook.js';
+import { smsOutbox, type SmsSender } from './notify/sms-outbox.js';
+import { httpSmsSender, smsCredentialsFromEnv } from './notify/sms-provider.js';
 import { CallStore } from './store/call-store.js';
 import { startCheckpointer } from './store/checkpointer.js';
 import { watchDatabaseFile } from './store/db-file-watch.js';
 import { openDb } from './store/db.js';
-import { guardStores } from './store/guarded-store.js';
+import { guardSmsStore, guardStores } from './store/guarded-store.js';
+import { SmsStore } from './store/sms-store.js';
 import { StoreHealth } from './store/store-health.js';
 import { groupWrites } from './store/write-groups.js';
 import { VoicemailStore } from './store/voicemail-store.js';
@@ -184,7 +187,32 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     () => flushWebhooks(guarded.calls, engine.currentPlan(), () => clock.now(), notifyLog).then(count(metrics.webhooks)),
     (e) => notifyLog(`webhooks: flush failed: ${describeError(e)}; the requests stay queued for the next flush`),
   );
-  const engine = new CallEngine({ plan, telephony: timed.telephony, store: observedStore(guarded.calls, metrics), clock, logger: callsLog, decisionTime: metrics.decision, voicemail: { store: voicemails, flush }, onCallback: () => void hooks.run() });
+  // Texts to callers: stored before they are sent; the running plan's provider, the secrets' credentials.
+  const texts = guardSmsStore(new SmsStore(db), storeHealth);
+  let smsCredentialsProblem: string | null = null;
+  const idle: SmsSender = { send: async () => ({ kind: 'retry', error: 'no sms provider', retryAfterMs: null, uncertain: false }) };
+  const textOutbox = smsOutbox(
+    () => {
+      const sms = engine.currentPlan().sms;
+      const creds = sms ? smsCredentialsFromEnv(sms.provider.auth, env) : null;
+      return sms && creds?.ok ? { store: texts, sms, sender: httpSmsSender(sms.provider, creds.credentials), now: () => clock.now(), log: notifyLog } : { store: texts, sms: null, sender: idle, now: () => clock.now(), log: notifyLog };
+    },
+    (e) => notifyLog(`sms: flush failed: ${describeError(e)}; the texts stay queued for the next flush`),
+  );
+  const flushTexts = async (): Promise<void> => {
+    const sms = engine.currentPlan().sms;
+    const creds = sms ? smsCredentialsFromEnv(sms.provider.auth, env) : null;
+    // Without credentials nothing is tried (no attempt is used up): the texts wait, and one line says why.
+    if (creds && !creds.ok) {
+      if (smsCredentialsProblem !== creds.message) notifyLog(`sms: ${creds.message}`);
+      smsCredentialsProblem = creds.message;
+      return;
+    }
+    smsCredentialsProblem = null;
+    const r = await textOutbox.flush();
+    if (r.ok) for (const status of SMS_STATUSES) metrics.sms.inc({ status }, r.value[status]);
+  };
+  const engine = new CallEngine({ plan, telephony: timed.telephony, store: observedStore(guarded.calls, metrics), clock, logger: callsLog, decisionTime: metrics.decision, voicemail: { store: voicemails, flush }, sms: { store: texts, flush: flushTexts }, onCallback: () => void hooks.run() });
   const jobs = startJobs({ plan: () => engine.currentPlan(), store, voicemails, telephony, now: () => clock.now(), log: lineLog(part('scheduler')) }, jobZone(plan, part('scheduler')));
   telephony.handler = (e) => {
     if (e.type === 'call-arrived') {
@@ -225,15 +253,18 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     ? watchFailsafeBox({ box: { messages: () => ami.mailboxSummary(FAILSAFE_BOX), onChange: (fn) => ami.watchMailbox(FAILSAFE_BOX, fn) }, store: voicemails, plan: () => engine.currentPlan(), now: () => clock.now(), log: notifyLog, flush })
     : null;
   if (!ami && plan.failsafe) log('warning: failsafe.email is set but AMI is not (ASTERISK_AMI_PASSWORD): messages left in the failsafe box are not noticed; only *97 plays them');
-  // Emails and webhooks not delivered are retried with backoff (the queues decide what is due), and
-  // the failsafe box is read again, on the engine's clock; cancelled with every engine timer on stop.
+  // Emails, webhooks and texts not delivered are retried with backoff (the queues decide what is due),
+  // and the failsafe box is read again, on the engine's clock; cancelled with every engine timer on stop.
   const retryDelivery = () => {
     void outbox.run();
     void hooks.run();
+    void flushTexts();
     if (ami?.health().state === 'connected') void failsafe?.check();
     clock.after(30_000, retryDelivery);
   };
   clock.after(30_000, retryDelivery);
+  // Texts left queued by the last run (a provider down, a stop) are due now.
+  void flushTexts();
   ami?.start();
   log(`config ${plan.version} loaded from ${o.config}; database ${o.database}; connecting to ${ariAt.url} as ${ariUser}, application ${o.app}; cron jobs in ${jobs.zone()}`);
   // The one reload path, for SIGHUP and the admin API alike: loadPlan never throws, and every

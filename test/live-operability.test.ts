@@ -126,7 +126,7 @@ describe('operable like a service clinic IT already runs', () => {
 
     for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes', 'nodejs_gc_duration_seconds']) expect(m.has(name), name).toBe(true);
     for (const name of ['stasis_to_first_command', 'stasis_to_answer', 'ari_request', 'queue_wait', 'decision']) expect(m.get(`pbx_router_${name}_seconds`)?.type).toBe('histogram');
-    for (const name of ['offers_missed', 'failsafe_handoffs', 'ari_reconnects', 'emails', 'webhooks', 'calls_ended']) expect(m.get(`pbx_router_${name}_total`)?.type).toBe('counter');
+    for (const name of ['offers_missed', 'failsafe_handoffs', 'ari_reconnects', 'emails', 'webhooks', 'sms', 'calls_ended']) expect(m.get(`pbx_router_${name}_total`)?.type).toBe('counter');
     for (const name of ['calls_in_progress', 'queue_waiting', 'queue_longest_wait_seconds', 'agents', 'prompts_missing', 'ari_connected']) expect(m.get(`pbx_router_${name}`)?.type).toBe('gauge');
 
     expect(value(m, 'pbx_router_queue_wait_seconds_count', { queue: 'scheduling', result: 'answered' })).toBe(1);
@@ -136,6 +136,7 @@ describe('operable like a service clinic IT already runs', () => {
     expect(value(m, 'pbx_router_ari_request_seconds_count', { operation: 'originate' })).toBe(1);
     expect(value(m, 'pbx_router_calls_ended_total', { outcome: 'answered' })).toBe(1);
     expect(value(m, 'pbx_router_emails_total', { result: 'failed' })).toBe(0);
+    for (const status of ['sent', 'retried', 'failed', 'refused']) expect(value(m, 'pbx_router_sms_total', { status })).toBe(0);
     expect(value(m, 'pbx_router_ari_connected')).toBe(1);
     expect(value(m, 'pbx_router_decision_seconds_count')).toBe(2); // the menu, then the key's destination
     expect(text).not.toMatch(/5550123|\+1512/);

@@ -10,6 +10,9 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 /** Why a missed offer was missed (the Telephony port's LegFailure); anything else is `other`. */
 export const OFFER_MISS_REASONS = ['busy', 'no-answer', 'congestion', 'unreachable', 'failed', 'refused', 'other'] as const;
 
+/** What an attempt to send a text came to (the outbox's flush result). */
+export const SMS_STATUSES = ['sent', 'retried', 'failed', 'refused'] as const;
+
 export interface Metrics {
   readonly registry: Registry;
   /** StasisStart received -> the first ARI command the engine sends for that channel (the engine's own latency). */
@@ -32,6 +35,8 @@ export interface Metrics {
   readonly emails: Counter<'result'>;
   /** Callback webhooks, by result (sent, failed: a failed one is retried). */
   readonly webhooks: Counter<'result'>;
+  /** Texts to callers, by what an attempt came to (sent, retried: tried again later, failed, refused by the provider). */
+  readonly sms: Counter<'status'>;
   /** The text exposition of this engine's metrics and the process's. */
   text(): Promise<string>;
   /** Its content type (text/plain; version=0.0.4). */
@@ -71,12 +76,14 @@ export function createMetrics(): Metrics {
     ariReconnects: new Counter({ name: 'pbx_router_ari_reconnects_total', help: 'Times the ARI event socket was connected again after it was lost.', registers }),
     emails: new Counter({ name: 'pbx_router_emails_total', help: 'Voicemail emails by result (a failed one is retried later).', labelNames: ['result'], registers }),
     webhooks: new Counter({ name: 'pbx_router_webhooks_total', help: 'Callback webhooks by result (a failed one is retried later).', labelNames: ['result'], registers }),
+    sms: new Counter({ name: 'pbx_router_sms_total', help: 'Texts to callers by what an attempt came to (sent, retried later, failed, refused by the provider).', labelNames: ['status'], registers }),
   };
   for (const reason of OFFER_MISS_REASONS) m.offersMissed.inc({ reason }, 0);
   for (const result of ['sent', 'failed']) {
     m.emails.inc({ result }, 0);
     m.webhooks.inc({ result }, 0);
   }
+  for (const status of SMS_STATUSES) m.sms.inc({ status }, 0);
   const process = processMetrics();
   return {
     ...m,

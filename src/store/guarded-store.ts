@@ -13,6 +13,7 @@
  */
 import type { Logger } from '../logging/logger.js';
 import type { CallStore } from './call-store.js';
+import type { SmsStore } from './sms-store.js';
 import type { StoreHealth } from './store-health.js';
 import type { VoicemailRecord, VoicemailStore } from './voicemail-store.js';
 
@@ -184,6 +185,37 @@ export function guardStores(calls: CallStore, voicemails: VoicemailStore, o: Gua
   health.whenOk(retry);
 
   return { calls: guardedCalls, voicemails: guardedVoicemails, pending: () => held.length, retry };
+}
+
+/**
+ * The SMS outbox's updates, whose failure is swallowed: a text whose record could not be updated
+ * after a send stays claimed, and the next flush settles it (a provider with an idempotency key
+ * drops the repeat; without one it is recorded as failed, never sent twice). Queuing a text is not
+ * guarded: the call code catches its failure and the caller simply gets no text.
+ */
+const SMS_WRITES: Partial<Record<keyof SmsStore, () => unknown>> = {
+  markSent: () => undefined,
+  markRetry: () => undefined,
+  markFinished: () => undefined,
+  optOut: () => undefined,
+};
+
+/** Guards the SmsStore's updates with `health` (the same database as the other stores). */
+export function guardSmsStore(sms: SmsStore, health: StoreHealth): SmsStore {
+  return guard(sms, (prop, real) => {
+    const fallback = SMS_WRITES[prop as keyof SmsStore];
+    if (!fallback) return real;
+    return (...args: unknown[]) => {
+      try {
+        const result = real(...args);
+        health.wrote();
+        return result;
+      } catch (e) {
+        health.failed(prop, e);
+        return fallback();
+      }
+    };
+  });
 }
 
 /** What a person needs to find a voicemail again (the caller's number is cut by the log's redactor). */
