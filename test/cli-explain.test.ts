@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli as run } from './cli-helpers.js';
 import { loadPlan } from '../src/config/index.js';
+import { SmsStore } from '../src/store/sms-store.js';
 import { engineOnFakePbx } from './support/engine-fixture.js';
 import { MAIN } from './support/numbers.js';
 
@@ -88,6 +89,32 @@ describe('pbx-router explain', () => {
     expect(r.out).toMatch(/\+0:00\.5 {2}joined queue scheduling at position 1 \(priority 0, en\)/);
     expect(r.out).toMatch(/announced: position 1 in queue scheduling/);
     expect(r.out).not.toContain('ended:');
+  });
+
+  it('texts: the offer in the queue, the text queued, what became of it; never the number it went to', async () => {
+    let texts: SmsStore | null = null;
+    const { dbPath: db, clock, pbx, store, engine } = engineOnFakePbx({
+      plan, at: '2026-11-23T10:00', zone: ZONE, db: 'temp',
+      engine: (parts) => ({ sms: { store: (texts = new SmsStore(parts.db)), flush: async () => 0 } }),
+    });
+    for (const a of plan.agents.keys()) engine.pauseAgent(a, true);
+    const ch = pbx.call(MAIN, '+15125550123');
+    await clock.advance(500);
+    pbx.press(ch, '1');
+    await clock.advance(121_000);
+    pbx.press(ch, '2');
+    await clock.advance(10_000);
+    const queued = await run('explain', ch, '--db', db, '--tz', ZONE);
+    expect(queued.out).toMatch(/\+2:00\.5 {2}offered a text \(book-online\) instead of waiting: key 2\n/);
+    expect(queued.out).toMatch(/ {2}text 1 \(book-online, en\) queued to the caller's number\n/);
+    expect(queued.out).toMatch(/ {2}text 1 \(book-online\): still queued after 0 attempt\(s\)\n/);
+    texts!.markSent(1, clock.now(), 'SM123');
+    pbx.hangupFrom(ch);
+    await clock.advance(100);
+    const r = await run('explain', store.callByChannel(ch)!.id, '--db', db, '--tz', ZONE);
+    expect(r.out.split('\n')[0]).toMatch(/: sms-deflected after 2:11\.5$/);
+    expect(r.out).toMatch(/ {2}text 1 \(book-online\): sent \(provider id SM123\)\n/);
+    for (const line of r.out.split('\n').filter((x) => /text/.test(x))) expect(line).not.toMatch(/5550123/);
   });
 
   it('an unknown call or a missing database is a clear error, not a crash', async () => {

@@ -70,5 +70,6 @@ export function offerSms(ctx: EffectContext, id: string, offer: { readonly messa
     return;
   }
   log.info({ step: 'sms-offer', message: offer.message, digit: offer.digit }, `call ${id}: text ${offer.message} offered (key ${offer.digit})`);
+  ctx.journal.event(id, 'sms-offered', { message: offer.message, digit: offer.digit });
   ctx.deliver(id, { type: 'sms-offer', message: offer.message, digit: offer.digit });
 }

@@ -11,6 +11,7 @@ import { DEFAULT_DATABASE } from '../main.js';
 import type { Step } from '../routing/types.js';
 import { CallStore, type CallRecord, type DecisionRecord } from '../store/call-store.js';
 import { openDb } from '../store/db.js';
+import { SmsStore } from '../store/sms-store.js';
 import { VoicemailStore } from '../store/voicemail-store.js';
 import { describeStep } from './format.js';
 import { InputError } from './inputs.js';
@@ -79,6 +80,14 @@ function eventText(type: string, data: unknown): string {
       return `picked up again after an engine restart or reconnect (it was ${String(d.from)}${typeof d.how === 'string' ? `: ${d.how}` : ''})${Array.isArray(d.inputs) ? `; keys replayed: ${d.inputs.join(',') || 'none'}` : ''}`;
     case 'callback-requested':
       return `callback request ${String(d.callback)} on list ${String(d.list)}${d.reason ? ` (${String(d.reason)})` : ''}`;
+    case 'sms-offered':
+      return `offered a text (${String(d.message)}) instead of waiting: key ${String(d.digit)}`;
+    case 'sms-not-offered':
+      return `no text offered (${String(d.message)}): ${String(d.detail ?? d.reason)}`;
+    case 'sms-queued':
+      return `text ${String(d.sms)} (${String(d.message)}, ${String(d.language)}) queued to the caller's number`;
+    case 'sms-refused':
+      return `no text ${String(d.message)}: ${String(d.detail ?? (d.reason === 'not-set-up' ? 'texting is not set up in the engine' : d.reason))}`;
     case 'rejected-event':
       return `event ${String(d.event)} not accepted in state ${String(d.state)}`;
     default:
@@ -87,7 +96,7 @@ function eventText(type: string, data: unknown): string {
 }
 
 /** The call and its timeline, oldest first. */
-export function explainCall(store: CallStore, voicemails: VoicemailStore | null, call: CallRecord): CallExplained {
+export function explainCall(store: CallStore, voicemails: VoicemailStore | null, call: CallRecord, texts: SmsStore | null = null): CallExplained {
   const t: TimelineEntry[] = [{ at: call.arrivedAt, what: `arrived: ${call.caller || 'withheld number'} called ${call.did}${call.site ? ` (site ${call.site})` : ''}`, details: [] }];
   if (call.answeredAt !== null) t.push({ at: call.answeredAt, what: 'answered', details: [] });
   for (const d of store.decisions(call.id)) t.push(decisionEntry(d));
@@ -102,6 +111,11 @@ export function explainCall(store: CallStore, voicemails: VoicemailStore | null,
   }
   for (const v of voicemails?.list().filter((m) => m.callId === call.id) ?? []) {
     t.push({ at: v.createdAt, what: `voicemail ${v.id} in mailbox ${v.mailbox}: ${v.duration} s${v.urgent ? ', urgent' : ''}${v.purgedAt !== null ? ' (since purged)' : ''}`, details: [] });
+  }
+  // What became of each text (never the number it went to).
+  for (const m of texts?.forCall(call.id) ?? []) {
+    const how = m.status === 'sent' ? `sent${m.providerId ? ` (provider id ${m.providerId})` : ''}` : m.status === 'queued' ? `still queued after ${m.attempts} attempt(s)` : `${m.status}: ${m.lastError ?? ''}`;
+    t.push({ at: m.sentAt ?? m.finishedAt ?? m.createdAt, what: `text ${m.id} (${m.message}): ${how}`, details: [] });
   }
   if (call.endedAt !== null) t.push({ at: call.endedAt, what: `ended: ${call.outcome ?? '?'}`, details: [] });
   // Stable: at the same millisecond, the order above (decision before its events) is kept.
@@ -136,7 +150,7 @@ export function addExplainCommand(program: Command, io: Io): void {
   zoneOptions(
     program
       .command('explain')
-      .description("what happened to one call and why: its decisions with every rule considered, offers, queue waits, on-call attempts, voicemail, outcome")
+      .description("what happened to one call and why: its decisions with every rule considered, offers, queue waits, on-call attempts, voicemail, texts, outcome")
       .argument('<call>', 'a call id, an Asterisk channel id, or a caller number (their newest call)')
       .option('--db <file>', 'SQLite database', DEFAULT_DATABASE)
       .option('--json', 'the call and its timeline as JSON (times in epoch milliseconds)'),
@@ -149,7 +163,7 @@ export function addExplainCommand(program: Command, io: Io): void {
       const store = new CallStore(db);
       const call = findCall(store, key);
       if (!call) throw new InputError(`no call ${key} in ${o.db} (give a call id, a channel id or the caller's number)`);
-      const x = explainCall(store, new VoicemailStore(db), call);
+      const x = explainCall(store, new VoicemailStore(db), call, new SmsStore(db));
       io.out(o.json ? JSON.stringify(x, null, 2) : formatExplained(x, zone));
     } finally {
       db.close();
