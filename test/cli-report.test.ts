@@ -4,6 +4,7 @@ import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { runCli as run } from './cli-helpers.js';
 import { loadPlan } from '../src/config/index.js';
+import { SmsStore } from '../src/store/sms-store.js';
 import { engineOnFakePbx } from './support/engine-fixture.js';
 import { MAIN } from './support/numbers.js';
 
@@ -50,6 +51,7 @@ describe('pbx-router report', () => {
       '  voicemails: 0',
       '  callback requests: 0 (0 still open)',
       '  on-call forwards: 0 call(s), 0 attempt(s): none',
+      '  texts to callers: 0 sent; calls deflected by a text: 0',
       '',
     ]);
     const tuesday = await run('report', '--from', '2026-11-24', '--db', db, '--tz', ZONE, '--json');
@@ -57,6 +59,30 @@ describe('pbx-router report', () => {
     expect(j).toMatchObject({ calls: 1, outcomes: { voicemail: 1 }, queues: [] });
     const both = JSON.parse((await run('report', '--from', '2026-11-23', '--to', '2026-11-24', '--db', db, '--tz', ZONE, '--json')).out) as { calls: number };
     expect(both.calls).toBe(3);
+  });
+
+  it('texts: sent and still queued, and the calls a text deflected (counted apart from the abandons)', async () => {
+    let texts: SmsStore | null = null;
+    const { dbPath: db, clock, pbx, store, engine } = engineOnFakePbx({
+      plan, at: '2026-11-23T10:00', zone: ZONE, db: 'temp',
+      engine: (parts) => ({ sms: { store: (texts = new SmsStore(parts.db)), flush: async () => 0 } }),
+    });
+    for (const a of plan.agents.keys()) engine.pauseAgent(a, true);
+    const callers = ['+15125550123', '+15125550124', '+15125550125'].map((n) => pbx.call(MAIN, n));
+    await clock.advance(500);
+    for (const ch of callers) pbx.press(ch, '1');
+    await clock.advance(121_000);
+    pbx.press(callers[0]!, '2');
+    pbx.press(callers[1]!, '2');
+    await clock.advance(5000);
+    texts!.markSent(texts!.forCall(store.callByChannel(callers[0]!)!.id)[0]!.id, clock.now(), 'SM1');
+    for (const ch of callers) pbx.hangupFrom(ch);
+    await clock.advance(100);
+    const r = await run('report', '--from', '2026-11-23', '--db', db, '--tz', ZONE);
+    expect(r.out).toContain('  how they ended: sms-deflected 2, abandoned 1\n');
+    expect(r.out).toContain('  texts to callers: 1 sent (1 queued, 0 failed, 0 refused); calls deflected by a text: 2\n');
+    const j = JSON.parse((await run('report', '--from', '2026-11-23', '--db', db, '--tz', ZONE, '--json')).out) as { texts: unknown };
+    expect(j.texts).toEqual({ queued: 1, sent: 1, failed: 0, refused: 0, deflected: 2 });
   });
 
   it('bad dates and a missing database are clear errors', async () => {

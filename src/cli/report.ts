@@ -1,7 +1,8 @@
 /**
  * `pbx-router report`: what the phones did over a period, from the database alone: calls by how
  * they ended, each queue's waits (average, 90th percentile, longest) and what became of its
- * callers, talk times, voicemails, callback requests, on-call forwards and failsafe calls.
+ * callers, talk times, voicemails, callback requests, on-call forwards, failsafe calls, and texts to
+ * callers (by status) with the calls they deflected (callers who took a queue's text and hung up).
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -9,6 +10,7 @@ import { DateTime } from 'luxon';
 import { DEFAULT_DATABASE } from '../main.js';
 import { CallStore } from '../store/call-store.js';
 import { openDb } from '../store/db.js';
+import { SmsStore, type SmsStatus } from '../store/sms-store.js';
 import { VoicemailStore } from '../store/voicemail-store.js';
 import { InputError } from './inputs.js';
 import { displayZone, zoneOptions } from './zone.js';
@@ -46,6 +48,8 @@ export interface PeriodReport {
   readonly voicemails: { readonly count: number; readonly urgent: number; readonly byMailbox: Readonly<Record<string, number>> };
   readonly callbacks: { readonly created: number; readonly open: number };
   readonly forwards: { readonly calls: number; readonly attempts: number; readonly accepted: number; readonly attemptResults: Readonly<Record<string, number>> };
+  /** Texts asked for in the period by their status now, and the calls that ended deflected by one. */
+  readonly texts: Readonly<Record<SmsStatus, number>> & { readonly deflected: number };
 }
 
 function durations(seconds: readonly number[]): Durations {
@@ -58,7 +62,7 @@ function durations(seconds: readonly number[]): Durations {
 const bump = (m: Record<string, number>, k: string) => void (m[k] = (m[k] ?? 0) + 1);
 
 /** The calls that arrived in [from, to) and what became of them. */
-export function buildReport(store: CallStore, voicemails: VoicemailStore, from: number, to: number): PeriodReport {
+export function buildReport(store: CallStore, voicemails: VoicemailStore, from: number, to: number, texts: SmsStore | null = null): PeriodReport {
   const calls = store.callsBetween(from, to);
   const ids = new Set(calls.map((c) => c.id));
   const outcomes: Record<string, number> = {};
@@ -105,6 +109,7 @@ export function buildReport(store: CallStore, voicemails: VoicemailStore, from: 
     voicemails: { count: vms.length, urgent: vms.filter((v) => v.urgent).length, byMailbox },
     callbacks: { created: cbs.length, open: cbs.filter((c) => c.doneAt === null).length },
     forwards: { calls: new Set(attempts.map((a) => a.callId)).size, attempts: attempts.length, accepted: attemptResults.accepted ?? 0, attemptResults },
+    texts: { ...(texts?.countByStatus(from, to) ?? { queued: 0, sent: 0, failed: 0, refused: 0 }), deflected: outcomes['sms-deflected'] ?? 0 },
   };
 }
 
@@ -133,6 +138,8 @@ export function formatReport(r: PeriodReport, zone: string): string {
   lines.push(`  voicemails: ${r.voicemails.count}${r.voicemails.urgent ? ` (${r.voicemails.urgent} urgent)` : ''}${r.voicemails.count ? `: ${list(r.voicemails.byMailbox)}` : ''}`);
   lines.push(`  callback requests: ${r.callbacks.created} (${r.callbacks.open} still open)`);
   lines.push(`  on-call forwards: ${r.forwards.calls} call(s), ${r.forwards.attempts} attempt(s): ${list(r.forwards.attemptResults)}`);
+  const x = r.texts;
+  lines.push(`  texts to callers: ${x.sent} sent${x.queued + x.failed + x.refused ? ` (${x.queued} queued, ${x.failed} failed, ${x.refused} refused)` : ''}; calls deflected by a text: ${x.deflected}`);
   return lines.join('\n');
 }
 
@@ -149,7 +156,7 @@ export function addReportCommand(program: Command, io: Io): void {
   zoneOptions(
     program
       .command('report')
-      .description('what the phones did over a period: outcomes, queue waits (avg, p90, longest), talk times, voicemails, callbacks, on-call forwards')
+      .description('what the phones did over a period: outcomes, queue waits (avg, p90, longest), talk times, voicemails, callbacks, on-call forwards, texts')
       .option('--from <day|time>', 'start (a day counts from its midnight; default: today)')
       .option('--to <day|time>', 'end (a day counts to its end; default: the end of the --from day, or now)')
       .option('--db <file>', 'SQLite database', DEFAULT_DATABASE)
@@ -162,7 +169,7 @@ export function addReportCommand(program: Command, io: Io): void {
     if (to <= from) throw new InputError('--to must be after --from');
     const db = openDb(o.db);
     try {
-      const r = buildReport(new CallStore(db), new VoicemailStore(db), from, to);
+      const r = buildReport(new CallStore(db), new VoicemailStore(db), from, to, new SmsStore(db));
       io.out(o.json ? JSON.stringify(r, null, 2) : formatReport(r, zone));
     } finally {
       db.close();
