@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { textLogger } from '../../../src/logging/logger.js';
 import { CallStore } from '../../../src/store/call-store.js';
 import { openDb, type Db } from '../../../src/store/db.js';
-import { guardStores } from '../../../src/store/guarded-store.js';
+import { guardSmsStore, guardStores } from '../../../src/store/guarded-store.js';
+import { SmsStore } from '../../../src/store/sms-store.js';
 import { StoreHealth } from '../../../src/store/store-health.js';
 import { VoicemailStore } from '../../../src/store/voicemail-store.js';
 import { groupWrites } from '../../../src/store/write-groups.js';
@@ -125,5 +126,20 @@ describe('a store that cannot write never throws into call code', () => {
     expect(s.rawVoicemails.list()).toHaveLength(1);
     s.writes.stop();
     s.db.close();
+  });
+});
+
+describe('the SMS outbox store, guarded', () => {
+  it("a text's update that fails is counted, not thrown (the next flush settles it); queuing is not guarded", () => {
+    const db = openDb(':memory:');
+    const log = textLogger(() => {});
+    const health = new StoreHealth(log);
+    const sms = guardSmsStore(new SmsStore(db), health);
+    const id = sms.queue({ callId: null, to: '+15125550123', message: 'm', language: 'en', body: 'b', site: null, createdAt: 1 });
+    db.exec('DROP TABLE sms_outbox');
+    expect(() => sms.markSent(id, 2, 'SM1')).not.toThrow();
+    expect(() => sms.markRetry(id, 'HTTP 503', 3)).not.toThrow();
+    expect(health.report()).toMatchObject({ state: 'degraded', failedWrites: 2 });
+    expect(() => sms.queue({ callId: null, to: '+15125550123', message: 'm', language: 'en', body: 'b', site: null, createdAt: 1 })).toThrow();
   });
 });
