@@ -41,6 +41,10 @@ export function smsIssues(cfg: Config): SemanticIssue[] {
     if (q.smsOffer.whenWaitOver >= q.maxWait) {
       add(['queues', qid, 'smsOffer', 'whenWaitOver'], 'sms-offer-too-late', `the text is offered after ${q.smsOffer.whenWaitOver}s of waiting, but callers leave queue ${qid} after maxWait ${q.maxWait}s: nobody would hear the offer`, 'warning');
     }
+    // The shipped prompt pbx-router/sms-offer says "press 2".
+    if (q.smsOffer.digit !== undefined && q.smsOffer.digit !== '2') {
+      add(['queues', qid, 'smsOffer', 'digit'], 'sms-offer-digit', `the offer's prompt (pbx-router/sms-offer) tells callers to press 2, but the key is ${q.smsOffer.digit}: use 2, or replace sounds/<lang>/pbx-router/sms-offer.wav on the Asterisk with a recording that names ${q.smsOffer.digit}`, 'warning');
+    }
   }
 
   const provider = cfg.sms?.provider;

@@ -155,6 +155,12 @@ describe('validate warns (the plan is still used)', () => {
     expect(plan).not.toBeNull();
     expect(warns).toEqual(['sms-offer-too-late: the text is offered after 300s of waiting, but callers leave queue front after maxWait 300s: nobody would hear the offer']);
   });
+
+  it('about an offer key the shipped prompt does not name (it says "press 2")', () => {
+    const { plan, warns } = load((c) => (c.queues.front.smsOffer.digit = '3'));
+    expect(plan).not.toBeNull();
+    expect(warns).toEqual([expect.stringMatching(/^sms-offer-digit: the offer's prompt \(pbx-router\/sms-offer\) tells callers to press 2, but the key is 3/)]);
+  });
 });
 
 describe('smsLength', () => {
