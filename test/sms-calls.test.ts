@@ -229,6 +229,26 @@ describe("a queue's text offer", () => {
     expect(t.store.queueEntries(id)).toMatchObject([{ queue: 'scheduling', result: 'abandoned' }]);
   });
 
+  it('after an engine restart, the caller who took the text keeps their place, is not offered again, and ends sms-deflected', async () => {
+    const t = await texting();
+    const ch = await waitInScheduling(t);
+    await t.clock.advance(121_000);
+    t.pbx.press(ch, '2');
+    await t.clock.advance(8000);
+    const fresh = t.restart({ sms: { store: t.sms, flush: async () => 0 } });
+    for (const a of plan.agents.keys()) fresh.pauseAgent(a, true);
+    expect(fresh.reconcile(t.pbx.inventory(), () => {})).toMatchObject({ resumed: 1 });
+    await t.clock.advance(200_000);
+    expect(heard(t, ch).filter((m) => m === 'sound:pbx-router/sms-offer')).toHaveLength(1);
+    t.pbx.press(ch, '2');
+    await t.clock.advance(1000);
+    t.pbx.hangupFrom(ch);
+    await t.clock.advance(100);
+    const id = t.store.callByChannel(ch)!.id;
+    expect(t.store.call(id)).toMatchObject({ state: 'ended', outcome: 'sms-deflected' });
+    expect(t.sms.forCall(id)).toHaveLength(1);
+  });
+
   it('a caller who heard the offer but did not take it and hangs up is an abandon', async () => {
     const t = await texting();
     const ch = await waitInScheduling(t);

@@ -12,7 +12,7 @@ import type { Replay } from './call-journal.js';
 import { callBridgeId } from './leg-effects.js';
 import { holdingBridgeId } from './queues.js';
 import { newSession } from './session.js';
-import type { Effect, Session } from './session-types.js';
+import type { Effect, Session, SmsOfferState } from './session-types.js';
 import { digitsOf, sound, type Inventory } from './telephony.js';
 import { startVoicemail } from './voicemail-session.js';
 
@@ -52,6 +52,8 @@ export interface ResumeFacts {
   readonly offers: ReadonlyMap<string, { readonly agent: string; readonly at: number }>;
   /** On-call members this call already tried since its last decision to forward. */
   readonly attemptsMade: number;
+  /** The queue's text offer the caller heard (and took, `sent`), from the call's events. */
+  readonly smsOffer: SmsOfferState | null;
   /** The call's last decision worked out again from its stored origin and keys. */
   replayDecision(replay: Replay): Decision;
   /** The call's queue outcome worked out again (its waiting entry's queue, language and priority). */
@@ -101,7 +103,7 @@ export function resumption(call: CallRecord, w: WaitingEntry | undefined, inv: I
     return { ...base, session, take: [{ leg: answered.id, as: 'answered-leg' }], hangUp: others([answered.id]), bridge: callBridgeId(call.id), agent: external ? null : call.agent, how: 'still talking' };
   }
   if (w && f.plan.queues.has(w.queue)) {
-    const queued: Session = { ...created, state: 'queued', queue: w.queue, outcome: f.queueOutcome(w) };
+    const queued: Session = { ...created, state: 'queued', queue: w.queue, outcome: f.queueOutcome(w), smsOffer: f.smsOffer };
     const agent = answered ? offered(answered)?.agent : undefined;
     if (answered && agent) {
       // Answered while the engine was away, or the whisper was playing: the agent is there; connect them.

@@ -13,6 +13,7 @@ import type { Replay } from './call-journal.js';
 import type { EffectContext } from './effect-context.js';
 import { runEffects } from './effect-runner.js';
 import { keptVoicemail, resumption, unusedBridges, type ResumeFacts } from './reconcile-plan.js';
+import type { SmsOfferState } from './session-types.js';
 import type { Inventory } from './telephony.js';
 
 /** What the engine knew when the inventory was requested (see CallEngine.mark). */
@@ -111,12 +112,18 @@ export function reconcile(p: ReconcileParts, inv: Inventory, adopt: (channel: st
 function facts(p: ReconcileParts, call: CallRecord): ResumeFacts {
   const offers = new Map<string, { agent: string; at: number }>();
   let attemptsMade = 0;
+  let smsOffer: SmsOfferState | null = null;
   // On-call members already tried since the call's last decision to forward are not called again.
   const since = p.store.decisions(call.id).filter((d) => d.action === 'forward').at(-1)?.at ?? 0;
   for (const e of p.store.events(call.id)) {
     const d = e.data as { leg?: unknown; agent?: unknown } | null;
     if (e.type === 'offer' && typeof d?.leg === 'string' && typeof d.agent === 'string') offers.set(d.leg, { agent: d.agent, at: e.at });
     if (e.type === 'oncall-attempt' && e.at >= since) attemptsMade++;
+    // A caller who took the queue's text offer is deflected if they hang up, after a restart too.
+    const o = e.data as { message?: unknown; digit?: unknown } | null;
+    if (e.type === 'sms-offered' && typeof o?.message === 'string' && typeof o.digit === 'string') smsOffer = { step: 'offered', message: o.message, digit: o.digit, playbackId: null };
+    const heard: SmsOfferState | null = smsOffer;
+    if (e.type === 'sms-queued' && heard && heard.message === o?.message) smsOffer = { ...heard, step: 'sent' };
   }
   const ctx = { did: call.did, caller: call.caller, at: call.arrivedAt };
   return {
@@ -124,6 +131,7 @@ function facts(p: ReconcileParts, call: CallRecord): ResumeFacts {
     now: p.clock.now(),
     offers,
     attemptsMade,
+    smsOffer,
     replayDecision: (replay: Replay) =>
       replay.origin.kind === 'entry'
         ? decide(p.plan, { ...ctx, inputs: replay.inputs, whenInputsEnd: 'await' }, p.snapshot())
