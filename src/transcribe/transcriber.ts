@@ -9,8 +9,8 @@ export type TranscriberEngine = 'pocketsphinx' | 'whisper';
 export interface Transcript {
   /** The words heard, lower case, in order; '' when nothing was recognised. */
   readonly text: string;
-  /** The engine's confidence in the whole transcript, 0..1. */
-  readonly confidence: number;
+  /** The engine's confidence in the whole transcript, 0..1; null when the engine gives none (whisper). */
+  readonly confidence: number | null;
   readonly engine: TranscriberEngine;
   /** CPU time the engine spent (user + system), milliseconds. */
   readonly cpuMs: number;
