@@ -17,8 +17,8 @@ import type { PartyId } from './types.js';
 /** What a caller does, in ms after the app answers (abandonAfter: after arrival). */
 export interface CallerScript {
   readonly dtmf?: readonly { readonly at: number; readonly digit: string; readonly durationMs?: number }[];
-  /** Speech spans (drive recordings and silence detection). */
-  readonly speech?: readonly { readonly at: number; readonly ms: number }[];
+  /** Speech spans (drive recordings and silence detection); `pcm` is what is said (8 kHz samples), recorded as it is. */
+  readonly speech?: readonly { readonly at: number; readonly ms: number; readonly pcm?: Int16Array }[];
   /** Hang up this long after the answer (default: never, the app hangs up). */
   readonly hangupAfter?: number;
   /** Hang up this long after arrival if still not answered. */
@@ -86,7 +86,7 @@ export function callerHangsUp(pbx: FakePbx, ch2: FakeChannel, ch1: FakeChannel |
 
 function runScript(pbx: FakePbx, ctx: InboundContext, ch2: FakeChannel, ch1: FakeChannel | null, script: CallerScript): void {
   const t0 = pbx.clock.now();
-  for (const s of script.speech ?? []) ch2.speech.push({ start: t0 + s.at, end: t0 + s.at + s.ms });
+  for (const s of script.speech ?? []) ch2.speech.push({ start: t0 + s.at, end: t0 + s.at + s.ms, ...(s.pcm ? { pcm: s.pcm } : {}) });
   for (const d of script.dtmf ?? []) {
     ch2.track(
       pbx.clock.after(d.at, () => {

@@ -61,7 +61,7 @@ export class FakeChannel {
   /** Runs when the channel is answered (starts an inbound caller's script). */
   onAnswer: (() => void) | null = null;
   /** What the far end says, in virtual epoch ms (drives recordings and their silence detection). */
-  readonly speech: { start: number; end: number }[] = [];
+  readonly speech: { start: number; end: number; pcm?: Int16Array }[] = [];
   private readonly timers = new Set<FakeTimer>();
 
   constructor(

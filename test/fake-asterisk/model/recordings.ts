@@ -162,7 +162,7 @@ export class FakeRecordings implements ChannelHooks {
     const now = this.pbx.clock.now();
     const elapsed = Math.max(0, now - rec.startedAt);
     const samples = Math.floor((elapsed * SAMPLE_RATE) / 1000);
-    const speech: SpeechSpan[] = ch.speech.map((s) => ({ start: s.start - rec.startedAt, end: Math.min(s.end, now) - rec.startedAt })).filter((s) => s.end > 0);
+    const speech: SpeechSpan[] = ch.speech.map((s) => ({ start: s.start - rec.startedAt, end: Math.min(s.end, now) - rec.startedAt, ...(s.pcm ? { pcm: s.pcm } : {}) })).filter((s) => s.end > 0);
     rec.total = Math.floor(samples / SAMPLE_RATE);
     let keep = samples;
     if (rec.opts.maxSilenceSeconds > 0) {

@@ -8,6 +8,8 @@
 export interface SpeechSpan {
   readonly start: number;
   readonly end: number;
+  /** What is said, 8 kHz samples from `start` (a test's or the demo's real speech); default a voiced signal. */
+  readonly pcm?: Int16Array;
 }
 
 export const SAMPLE_RATE = 8000;
@@ -23,6 +25,10 @@ export function synthesize(samples: number, speech: readonly SpeechSpan[]): Int1
     const span = speech.find((s) => ms >= s.start && ms < s.end);
     if (!span) {
       out[i] = noise;
+      continue;
+    }
+    if (span.pcm) {
+      out[i] = (span.pcm[i - Math.round((span.start * SAMPLE_RATE) / 1000)] ?? 0) + noise;
       continue;
     }
     const t = i / SAMPLE_RATE;
