@@ -14,7 +14,8 @@ export type Backend = 'fake' | 'real';
 /** What a caller does, in ms after the engine answers (the fake Asterisk's script, same meaning). */
 export interface CallerScript {
   readonly dtmf?: readonly { readonly at: number; readonly digit: string }[];
-  readonly speech?: readonly { readonly at: number; readonly ms: number }[];
+  /** What the caller says and when; `pcm` is the speech itself (8 kHz samples), else a stand-in voice. */
+  readonly speech?: readonly { readonly at: number; readonly ms: number; readonly pcm?: Int16Array }[];
   readonly hangupAfter?: number;
 }
 

@@ -9,7 +9,7 @@ import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readRtpPcap, RtpStream, writeRtpPcap } from './audio.js';
+import { encodeUlaw, readRtpPcap, RtpStream, ulawRtp, writeRtpPcap } from './audio.js';
 import { Ear, type SoundLibrary } from './ear.js';
 import { BYE_ENDING, OK_TO_LAST } from './sipp-xml.js';
 
@@ -17,7 +17,8 @@ import { BYE_ENDING, OK_TO_LAST } from './sipp-xml.js';
 export interface CallerScript {
   readonly dtmf?: readonly { readonly at: number; readonly digit: string }[];
   /** The caller talks (a recorded sentence, repeated to fill `ms`). */
-  readonly speech?: readonly { readonly at: number; readonly ms: number }[];
+  /** What the caller says; `pcm` (8 kHz samples) is sent as it is, else the tier's speech pcap. */
+  readonly speech?: readonly { readonly at: number; readonly ms: number; readonly pcm?: Int16Array }[];
   /** Hangs up this long after the answer; without it the caller waits for Asterisk to hang up (at most 15 minutes). */
   readonly hangupAfter?: number;
 }
@@ -74,7 +75,13 @@ const wait = (ms: number, next: string) => `  <recv request="MESSAGE" timeout="$
  * each key press from Debian's capture of that key, each speech from the speech pcap.
  */
 export function scriptPcaps(dir: string, script: CallerScript, speechPcap?: string): { at: number; file: string }[] {
-  const sends = [...(script.dtmf ?? []).map((d) => ({ at: d.at, source: dtmfPcap(d.digit) })), ...(script.speech ?? []).map((s) => ({ at: s.at, source: speechPcap ?? '' }))].sort((a, b) => a.at - b.at);
+  const spoken = (s: { pcm?: Int16Array }, i: number) => {
+    if (!s.pcm) return speechPcap ?? '';
+    const file = join(dir, `speech-${i}.pcap`);
+    writeRtpPcap(file, ulawRtp(encodeUlaw(s.pcm)));
+    return file;
+  };
+  const sends = [...(script.dtmf ?? []).map((d) => ({ at: d.at, source: dtmfPcap(d.digit) })), ...(script.speech ?? []).map((s, i) => ({ at: s.at, source: spoken(s, i) }))].sort((a, b) => a.at - b.at);
   const stream = new RtpStream();
   return sends.map((send, i) => {
     if (!send.source) throw new Error('the script speaks but no speech pcap was given');
