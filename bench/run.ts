@@ -1,15 +1,42 @@
-/** `npm run bench [-- --json]`: the project's benchmarks (never run as timed unit tests). */
-import { runDecisionBench } from './decision.js';
+/**
+ * `npm run bench [-- --json] [--only decision,config,sms,load]`: the project's benchmarks (never
+ * run as timed unit tests). Without --only every section runs: decision, config, sms, then load.
+ */
+import { runDecisionBench, type DecisionFigures } from './decision.js';
 import { formatConfigLoad, runConfigLoadBench } from './config-load.js';
 import { DEFAULT_LOAD, runLoadBench } from './load.js';
 import { checkTargets, formatLoad } from './load-report.js';
+import { formatSms, runSmsBench } from './sms.js';
 
+const SECTIONS = ['decision', 'config', 'load', 'sms'] as const;
+type Section = (typeof SECTIONS)[number];
+
+/** The sections named by `--only a,b` (or `--only a --only b`); every section without it. */
+function selected(argv: readonly string[]): readonly Section[] {
+  const named = argv.flatMap((a, i) => (a === '--only' ? (argv[i + 1] ?? '').split(',') : a.startsWith('--only=') ? a.slice(7).split(',') : [])).filter((s) => s !== '');
+  if (argv.includes('--only') && named.length === 0) throw new Error(`--only needs a section: ${SECTIONS.join(', ')}`);
+  const unknown = named.filter((s) => !(SECTIONS as readonly string[]).includes(s));
+  if (unknown.length) throw new Error(`unknown bench section ${unknown.join(', ')}; the sections are ${SECTIONS.join(', ')}`);
+  return named.length ? SECTIONS.filter((s) => named.includes(s)) : SECTIONS;
+}
+
+let only: readonly Section[];
+try {
+  only = selected(process.argv.slice(2));
+} catch (e) {
+  process.stderr.write(`${(e as Error).message}\n`);
+  process.exit(2);
+}
 const json = process.argv.includes('--json');
 const profile = process.argv.includes('--cpu-prof');
 const started = Date.now();
-const decision = runDecisionBench();
-if (!json) {
-  process.stdout.write(
+const out: Record<string, unknown> = { node: process.version };
+const print = (text: string) => !json && process.stdout.write(text);
+
+if (only.includes('decision')) {
+  const decision: DecisionFigures = runDecisionBench();
+  out.decision = decision;
+  print(
     [
       `decision engine: ${decision.rules} rules, ${decision.agents} agents, ${decision.samples} decisions (node ${process.version})`,
       `  ${decision.per_second.toLocaleString('en-US')} decisions/s   p50 ${decision.p50_us} µs   p99 ${decision.p99_us} µs   max ${decision.max_us} µs   (target p99 < 50 µs)`,
@@ -17,12 +44,22 @@ if (!json) {
     ].join('\n'),
   );
 }
-const configLoad = runConfigLoadBench();
-if (!json) process.stdout.write(`${formatConfigLoad(configLoad)}\n`);
-// The load run never fails the command on a missed target: it reports it.
-const load = await runLoadBench(profile ? { ...DEFAULT_LOAD, appNodeArgs: ['--cpu-prof', '--cpu-prof-dir=.tmp/profiles'] } : DEFAULT_LOAD);
-if (json) {
-  process.stdout.write(`${JSON.stringify({ node: process.version, decision, configLoad, load: { ...load, targets: checkTargets(load) }, seconds: Math.round((Date.now() - started) / 100) / 10 }, null, 2)}\n`);
-} else {
-  process.stdout.write(`${formatLoad(load)}  (whole bench ${Math.round((Date.now() - started) / 100) / 10} s)\n`);
+if (only.includes('config')) {
+  const configLoad = runConfigLoadBench();
+  out.configLoad = configLoad;
+  print(`${formatConfigLoad(configLoad)}\n`);
 }
+if (only.includes('sms')) {
+  const sms = await runSmsBench();
+  out.sms = sms;
+  print(`${formatSms(sms)}\n`);
+}
+if (only.includes('load')) {
+  // The load run never fails the command on a missed target: it reports it.
+  const load = await runLoadBench(profile ? { ...DEFAULT_LOAD, appNodeArgs: ['--cpu-prof', '--cpu-prof-dir=.tmp/profiles'] } : DEFAULT_LOAD);
+  out.load = { ...load, targets: checkTargets(load) };
+  print(formatLoad(load));
+}
+const seconds = Math.round((Date.now() - started) / 100) / 10;
+if (json) process.stdout.write(`${JSON.stringify({ ...out, seconds }, null, 2)}\n`);
+else process.stdout.write(`  (whole bench ${seconds} s)\n`);

@@ -1,6 +1,7 @@
 /**
  * What the busy hour prints, read from the engine's own SQLite file (a second connection): one
- * line per finished call and the summary (outcomes, waits per queue, voicemails and their emails).
+ * line per finished call and the summary (outcomes, waits per queue, voicemails and their emails,
+ * text offers and the texts).
  */
 import { DateTime } from 'luxon';
 import { openDb, type Db } from '../../src/store/db.js';
@@ -18,6 +19,23 @@ export interface QueueFigures {
   readonly p90WaitMs: number;
 }
 
+/** The queues' text offers and the texts, from the calls' events and the SMS outbox. */
+export interface TextFigures {
+  /** Callers who heard a queue's text offer. */
+  readonly offered: number;
+  /** Callers whose wait passed the offer but who may not get a text, by reason (anonymous, international...). */
+  readonly notOffered: Readonly<Record<string, number>>;
+  /** Callers who pressed the offer's key (a text queued, or refused at that moment). */
+  readonly asked: number;
+  /** Texts in the outbox by status. */
+  readonly sent: number;
+  readonly failed: number;
+  readonly refused: number;
+  readonly queued: number;
+  /** Calls that ended sms-deflected: the caller hung up after taking the text. */
+  readonly deflected: number;
+}
+
 /** The summary of a busy hour, from the store and the fake. */
 export interface BusyHourSummary {
   readonly placed: number;
@@ -28,6 +46,7 @@ export interface BusyHourSummary {
   readonly emailsSent: number;
   readonly emailsPending: number;
   readonly callbacks: number;
+  readonly texts: TextFigures;
   /** Calls the engine sent to the failsafe, plus calls that never reached it. */
   readonly failsafe: number;
   readonly openCalls: number;
@@ -74,7 +93,7 @@ export class BusyHourReport {
     const keys = script.keys.map((k) => k.digit).join(',') || 'no key';
     const path = `${keys} -> ${entries[0]?.queue ?? c.target ?? '?'}${c.language !== 'en' ? ` (${c.language})` : ''}`;
     const time = DateTime.fromMillis(c.arrivedAt, { zone: this.zone }).toFormat('HH:mm:ss');
-    return `${time}  ${maskNumber(c.caller)}  ${path.padEnd(30)} ${this.outcome(c, entries, waited)}`;
+    return `${time}  ${maskNumber(c.caller).padEnd(12)}  ${path.padEnd(30)} ${this.outcome(c, entries, waited)}`;
   }
 
   private outcome(c: CallRow, entries: EntryRow[], waited: number): string {
@@ -88,6 +107,8 @@ export class BusyHourReport {
       }
       case 'abandoned':
         return `abandoned${q}`;
+      case 'sms-deflected':
+        return `sms-deflected: took the text, hung up${q}`;
       case 'hung-up-early':
         return 'hung up in the menu';
       case 'voicemail': {
@@ -116,6 +137,31 @@ export class BusyHourReport {
   /** Emails still waiting in the outbox. */
   pendingEmails(): number {
     return (this.db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL`).get() as { n: number }).n;
+  }
+
+  /** Texts still queued in the SMS outbox. */
+  pendingTexts(): number {
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM sms_outbox WHERE status = 'queued'`).get() as { n: number }).n;
+  }
+
+  /** What became of the text offers and the texts. */
+  texts(deflected: number): TextFigures {
+    const count = (sql: string) => (this.db.prepare(sql).get() as { n: number }).n;
+    const notOffered: Record<string, number> = {};
+    const reasons = this.db.prepare(`SELECT json_extract(data, '$.reason') AS reason, COUNT(DISTINCT call_id) AS n FROM call_events WHERE type = 'sms-not-offered' GROUP BY reason ORDER BY n DESC, reason`).all() as { reason: string; n: number }[];
+    for (const r of reasons) notOffered[r.reason] = r.n;
+    const status = (s: string) => count(`SELECT COUNT(*) AS n FROM sms_outbox WHERE status = '${s}'`);
+    return {
+      offered: count(`SELECT COUNT(DISTINCT call_id) AS n FROM call_events WHERE type = 'sms-offered'`),
+      notOffered,
+      // The key sends the text (sms-queued) or finds the caller may no longer get one (sms-refused).
+      asked: count(`SELECT COUNT(DISTINCT o.call_id) AS n FROM call_events o JOIN call_events k ON k.call_id = o.call_id AND k.id > o.id AND k.type IN ('sms-queued', 'sms-refused') WHERE o.type = 'sms-offered'`),
+      sent: status('sent'),
+      failed: status('failed'),
+      refused: status('refused'),
+      queued: status('queued'),
+      deflected,
+    };
   }
 
   /** The figures of the whole hour. */
@@ -148,6 +194,7 @@ export class BusyHourReport {
       emailsSent: count(`SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NOT NULL`),
       emailsPending: this.pendingEmails(),
       callbacks: count(`SELECT COUNT(*) AS n FROM callbacks`),
+      texts: this.texts(outcomes['sms-deflected'] ?? 0),
       failsafe: (outcomes.failsafe ?? 0) + neverArrived,
       openCalls: this.openCalls(),
       channelsLeft: left.channels,
@@ -161,10 +208,25 @@ export class BusyHourReport {
   }
 }
 
+/** What the demo adds to the summary: where the emails and texts went, and the same hour with nobody taking a text. */
+export interface SummaryNotes {
+  /** After the emails delivered, e.g. ` (55 received by the loopback SMTP server)`. */
+  readonly mail: string;
+  /** After the texts sent, e.g. ` (17 received by the loopback SMS provider)`. */
+  readonly texts?: string;
+  /** The same seeded hour in which no caller pressed the offer's key. */
+  readonly withoutTexts?: BusyHourSummary;
+}
+
+const share = (n: number, of: number) => `${of ? ((100 * n) / of).toFixed(1) : '0.0'}%`;
+
 /** The summary as printed at the end of the demo. */
-export function formatSummary(s: BusyHourSummary, header: string, mail: string): string[] {
+export function formatSummary(s: BusyHourSummary, header: string, notes: SummaryNotes): string[] {
   const o = (k: string) => s.outcomes[k] ?? 0;
   const other = Object.entries(s.outcomes).filter(([k]) => !['answered', 'abandoned', 'voicemail', 'callback', 'forwarded', 'failsafe'].includes(k));
+  const t = s.texts;
+  const notOffered = Object.entries(t.notOffered);
+  const notOfferedText = notOffered.length ? ` (not offered, the number may not get one: ${notOffered.map(([k, n]) => `${k} ${n}`).join(', ')})` : '';
   const out = [
     '',
     header,
@@ -174,11 +236,17 @@ export function formatSummary(s: BusyHourSummary, header: string, mail: string):
       (q) =>
         `  ${q.queue.padEnd(12)} ${String(q.entries).padStart(5)} ${String(q.answered).padStart(8)} ${String(q.abandoned).padStart(9)} ${String(q.overflow).padStart(8)} ${String(q.callback).padStart(8)} ${clockText(q.avgWaitMs).padStart(8)} ${clockText(q.p90WaitMs).padStart(8)}`,
     ),
-    `  voicemails ${s.voicemails}: ${s.emailsSent} email(s) delivered${mail}, ${s.emailsPending} pending in the outbox`,
+    `  voicemails ${s.voicemails}: ${s.emailsSent} email(s) delivered${notes.mail}, ${s.emailsPending} pending in the outbox`,
     `  callback requests ${s.callbacks}`,
-    `  to the failsafe: ${s.failsafe}`,
-    `  open calls in the store: ${s.openCalls}`,
-    `  left in Asterisk: ${s.channelsLeft} channels, ${s.bridgesLeft} bridges`,
+    `  text offers: ${t.offered} waiting caller(s) heard one${notOfferedText}; ${t.asked} asked for a text`,
+    `  texts: ${t.sent} sent${notes.texts ?? ''}, ${t.failed} failed, ${t.refused} refused, ${t.queued} still queued`,
+    `  sms-deflected ${t.deflected}: hung up with the text instead of waiting on`,
   ];
+  if (notes.withoutTexts) {
+    const w = notes.withoutTexts.outcomes.abandoned ?? 0;
+    const diff = o('abandoned') - w;
+    out.push(`  abandoned ${o('abandoned')} of ${s.placed} (${share(o('abandoned'), s.placed)}); the same hour with nobody taking a text: ${w} (${share(w, notes.withoutTexts.placed)}), ${diff <= 0 ? `${-diff} fewer` : `${diff} more`}`);
+  }
+  out.push(`  to the failsafe: ${s.failsafe}`, `  open calls in the store: ${s.openCalls}`, `  left in Asterisk: ${s.channelsLeft} channels, ${s.bridgesLeft} bridges`);
   return out;
 }

@@ -1,7 +1,8 @@
 /**
  * The script of a clinic's Monday-morning busy hour (seeded: the same every run): who calls when,
  * which keys they press, how long they wait before giving up, who presses * for a callback, what
- * they say to a mailbox, and how the desk phones answer and how long each conversation lasts.
+ * they say to a mailbox, who takes the queue's text offer, and how the desk phones answer and how
+ * long each conversation lasts.
  */
 import { seededRandom } from '../../src/cli/demo.js';
 import type { AgentBehaviour } from '../fake-asterisk/model/endpoints.js';
@@ -36,7 +37,15 @@ export interface ScriptedCall {
   readonly starAfter: number | null;
   /** Ms of message left in a mailbox, and how the caller ends it. */
   readonly message: { readonly ms: number; readonly end: 'hash' | 'hangup' };
+  /**
+   * What the caller does on hearing the queue's text offer: press its key `pressAfter` ms after the
+   * offer starts, then hang up `hangUpAfter` ms after the key (they have the link); null: keeps waiting.
+   */
+  readonly text: { readonly pressAfter: number; readonly hangUpAfter: number } | null;
 }
+
+/** Share of the callers who would give up waiting that take the text offer instead, when they may get one. */
+export const TAKES_TEXT = 0.4;
 
 /** Minutes before the site opens at which the hour starts (the first callers hear the after-hours menu). */
 export const BEFORE_OPENING_MIN = 5;
@@ -86,9 +95,21 @@ function keysFor(intent: Intent, first: number): { at: number; digit: string }[]
   return seq[intent].map((digit, i) => ({ at: first + i * gap, digit }));
 }
 
+/**
+ * The caller id of an in-hours caller who will not press * in a queue: about 3% withhold their
+ * number and 3% call from a Mexican mobile (the clinic is in Austin); neither may get a text.
+ */
+function callerId(own: string, r: number, rand: () => number): string {
+  if (r < 0.03) return 'anonymous';
+  if (r < 0.06) return `+5255${String(Math.floor(rand() * 100_000_000)).padStart(8, '0')}`;
+  return own;
+}
+
 /** `calls` callers over `hourMs`, front-loaded like a Monday morning, the same for the same seed. */
 export function busyHourScript(calls: number, seed: number, hourMs = 3_600_000): ScriptedCall[] {
   const rand = seededRandom(seed);
+  // Numbers and text offers draw from their own stream: the rest of the hour is the one it was before texts.
+  const texting = seededRandom(seed * 7919 + 16);
   const before = (BEFORE_OPENING_MIN * 60_000) / hourMs;
   const out: ScriptedCall[] = [];
   for (let n = 0; n < calls; n++) {
@@ -103,7 +124,12 @@ export function busyHourScript(calls: number, seed: number, hourMs = 3_600_000):
     const patience = rand() < 0.33 ? Number.POSITIVE_INFINITY : 40_000 + Math.floor(rand() ** 1.3 * 500_000);
     const starAfter = rand() < 0.1 ? 50_000 + Math.floor(rand() * 200_000) : null;
     const message = { ms: 5000 + Math.floor(rand() * 15_000), end: rand() < 0.5 ? ('hash' as const) : ('hangup' as const) };
-    out.push({ n, at: Math.floor(frac * hourMs), caller, intent, keys: keysFor(intent, first), patience, starAfter, message });
+    const [kind, takes, press, leave] = [texting(), texting(), texting(), texting()];
+    const number = early || partner || starAfter !== null ? caller : callerId(caller, kind, texting);
+    // Only someone who would give up waiting takes the text, and only a number that may get one.
+    const takesText = number === caller && Number.isFinite(patience) && takes < TAKES_TEXT;
+    const text = takesText ? { pressAfter: 3000 + Math.floor(press * 5000), hangUpAfter: 6000 + Math.floor(leave * 4000) } : null;
+    out.push({ n, at: Math.floor(frac * hourMs), caller: number, intent, keys: keysFor(intent, first), patience, starAfter, message, text });
   }
   return out.sort((a, b) => a.at - b.at).map((c, i) => ({ ...c, n: i + 1 }));
 }
@@ -120,7 +146,8 @@ export function deskPhoneBehaviours(seed: number): (endpoint: string) => AgentBe
   };
 }
 
-/** +1512•••0123: callers are patient data, the middle digits never reach the screen. */
+/** +1512•••0123: callers are patient data, the middle digits never reach the screen; `withheld` for a caller id that is no number. */
 export function maskNumber(n: string): string {
+  if (!/^\+?\d+$/.test(n)) return 'withheld';
   return n.length > 9 ? `${n.slice(0, 5)}•••${n.slice(-4)}` : '•••';
 }

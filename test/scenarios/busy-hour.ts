@@ -2,7 +2,8 @@
  * The busy hour, live: the engine as `pbx-router run` builds it (startEngine, real SQLite file,
  * ari-client over HTTP and WebSocket) against the fake Asterisk, with the scripted callers of
  * busy-hour-script.ts and desk phones that answer and talk. Time is compressed `speed` times on
- * both sides; the run ends when every call is over and Asterisk holds nothing any more.
+ * both sides; the run ends when every call is over, Asterisk holds nothing any more and no email
+ * or text waits in an outbox.
  */
 import { DateTime } from 'luxon';
 import type { Mailer } from '../../src/notify/mailer.js';
@@ -16,6 +17,10 @@ export interface BusyHourOptions {
   readonly seed: number;
   readonly speed: number;
   readonly mailer?: Mailer;
+  /** The engine's environment (the SMS provider's credentials; default process.env). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Whether the scripted callers who would take the text offer press its key (default true). */
+  readonly takeTexts?: boolean;
   /** Gets one line per finished call (omit for quiet). */
   readonly print?: (line: string) => void;
   /** Virtual ms of the hour over which the calls arrive (default one hour). */
@@ -45,6 +50,9 @@ interface Tracked {
   queuedAt: number | null;
   starred: boolean;
   messageEndsAt: number | null;
+  /** When the caller started hearing the queue's text offer, and the key it names. */
+  offer: { at: number; digit: string } | null;
+  textAskedAt: number | null;
   endedAt: number | null;
   hungUp: boolean;
 }
@@ -54,10 +62,11 @@ export async function runBusyHour(o: BusyHourOptions): Promise<BusyHour> {
   const hourMs = o.hourMs ?? 3_600_000;
   const opening = DateTime.fromISO('2026-11-23T08:00', { zone: ZONE });
   const at = opening.minus({ milliseconds: (BEFORE_OPENING_MIN * 60_000 * hourMs) / 3_600_000 + 2000 }).toISO()!;
-  const live = await startLive({ at, zone: ZONE, speed: o.speed, promptMs: 3000, ...(o.config ? { config: o.config } : {}), ...(o.mailer ? { mailer: o.mailer } : {}) });
+  const live = await startLive({ at, zone: ZONE, speed: o.speed, promptMs: 3000, ...(o.config ? { config: o.config } : {}), ...(o.mailer ? { mailer: o.mailer } : {}), ...(o.env ? { env: o.env } : {}) });
   const { fake, run } = live;
   const plan = run.engine.currentPlan();
   const report = new BusyHourReport(live.database, ZONE, (id) => plan.agents.get(id)?.name ?? id);
+  const takeTexts = o.takeTexts ?? true;
   const nextBehaviour = deskPhoneBehaviours(o.seed);
   for (const p of PHONES) fake.setAgent(p, nextBehaviour(p));
   // The on-call clinician answers the cell after 6 s and presses 1 to take the urgent call.
@@ -89,7 +98,7 @@ export async function runBusyHour(o: BusyHourOptions): Promise<BusyHour> {
       const script = pending.shift()!;
       // Callers talk all along: whatever they leave in a mailbox is speech until they end it.
       const call = fake.placeCall({ did: '+15125550100', caller: script.caller, script: { dtmf: script.keys, speech: [{ at: 0, ms: 4 * 3_600_000 }] } });
-      const t: Tracked = { script, channelId: call.channelId, queuedAt: null, starred: false, messageEndsAt: null, endedAt: null, hungUp: false };
+      const t: Tracked = { script, channelId: call.channelId, queuedAt: null, starred: false, messageEndsAt: null, offer: null, textAskedAt: null, endedAt: null, hungUp: false };
       tracked.set(call.channelId, t);
       all.push(t);
     }
@@ -108,16 +117,25 @@ export async function runBusyHour(o: BusyHourOptions): Promise<BusyHour> {
         const t = tracked.get(String((event.recording as { target_uri: string }).target_uri).replace('channel:', ''));
         if (t) t.messageEndsAt = now + t.script.message.ms;
       }
+      if (event.type === 'PlaybackStarted' && (event.playback as { media_uri: string }).media_uri === 'sound:pbx-router/sms-offer') {
+        const t = tracked.get(String((event.playback as { target_uri: string }).target_uri).replace('channel:', ''));
+        const queue = t ? plan.queues.get(run.store.callByChannel(t.channelId)?.target ?? '') : undefined;
+        if (t && queue?.smsOffer) t.offer ??= { at: now, digit: queue.smsOffer.digit };
+      }
     }
     for (const t of tracked.values()) {
       const c = run.store.callByChannel(t.channelId);
       if (!c) continue;
       if (c.state === 'queued' && !t.hungUp) {
         t.queuedAt ??= now;
+        const text = takeTexts ? t.script.text : null;
         if (t.script.starAfter !== null && !t.starred && now - t.queuedAt >= t.script.starAfter) {
           t.starred = true;
           press(t.channelId, '*');
-        } else if (now - t.queuedAt >= t.script.patience) hangUp(t);
+        } else if (text && t.offer && t.textAskedAt === null && now - t.offer.at >= text.pressAfter) {
+          t.textAskedAt = now;
+          press(t.channelId, t.offer.digit);
+        } else if (now - t.queuedAt >= t.script.patience || (text && t.textAskedAt !== null && now - t.textAskedAt >= text.hangUpAfter)) hangUp(t);
       }
       if (t.messageEndsAt !== null && now >= t.messageEndsAt) {
         t.messageEndsAt = null;
@@ -144,7 +162,7 @@ export async function runBusyHour(o: BusyHourOptions): Promise<BusyHour> {
         run.engine.pauseAgent(id, false);
       }
     }
-    if (!pending.length && !tracked.size && fake.channels().length === 0 && fake.bridges().length === 0 && report.pendingEmails() === 0) break;
+    if (!pending.length && !tracked.size && fake.channels().length === 0 && fake.bridges().length === 0 && report.pendingEmails() === 0 && report.pendingTexts() === 0) break;
     if (now > lastArrival + (o.drainMs ?? 1_800_000)) {
       for (const t of tracked.values()) problems.push(`call #${t.script.n} (${t.channelId}) ${run.store.callByChannel(t.channelId) ? `still ${run.store.callByChannel(t.channelId)!.state}` : 'never reached the engine'} when the hour was over`);
       break;

@@ -1,7 +1,9 @@
 /**
  * `npm run demo`: the busy hour with the real engine against the built-in fake Asterisk, voicemail
- * emails delivered to a real SMTP server on loopback. Exit 0 when every call ended and Asterisk
- * holds nothing; 1 when a call was lost or stuck, or something was left behind.
+ * emails delivered to a real SMTP server on loopback, texts to a loopback SMS provider. The same
+ * seeded hour runs alongside with nobody taking the queue's text offer, to show what the texts
+ * changed. Exit 0 when every call ended and Asterisk holds nothing; 1 when a call was lost or
+ * stuck, or something was left behind.
  *
  *   node --import tsx test/scenarios/run-demo.ts --config config/example-clinic.yaml [--calls 300] [--seed 7] [--speed 75] [--quiet]
  */
@@ -10,6 +12,7 @@ import { smtpMailer } from '../../src/notify/mailer.js';
 import { startSmtp } from '../fakes/smtp.js';
 import { runBusyHour } from './busy-hour.js';
 import { formatSummary } from './busy-hour-report.js';
+import { loopbackTexts } from './demo-texts.js';
 
 /** Parses the demo's options (`--config`, `--calls`, `--seed`, `--speed`, `--quiet`). */
 export function demoOptions(argv: readonly string[]): { config: string; calls: number; seed: number; speed: number; quiet: boolean } {
@@ -41,21 +44,39 @@ export async function runDemoCommand(argv: readonly string[], out: (line: string
   };
   const smtp = await startSmtp();
   const mailer = smtpMailer({ host: '127.0.0.1', port: smtp.port, from: 'pbx-router demo <pbx-router@127.0.0.1>', tls: 'off', timeoutMs: 5000 });
+  // The hour without texts mails its own voicemails, so that each count is its own hour's.
+  const smtpWithout = await startSmtp();
+  const mailerWithout = smtpMailer({ host: '127.0.0.1', port: smtpWithout.port, from: 'pbx-router demo <pbx-router@127.0.0.1>', tls: 'off', timeoutMs: 5000 });
+  const texts = await loopbackTexts(o.config);
   const wallStart = Date.now();
   out(`Busy hour: Monday 2026-11-23 from 07:55 (America/Chicago), ${o.calls} calls (seed ${o.seed}), ${o.config}`);
   out(`The engine (startEngine: SQLite file, ari-client over HTTP + WebSocket) against the fake Asterisk 22, time ${o.speed}x`);
+  out(texts.provider ? `Texts go to a loopback SMS provider at ${texts.provider.url}; the same hour with nobody taking a text runs alongside` : `The config has no sms: section: no texts`);
   out('');
-  const hour = await runBusyHour({ config: o.config, calls: o.calls, seed: o.seed, speed: o.speed, mailer, ...(o.quiet ? {} : { print: out }) });
+  const common = { config: texts.config, env: texts.env, calls: o.calls, seed: o.seed, speed: o.speed };
+  const [hour, without] = await Promise.all([
+    runBusyHour({ ...common, mailer, ...(o.quiet ? {} : { print: out }) }),
+    texts.provider ? runBusyHour({ ...common, mailer: mailerWithout, takeTexts: false }) : Promise.resolve(null),
+  ]);
   try {
     const wall = ((Date.now() - wallStart) / 1000).toFixed(1);
     const header = `Summary: ${hour.summary.placed} calls, ${wall} s of wall time (${o.speed}x)`;
-    for (const l of formatSummary(hour.summary, header, ` (${smtp.received.length} received by the loopback SMTP server)`)) out(l);
-    for (const p of hour.problems) out(`PROBLEM: ${p}`);
+    const notes = {
+      mail: ` (${smtp.received.length} received by the loopback SMTP server)`,
+      ...(texts.provider ? { texts: ` (${texts.provider.messages.length} received by the loopback SMS provider)` } : {}),
+      ...(without ? { withoutTexts: without.summary } : {}),
+    };
+    for (const l of formatSummary(hour.summary, header, notes)) out(l);
+    const problems = [...hour.problems, ...(without?.problems ?? []).map((p) => `(the hour without texts) ${p}`)];
+    for (const p of problems) out(`PROBLEM: ${p}`);
     if (hour.problems.length) out(`engine log (last 20 lines):\n${hour.live.logs.slice(-20).join('\n')}`);
-    return hour.problems.length ? 1 : 0;
+    return problems.length ? 1 : 0;
   } finally {
     await hour.live.stop();
+    await without?.live.stop();
+    await texts.close();
     await smtp.close();
+    await smtpWithout.close();
     console.log = consoleLog;
   }
 }
