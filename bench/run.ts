@@ -1,14 +1,15 @@
 /**
- * `npm run bench [-- --json] [--only decision,config,sms,load]`: the project's benchmarks (never
- * run as timed unit tests). Without --only every section runs: decision, config, sms, then load.
+ * `npm run bench [-- --json] [--only decision,config,sms,transcribe,load]`: the project's benchmarks (never
+ * run as timed unit tests). Without --only every section runs: decision, config, sms, transcribe, then load.
  */
 import { runDecisionBench, type DecisionFigures } from './decision.js';
 import { formatConfigLoad, runConfigLoadBench } from './config-load.js';
 import { DEFAULT_LOAD, runLoadBench } from './load.js';
 import { checkTargets, formatLoad } from './load-report.js';
 import { formatSms, runSmsBench } from './sms.js';
+import { formatTranscribe, runTranscribeBench } from './transcribe.js';
 
-const SECTIONS = ['decision', 'config', 'load', 'sms'] as const;
+const SECTIONS = ['decision', 'config', 'load', 'sms', 'transcribe'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** The sections named by `--only a,b` (or `--only a --only b`); every section without it. */
@@ -53,6 +54,11 @@ if (only.includes('sms')) {
   const sms = await runSmsBench();
   out.sms = sms;
   print(`${formatSms(sms)}\n`);
+}
+if (only.includes('transcribe')) {
+  const transcribe = await runTranscribeBench();
+  out.transcribe = transcribe;
+  print(formatTranscribe(transcribe));
 }
 if (only.includes('load')) {
   // The load run never fails the command on a missed target: it reports it.
