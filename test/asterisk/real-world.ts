@@ -13,8 +13,8 @@ import Database from 'better-sqlite3';
 import { CallStore } from '../../src/store/call-store.js';
 import { removeVariants, variant } from '../scenarios/after-hours.js';
 import { AriDriver } from '../scenarios/ari-driver.js';
-import { tierConfig } from '../scenarios/tier-config.js';
-import type { Caller, CellBehaviour, DeskCall, PhoneBehaviour, World, WorldOptions } from '../scenarios/world.js';
+import { startTestSmsProvider, TEST_SMS_ENV, tierConfig } from '../scenarios/tier-config.js';
+import { explainFrom, type Caller, type CellBehaviour, type DeskCall, type PhoneBehaviour, type World, type WorldOptions } from '../scenarios/world.js';
 import { AriRecorder } from './ari-recorder.js';
 import { REPO } from './real-asterisk.js';
 import { SippCaller } from './sip/sipp-caller.js';
@@ -95,7 +95,9 @@ async function carrierReachable(tier: Tier): Promise<void> {
 
 /** Starts a scenario's world on the tier: a fresh engine (own database), phones registered and ringing out, cells ringing out. */
 export async function startRealWorld(tier: Tier, o: WorldOptions, record?: { readonly transcript: string }): Promise<World> {
-  const config = variant({ ...tierConfig(), ...(o.config ?? {}) });
+  // The engine's texts go to a provider on loopback that answers like Twilio's Messages API.
+  const sms = await startTestSmsProvider();
+  const config = variant({ ...tierConfig(sms.url), ...(o.config ?? {}) });
   const dir = mkdtempSync(join(tmpdir(), 'pbx-real-world-'));
   const database = join(dir, 'calls.sqlite');
   const env: NodeJS.ProcessEnv = {
@@ -113,6 +115,7 @@ export async function startRealWorld(tier: Tier, o: WorldOptions, record?: { rea
     SMTP_FROM: 'pbx-router@riverside-clinic.example',
     SMTP_TLS_SELF_SIGNED: '1',
     PBX_ROUTER_SECRETS: '',
+    ...TEST_SMS_ENV,
   };
   for (const p of tier.phones.values()) {
     p.set('noanswer');
@@ -155,6 +158,8 @@ export async function startRealWorld(tier: Tier, o: WorldOptions, record?: { rea
       return store;
     },
     emails: () => tier.smtp.received.slice(emailsBefore),
+    texts: () => sms.messages,
+    explain: (call) => explainFrom(database, call),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     async until(what, check, ms = 120_000) {
       const end = Date.now() + ms;
@@ -270,6 +275,7 @@ export async function startRealWorld(tier: Tier, o: WorldOptions, record?: { rea
       for (const ch of await ari.channels().catch(() => [])) await ari.hangup(ch.id);
       for (const p of tier.phones.values()) p.hangup();
       db?.close();
+      await sms.close();
       rmSync(dir, { recursive: true, force: true });
       removeVariants();
     },

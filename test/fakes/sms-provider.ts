@@ -11,6 +11,8 @@ import type { AddressInfo } from 'node:net';
 
 export interface FakeSmsMessage {
   readonly sid: string;
+  /** The path it was posted to (a Twilio-style provider has the account in it). */
+  readonly path: string;
   readonly to: string;
   readonly from: string;
   readonly body: string;
@@ -87,7 +89,7 @@ export async function startFakeSmsProvider(o: FakeSmsOptions): Promise<FakeSmsPr
     if (!E164.test(to)) return send(400, { code: 21211, message: `The 'To' number ${to} is not a valid phone number.`, status: 400 });
     if (typeof body !== 'string' || body === '') return send(400, { code: 21602, message: 'Message body is required.', status: 400 });
     const sid = `SM${String(messages.length + 1).padStart(32, '0')}`;
-    messages.push({ sid, to, from: String(from ?? ''), body, idempotencyKey: key });
+    messages.push({ sid, path: seen.path, to, from: String(from ?? ''), body, idempotencyKey: key });
     const answer = o.style === 'twilio' ? { sid, to, from, body, status: 'queued' } : { messageId: sid, accepted: true };
     const text = JSON.stringify(answer);
     if (key) answered.set(key, { status: 201, body: text });

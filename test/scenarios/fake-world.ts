@@ -8,27 +8,32 @@ import { readFileSync } from 'node:fs';
 import { loadPlan } from '../../src/config/index.js';
 import { smtpMailer } from '../../src/notify/mailer.js';
 import { FakeAmi } from '../fakes/fake-ami.js';
+import type { FakeSmsProvider } from '../fakes/sms-provider.js';
 import { startSmtp, type TestSmtp } from '../fakes/smtp.js';
 import { only } from '../support/agents.js';
 import { removeVariants, variant } from './after-hours.js';
 import { startLive, type Live } from './live-harness.js';
-import { tierConfig } from './tier-config.js';
-import type { Caller, CellBehaviour, DeskCall, PhoneBehaviour, World, WorldOptions } from './world.js';
+import { startTestSmsProvider, TEST_SMS_ENV, tierConfig } from './tier-config.js';
+import { explainFrom, type Caller, type CellBehaviour, type DeskCall, type PhoneBehaviour, type World, type WorldOptions } from './world.js';
 
 const AMI_SECRET = 'fake-world-ami-secret';
 
 /** Starts a fake-backend world: Monday 2026-11-23 10:00 in Austin, the clinic forced open or closed. */
 export async function startFakeWorld(o: WorldOptions): Promise<World> {
-  const config = variant({ ...tierConfig(), ...(o.config ?? {}) });
+  const sms: FakeSmsProvider = await startTestSmsProvider();
+  const config = variant({ ...tierConfig(sms.url), ...(o.config ?? {}) });
   const { plan } = loadPlan(config);
-  if (!plan) throw new Error(`the scenario config is invalid:\n${loadPlan(config).problems.map((p) => p.message).join('\n')}`);
+  if (!plan) {
+    await sms.close();
+    throw new Error(`the scenario config is invalid:\n${loadPlan(config).problems.map((p) => p.message).join('\n')}`);
+  }
   const endpointOf = (agent: string) => plan.agents.get(agent)?.endpoint ?? `PJSIP/${agent}`;
   const smtp: TestSmtp = await startSmtp();
   const mailer = smtpMailer({ host: '127.0.0.1', port: smtp.port, from: 'pbx-router@riverside-clinic.example', tls: 'required', allowSelfSigned: true });
   const ami = new FakeAmi('router', AMI_SECRET, shippedAmiWrite());
   const amiPort = await ami.start();
   for (const a of plan.agents.values()) ami.devices.set(a.endpoint, o.unregistered?.includes(a.id) ? 'UNAVAILABLE' : 'NOT_INUSE');
-  const env = { ...process.env, ASTERISK_AMI_HOST: '127.0.0.1', ASTERISK_AMI_PORT: String(amiPort), ASTERISK_AMI_USER: 'router', ASTERISK_AMI_PASSWORD: AMI_SECRET };
+  const env = { ...process.env, ASTERISK_AMI_HOST: '127.0.0.1', ASTERISK_AMI_PORT: String(amiPort), ASTERISK_AMI_USER: 'router', ASTERISK_AMI_PASSWORD: AMI_SECRET, ...TEST_SMS_ENV };
   const live: Live = await startLive({ at: '2026-11-23T10:00', config, mailer, env, speed: 20 });
   live.run.engine.setMode(o.mode, null);
   for (const a of plan.agents.values()) live.fake.setAgent(a.endpoint, o.unregistered?.includes(a.id) ? 'unregistered' : 'noanswer');
@@ -46,6 +51,8 @@ export async function startFakeWorld(o: WorldOptions): Promise<World> {
     backend: 'fake',
     store: () => live.run.store,
     emails: () => smtp.received,
+    texts: () => sms.messages,
+    explain: (call) => explainFrom(live.database, call),
     sleep: (ms) => live.sleep(ms),
     async until(what, check, ms = 120_000) {
       const end = live.fake.now() + ms;
@@ -145,6 +152,7 @@ export async function startFakeWorld(o: WorldOptions): Promise<World> {
       await live.stop();
       await ami.stop();
       await smtp.close();
+      await sms.close();
       removeVariants();
     },
   };

@@ -5,6 +5,7 @@
  * Times are PBX time: real seconds on the real Asterisk, virtual ones on the fake.
  */
 import { expect } from 'vitest';
+import { TEST_SMS_ACCOUNT } from './tier-config.js';
 import { inOrder, nothingLeft, type World, type WorldOptions } from './world.js';
 
 export interface Scenario {
@@ -36,6 +37,20 @@ const CELL = { patel: '+15125550198', okafor: '+15125550197' } as const;
 
 /** Config for callbackMany: announcements every few seconds, so some `*` come during one. */
 export const CALLBACK_CONFIG = { 'queues.scheduling.announce': { position: true, estimatedWait: false, first: 4, interval: 10 } } as const;
+
+/**
+ * Config for the text offer: offered after 3 s of waiting (the example's is 2 minutes), the first
+ * announcement long after the text so that nothing plays over the offer, and a text of its own.
+ */
+export const SMS_OFFER_CONFIG = {
+  'queues.scheduling.smsOffer': { message: 'book-online', whenWaitOver: 3, digit: '2' },
+  'queues.scheduling.announce': { position: true, estimatedWait: false, interval: 60, first: 45 },
+  'sms.messages.book-online': { en: '{clinic}: book at riverside-clinic.example/book or stay on the line. Reply STOP to opt out.' },
+} as const;
+/** The text as the caller's phone gets it. */
+const SMS_OFFER_TEXT = 'Riverside Family Clinic: book at riverside-clinic.example/book or stay on the line. Reply STOP to opt out.';
+/** When a caller of the text scenario presses 2: after the whole offer (7.8 s on the real Asterisk, from about 6 s after the answer). */
+const TAKE_TEXT_AT = 16_000;
 
 /** How many `*` callers the callback scenario places: 50 on the real Asterisk (issue 18), 10 on the fake. */
 const CALLBACK_RUNS = (w: World) => (w.backend === 'real' ? Number(process.env.PBX_CALLBACK_RUNS ?? 50) : 10);
@@ -245,6 +260,54 @@ export const SCENARIOS: readonly Scenario[] = [
       const cb = w.store().callbacks(true).find((x) => x.callId === rec.id);
       expect(cb).toMatchObject({ list: 'callbacks', number: c.number, reason: 'queue-callback' });
       await w.until('the caller channel gone', () => c.gone(), 15_000);
+      await nothingLeft(w);
+    },
+  },
+  {
+    name: "waiting past the queue's text offer: the offer heard, 2 pressed, 'sent' heard, one text to the caller's own number (sent, in explain); the first caller keeps their place and is served, the second hangs up after the text (sms-deflected)",
+    world: { mode: 'day', config: SMS_OFFER_CONFIG },
+    timeout: 90_000,
+    async run(w) {
+      await w.only([]);
+      await w.phone('james', { answer: 1000 });
+      const takeText = (hangupAfter: number) => ({ dtmf: [{ at: 2500, digit: '1' }, { at: TAKE_TEXT_AT, digit: '2' }], hangupAfter });
+      const first = await w.call({ caller: newCaller(), script: takeText(120_000) });
+      const a = await w.until('the first caller queued', () => first.record()?.state === 'queued' && first.record());
+      const second = await w.call({ caller: newCaller(), script: takeText(32_000) });
+      const b = await w.until('the second caller queued', () => second.record()?.state === 'queued' && second.record());
+      // The whole of 'sent': on the fake a prompt is heard once it finished; on the real Asterisk, once music follows it.
+      const sentHeard = w.backend === 'real' ? ['pbx-router/sms-offer', 'moh', 'pbx-router/sms-sent', 'moh'] : ['pbx-router/sms-offer', 'pbx-router/sms-sent'];
+      for (const c of [first, second]) await w.until(`${c.number} heard the offer, then that the text was sent`, () => inOrder(c.heard(), sentHeard), 40_000);
+      // Both still wait in the queue: taking the text did not take them out of it.
+      for (const r of [a, b]) expect(w.store().call(r.id)).toMatchObject({ state: 'queued' });
+      expect(w.store().queueEntries(a.id)).toMatchObject([{ queue: 'scheduling', leftAt: null }]);
+      expect(w.store().queueEntries(b.id)).toMatchObject([{ queue: 'scheduling', leftAt: null }]);
+      await w.pause('james', false);
+      const served = await w.until('the first caller connected', () => first.record()?.state === 'connected' && first.record(), 20_000);
+      expect(served.agent).toBe('james');
+      expect(second.record()?.state).toBe('queued');
+      if (w.backend === 'real') {
+        await w.until('the first caller talking to James', () => first.heard().includes('voice:james'), 15_000);
+        expect(inOrder(first.heard(), ['pbx-router/sms-offer', 'moh', 'pbx-router/sms-sent', 'moh', 'voice:james'])).toBe(true);
+      }
+      // While James talks to the first, the second gives up waiting: the text took the place of the call.
+      const deflected = await ended(w, b.id);
+      expect(deflected.outcome).toBe('sms-deflected');
+      expect(w.store().queueEntries(b.id)).toMatchObject([{ queue: 'scheduling', result: 'abandoned' }]);
+      await first.hangup();
+      expect(await ended(w, a.id)).toMatchObject({ outcome: 'answered', agent: 'james' });
+      // The provider got exactly one text per caller, to the caller's own number, from the clinic's.
+      expect(w.texts().map((t) => [t.to, t.from, t.body, t.path]).sort()).toEqual(
+        [first.number, second.number].sort().map((to) => [to, '+15125550100', SMS_OFFER_TEXT, `/2010-04-01/Accounts/${TEST_SMS_ACCOUNT.user}/Messages.json`]),
+      );
+      for (const [c, r] of [[first, a], [second, b]] as const) {
+        const sid = w.texts().find((t) => t.to === c.number)!.sid;
+        const explained = await w.explain(r.id);
+        expect(explained).toContain('offered a text (book-online) instead of waiting: key 2');
+        expect(explained).toMatch(/text \d+ \(book-online, en\) queued to the caller's number/);
+        expect(explained).toMatch(new RegExp(`text \\d+ \\(book-online\\): sent \\(provider id ${sid}\\)`));
+        expect(explained).toContain(`ended: ${r === a ? 'answered' : 'sms-deflected'}`);
+      }
       await nothingLeft(w);
     },
   },

@@ -7,7 +7,9 @@
  * callers through the carrier trunk, baresip desk phones and a SIPp carrier far end.
  */
 import type { ParsedMail } from 'mailparser';
+import { main } from '../../src/cli/main.js';
 import type { CallRecord, CallStore } from '../../src/store/call-store.js';
+import type { FakeSmsMessage } from '../fakes/sms-provider.js';
 
 export type Backend = 'fake' | 'real';
 
@@ -71,6 +73,10 @@ export interface World {
   store(): CallStore;
   /** Emails the engine sent, as a real SMTP server on loopback received them. */
   emails(): readonly ParsedMail[];
+  /** Texts the engine sent, as the loopback SMS provider the config names (tierConfig) accepted them. */
+  texts(): readonly FakeSmsMessage[];
+  /** What `pbx-router explain <call>` prints (a call id, channel id or caller number), read from the engine's database. */
+  explain(call: string): Promise<string>;
   /** Waits `ms` of PBX time. */
   sleep(ms: number): Promise<void>;
   /** Polls until `check` returns a value, for at most `ms` of PBX time. */
@@ -128,4 +134,13 @@ export function inOrder(all: readonly string[], sub: readonly string[]): boolean
   let i = 0;
   for (const x of all) if (x === sub[i]) i++;
   return i === sub.length;
+}
+
+/** `pbx-router explain <call> --db <database>` as clinic IT runs it (times in the clinic's zone); throws with its errors when it fails. */
+export async function explainFrom(database: string, call: string): Promise<string> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(['node', 'pbx-router', 'explain', call, '--db', database, '--tz', 'America/Chicago'], { out: (t) => out.push(t), err: (t) => err.push(t) });
+  if (code !== 0) throw new Error(`pbx-router explain ${call} exited with ${code}:\n${err.join('\n')}`);
+  return out.join('\n');
 }

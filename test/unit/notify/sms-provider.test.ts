@@ -31,7 +31,7 @@ describe('a Twilio-compatible Messages API (form body, basic auth)', () => {
   it('201: accepted with the sid; the account goes into the URL, the fields into the form', async () => {
     const { fake, sender } = await twilio();
     expect(await sender.send(TEXT)).toEqual({ kind: 'accepted', providerId: 'SM00000000000000000000000000000001' });
-    expect(fake.messages).toEqual([{ sid: 'SM00000000000000000000000000000001', to: '+15125550123', from: '+15125550100', body: 'Riverside: we open Mon 08:00.', idempotencyKey: null }]);
+    expect(fake.messages).toEqual([{ sid: 'SM00000000000000000000000000000001', path: '/2010-04-01/Accounts/AC123/Messages.json', to: '+15125550123', from: '+15125550100', body: 'Riverside: we open Mon 08:00.', idempotencyKey: null }]);
     expect(fake.requests[0]!.path).toBe('/2010-04-01/Accounts/AC123/Messages.json');
     expect(fake.requests[0]!.headers['content-type']).toBe('application/x-www-form-urlencoded');
   });
