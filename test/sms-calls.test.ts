@@ -206,6 +206,35 @@ describe("a queue's text offer", () => {
     expect(t.store.call(id)).toMatchObject({ state: 'ended', outcome: 'answered' });
   });
 
+  it('an announced wait over whenWaitOver brings the offer right after the announcement, not after that long on hold', async () => {
+    const t = await texting();
+    // James answers the first caller and talks 5 minutes: the queue's handle time is then 300 s.
+    t.pbx.agent('PJSIP/1002', { answerAfter: 1000, talkFor: 300_000 });
+    only(t.engine, ['james']);
+    const first = t.pbx.call(MAIN, '+15125550111');
+    await t.clock.advance(1000);
+    t.pbx.press(first, '1');
+    await t.clock.advance(310_000);
+    expect(t.store.call(t.store.callByChannel(first)!.id)).toMatchObject({ state: 'ended', outcome: 'answered' });
+    // He takes a second caller; a third waits alone, first in line, with one agent staffed: 5 minutes announced at 20 s.
+    const second = t.pbx.call(MAIN, '+15125550112');
+    await t.clock.advance(1000);
+    t.pbx.press(second, '1');
+    await t.clock.advance(5000);
+    const ch = t.pbx.call(MAIN, CALLER);
+    await t.clock.advance(1000);
+    t.pbx.press(ch, '1');
+    await t.clock.advance(40_000);
+    const media = heard(t, ch);
+    expect(media).toContain('sound:queue-holdtime');
+    expect(media.filter((m) => m === 'sound:pbx-router/sms-offer')).toHaveLength(1);
+    expect(media.indexOf('sound:pbx-router/sms-offer')).toBeGreaterThan(media.indexOf('sound:queue-minutes'));
+    expect(eventsOf(t, ch, 'sms-offered')).toMatchObject([{ message: 'book-online', digit: '2' }]);
+    // Not again when the wait itself passes 120 s.
+    await t.clock.advance(120_000);
+    expect(heard(t, ch).filter((m) => m === 'sound:pbx-router/sms-offer')).toHaveLength(1);
+  });
+
   it('a Spanish caller gets the Spanish text', async () => {
     const t = await texting();
     const ch = await waitInScheduling(t, CALLER, true);

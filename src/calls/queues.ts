@@ -21,6 +21,8 @@ interface Entry extends WaitingCall {
   /** One per relaxation step still ahead (more agents may take the call then), and the text offer's. */
   timers: unknown[];
   announcing: string | null;
+  /** The queue's text offer was made or found not allowed (once per wait). */
+  smsChecked?: boolean;
   /** The position the caller joined at (for the call's log line). */
   joinedAt?: number;
 }
@@ -97,7 +99,7 @@ export class QueueManager {
     }
     // Once per wait: a caller resumed after a restart past the offer's time is not offered again.
     const offer = q.smsOffer;
-    if (offer && this.deps.offerSms && offer.whenWaitOver * 1000 > waited) entry.timers.push(this.deps.clock.after(offer.whenWaitOver * 1000 - waited, () => !entry.offering && this.deps.offerSms?.(sessionId, offer)));
+    if (offer && offer.whenWaitOver * 1000 > waited) entry.timers.push(this.deps.clock.after(offer.whenWaitOver * 1000 - waited, () => this.offerText(entry, q)));
     if (q.announce.position || q.announce.estimatedWait) this.scheduleAnnouncement(entry, q, q.announce.first * 1000);
     entry.joinedAt = this.position(entry);
     this.deps.store.recordPosition(entryId, this.deps.clock.now(), entry.joinedAt, null);
@@ -227,6 +229,14 @@ export class QueueManager {
     return orderWaiting(same).findIndex((x) => x.id === e.id) + 1;
   }
 
+  /** The queue's text offer, once per wait, unless the caller is being offered to an agent right now. */
+  private offerText(e: Entry, q: CompiledQueue): void {
+    const offer = q.smsOffer;
+    if (!offer || !this.deps.offerSms || e.smsChecked || e.offering || !this.entries.has(e.id)) return;
+    e.smsChecked = true;
+    this.deps.offerSms(e.id, offer);
+  }
+
   private scheduleAnnouncement(e: Entry, q: CompiledQueue, delayMs: number): void {
     e.announceTimer = this.deps.clock.after(delayMs, () => {
       if (!this.entries.has(e.id)) return;
@@ -257,5 +267,8 @@ export class QueueManager {
     } finally {
       if (e.announcing === id) e.announcing = null;
     }
+    // The wait just announced is over the offer's threshold: the offer follows at once, instead of
+    // after that long on hold.
+    if (estimate !== null && q.smsOffer && estimate > q.smsOffer.whenWaitOver) this.offerText(e, q);
   }
 }
