@@ -172,9 +172,26 @@ export class Ear {
     return out;
   }
 
-  /** The names of the sounds heard, in order (music as `moh`), each counted once per stretch. */
+  /**
+   * The names of the sounds heard, in order (music as `moh`), each counted once per stretch. A lone
+   * 20 ms frame that matches some other sound in the middle of a prompt is chance (short runs of
+   * mu-law bytes recur across files; seen under load: one frame of closed-after-hours inside
+   * sms-sent), not a prompt heard: it is left out, and the prompt on both sides of it stays one.
+   */
   sounds(from?: number, to?: number): string[] {
-    return this.timeline(from, to).flatMap((h) => (h.kind === 'sound' ? [h.name.startsWith('moh:') ? 'moh' : h.name] : [])).filter((n, i, a) => n !== 'moh' || a[i - 1] !== 'moh');
+    const names: string[] = [];
+    let joinable = false;
+    for (const h of this.timeline(from, to)) {
+      if (h.kind !== 'sound') {
+        joinable = false;
+        continue;
+      }
+      if (h.frames < 2 && h.ofFrames >= 2) continue;
+      const name = h.name.startsWith('moh:') ? 'moh' : h.name;
+      if (!(joinable && names.at(-1) === name)) names.push(name);
+      joinable = true;
+    }
+    return names.filter((n, i, a) => n !== 'moh' || a[i - 1] !== 'moh');
   }
 
   /** The longest stretch of silence between `from` and `to` (ms). */
