@@ -229,6 +229,17 @@ export class FakeAsterisk {
     this.env.recordings.onDtmf(ch, digit);
   }
 
+  /**
+   * The caller starts saying `pcm` (8 kHz samples) now: a recording of the channel holds exactly
+   * that speech (over any stand-in speech of its script), and silence detection hears it end.
+   */
+  say(channelId: string, pcm: Int16Array): void {
+    const ch = this.pbx.channel(channelId);
+    if (!ch?.alive) throw new Error(`no live channel ${channelId}`);
+    const now = this.pbx.clock.now();
+    ch.speech.push({ start: now, end: now + Math.ceil((pcm.length * 1000) / 8000), pcm });
+  }
+
   /** The caller of an inbound call hangs up now. */
   hangupCaller(channelId: string): void {
     const ch = this.pbx.channel(channelId);

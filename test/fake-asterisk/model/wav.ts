@@ -22,7 +22,8 @@ export function synthesize(samples: number, speech: readonly SpeechSpan[]): Int1
     const ms = (i * 1000) / SAMPLE_RATE;
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
     const noise = ((seed >>> 16) % 7) - 3;
-    const span = speech.find((s) => ms >= s.start && ms < s.end);
+    // Real speech said over a script's stand-in voice is what the recording holds.
+    const span = speech.find((s) => s.pcm && ms >= s.start && ms < s.end) ?? speech.find((s) => ms >= s.start && ms < s.end);
     if (!span) {
       out[i] = noise;
       continue;
