@@ -24,7 +24,11 @@ export function retryDelay(attempts: number): number {
 export async function flushOutbox(d: OutboxDeps): Promise<{ sent: number; failed: number }> {
   let sent = 0;
   let failed = 0;
+  // A later email of a voicemail to the same people (its transcript) waits behind one that failed.
+  const held = new Set<string>();
+  const key = (m: OutboxRecord) => `${m.voicemailId}\0${JSON.stringify(m.recipients)}`;
   for (const mail of d.store.due(d.now())) {
+    if (mail.voicemailId !== null && held.has(key(mail))) continue;
     try {
       const info = await d.mailer.send(await message(d, mail));
       d.store.markSent(mail.id, d.now(), info.messageId);
@@ -34,6 +38,7 @@ export async function flushOutbox(d: OutboxDeps): Promise<{ sent: number; failed
       d.store.markFailed(mail.id, (e as Error).message, next);
       d.log?.(`email ${mail.id} (voicemail ${mail.voicemailId ?? '-'}) not delivered, attempt ${mail.attempts + 1}: ${(e as Error).message}; next try in ${Math.round((next - d.now()) / 1000)} s`);
       failed++;
+      if (mail.voicemailId !== null) held.add(key(mail));
     }
   }
   return { sent, failed };
