@@ -148,7 +148,11 @@ export function transcriptionQueue(d: TranscriptionDeps): TranscriptionQueue {
           throw new JobFailed(settings.engine, `could not fetch the recording ${v.recording} from Asterisk: ${describeError(e)}`);
         }
         const transcriber = d.transcriber(settings);
-        return transcriber.transcribe(wav, { timeoutMs: settings.timeoutMs, signal: controller.signal });
+        try {
+          return await transcriber.transcribe(wav, { timeoutMs: settings.timeoutMs, signal: controller.signal });
+        } catch (e) {
+          throw new JobFailed(transcriber.engine, describeError(e));
+        }
       };
       work().then(
         (t) => {

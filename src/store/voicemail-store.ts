@@ -93,7 +93,8 @@ export class VoicemailStore {
       get: db.prepare(`SELECT ${VM} FROM voicemails WHERE id = ?`),
       list: db.prepare(`SELECT ${VM} FROM voicemails WHERE purged_at IS NULL ORDER BY created_at DESC, id DESC`),
       older: db.prepare(`SELECT ${VM} FROM voicemails WHERE purged_at IS NULL AND created_at < ? ORDER BY id`),
-      purge: db.prepare(`UPDATE voicemails SET purged_at = ? WHERE id = ?`),
+      // The transcript is patient data too: it goes with the recording (its status, engine and confidence stay).
+      purge: db.prepare(`UPDATE voicemails SET purged_at = ?, transcript = NULL, urgent_words = NULL WHERE id = ?`),
       awaiting: db.prepare(`SELECT ${VM} FROM voicemails WHERE transcript_status = 'pending' ORDER BY id`),
       transcribed: db.prepare(`UPDATE voicemails SET transcript_status = 'done', transcript = @text, transcript_engine = @engine, transcript_confidence = @confidence,
         transcript_cpu_ms = @cpuMs, transcribed_at = @at, urgent_words = @urgentWords, transcript_error = NULL, urgent = CASE WHEN @flag = 1 THEN 1 ELSE urgent END
@@ -193,7 +194,7 @@ export class VoicemailStore {
     })();
   }
 
-  /** Marks a voicemail purged (its recording was deleted from Asterisk). */
+  /** Marks a voicemail purged (its recording was deleted from Asterisk) and forgets its transcript's words. */
   purged(id: number, at: number): void {
     this.stmt.purge.run(at, id);
   }
