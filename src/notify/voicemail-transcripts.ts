@@ -71,6 +71,9 @@ export function transcriptionQueue(d: TranscriptionDeps): TranscriptionQueue {
       const id = queued[0]!;
       try {
         await job(id);
+      } catch (e) {
+        // Not the engine's failure (that is recorded): the store or the plan failed. The voicemail stays pending for a later resume.
+        d.log.error({ voicemail: id, err: e }, `voicemail ${id}: transcription job failed: ${describeError(e)}; it stays pending and is queued again later`);
       } finally {
         queued.shift();
         known.delete(id);

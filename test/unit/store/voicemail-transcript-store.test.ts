@@ -3,7 +3,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { textLogger } from '../../../src/logging/logger.js';
+import { CallStore } from '../../../src/store/call-store.js';
 import { openDb, schemaVersion } from '../../../src/store/db.js';
+import { guardStores } from '../../../src/store/guarded-store.js';
+import { StoreHealth } from '../../../src/store/store-health.js';
 import { MIGRATIONS } from '../../../src/store/migrations.js';
 import { VoicemailStore, type NewVoicemail } from '../../../src/store/voicemail-store.js';
 
@@ -71,5 +75,30 @@ describe('voicemail transcripts in the store', () => {
     expect(store.due(2_000).map((m) => m.subject)).toEqual(['URGENT']);
     store.markSent(first!.id, 60_000, 'm1');
     expect(store.due(60_000).map((m) => m.subject)).toEqual(['Transcript', 'URGENT']);
+  });
+
+  it('guarded: a transcript that cannot be written does not throw; the voicemail stays pending and no email is queued', () => {
+    const db = openDb(':memory:');
+    const logs: string[] = [];
+    const health = new StoreHealth(textLogger((m) => logs.push(m)));
+    const { voicemails } = guardStores(new CallStore(db), new VoicemailStore(db), { health, log: textLogger((m) => logs.push(m)) });
+    const id = voicemails.add(message({ transcribe: true }), mail);
+    db.exec(`CREATE TRIGGER refuse BEFORE UPDATE OF transcript_status ON voicemails BEGIN SELECT RAISE(ABORT, 'injected: disk I/O error'); END`);
+    const t = { text: 'x', engine: 'pocketsphinx', confidence: 1, cpuMs: 1, urgentWords: [], at: 2 };
+    expect(voicemails.transcribed(id, t, [{ recipients: ['a@b.c'], subject: 's', body: 'b' }])).toBe(false);
+    expect(voicemails.transcriptFailed(id, { engine: 'pocketsphinx', error: 'e', cpuMs: null, at: 2 })).toBe(false);
+    expect(health.report()).toMatchObject({ state: 'degraded' });
+    expect(voicemails.get(id)!.transcriptStatus).toBe('pending');
+    expect(voicemails.outboxFor(id)).toHaveLength(1);
+    db.exec('DROP TRIGGER refuse');
+    expect(voicemails.transcribed(id, t, [])).toBe(true);
+  });
+
+  it('the retention purge forgets the transcript\'s words and keeps its status', () => {
+    const store = new VoicemailStore(openDb(':memory:'));
+    const id = store.add(message({ transcribe: true }), mail);
+    store.transcribed(id, { text: 'chest pain', engine: 'pocketsphinx', confidence: 0.7, cpuMs: 1, urgentWords: ['chest pain'], at: 2 }, []);
+    store.purged(id, 3);
+    expect(store.get(id)).toMatchObject({ purgedAt: 3, transcript: null, urgentWords: null, transcriptStatus: 'done', transcriptEngine: 'pocketsphinx', urgent: true });
   });
 });
