@@ -210,6 +210,7 @@ describe('transcribed voicemail', () => {
   it.each([
     ['rejects', { kind: 'fails', error: 'bad audio: not a RIFF file' }, 'pocketsphinx: bad audio: not a RIFF file'],
     ['throws at once (crashes)', { kind: 'throws', error: 'segfault in decoder' }, 'pocketsphinx: segfault in decoder'],
+    ['answers with no text', { kind: 'returns', value: { confidence: 0.4 } }, 'the engine returned no text'],
   ] as const)('an engine that %s: stored as failed with its error and logged; the engine goes on and the next message is transcribed', async (_how, behaviour, error) => {
     const t = new FakeTranscriber(behaviour);
     const w = await world(clinic({ transcribe: true }), t);

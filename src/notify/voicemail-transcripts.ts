@@ -105,7 +105,7 @@ export function transcriptionQueue(d: TranscriptionDeps): TranscriptionQueue {
       const mailbox = plan.mailboxes.get(v.mailbox);
       const mails = facts && mailbox ? [{ recipients: mailbox.email, ...transcriptEmail(facts, { kind: 'failed', engine: failure.engine }) }] : [];
       if (!d.store.transcriptFailed(id, { engine: failure.engine, error: failure.message, cpuMs: failure.cpuMs, at: d.clock.now() }, mails)) {
-        log.error({ engine: failure.engine }, `voicemail ${id}: its failed transcription could not be recorded; it stays pending and is tried again at the next start`);
+        log.error({ engine: failure.engine }, `voicemail ${id}: its failed transcription could not be recorded; it stays pending and is tried again later`);
         return;
       }
       d.onSettled?.({ status: 'failed', cpuMs: failure.cpuMs, urgent: false });
@@ -120,7 +120,7 @@ export function transcriptionQueue(d: TranscriptionDeps): TranscriptionQueue {
     if (!plan.mailboxes.has(v.mailbox)) log.warn(`voicemail ${id}: mailbox ${v.mailbox} is no longer in the config; the transcript is kept but not emailed`);
     const at = d.clock.now();
     if (!d.store.transcribed(id, { text: transcript.text, engine: transcript.engine, confidence: transcript.confidence, cpuMs: transcript.cpuMs, urgentWords, at }, mails)) {
-      log.error({ engine: transcript.engine }, `voicemail ${id}: its transcript could not be written; it stays pending and is transcribed again at the next start`);
+      log.error({ engine: transcript.engine }, `voicemail ${id}: its transcript could not be written; it stays pending and is transcribed again later`);
       return;
     }
     d.onSettled?.({ status: 'done', cpuMs: transcript.cpuMs, urgent: urgentWords.length > 0 });
@@ -151,11 +151,13 @@ export function transcriptionQueue(d: TranscriptionDeps): TranscriptionQueue {
           throw new JobFailed(settings.engine, `could not fetch the recording ${v.recording} from Asterisk: ${describeError(e)}`);
         }
         const transcriber = d.transcriber(settings);
+        let t: Transcript;
         try {
-          return await transcriber.transcribe(wav, { timeoutMs: settings.timeoutMs, signal: controller.signal });
+          t = await transcriber.transcribe(wav, { timeoutMs: settings.timeoutMs, signal: controller.signal });
         } catch (e) {
           throw new JobFailed(transcriber.engine, describeError(e));
         }
+        return checked(t, transcriber.engine);
       };
       work().then(
         (t) => {
@@ -211,6 +213,14 @@ export function transcriptionQueue(d: TranscriptionDeps): TranscriptionQueue {
     if (urgentWords.length > 0 && pager.length > 0) mails.push({ recipients: pager, ...urgentNotice({ id: v.id, clinic: plan.clinic.name, mailboxName: mailbox?.name ?? v.mailbox }) });
     return mails;
   }
+}
+
+/** An engine's answer as the store takes it: text a string, confidence within 0..1, CPU time a number; anything else is the engine's failure. */
+function checked(t: Transcript, engine: string): Transcript {
+  if (typeof t?.text !== 'string') throw new JobFailed(engine, 'the engine returned no text');
+  const confidence = Number.isFinite(t.confidence) ? Math.min(1, Math.max(0, t.confidence)) : 0;
+  const cpuMs = Number.isFinite(t.cpuMs) && t.cpuMs >= 0 ? t.cpuMs : 0;
+  return { text: t.text, confidence, engine: t.engine ?? engine, cpuMs };
 }
 
 /** What the transcript email says of the message; null when its mailbox left the config. */

@@ -1,6 +1,6 @@
 /**
  * A Transcriber for tests: says the words it is given, fails with a given error, throws at once (an
- * engine that crashes), or hangs (honouring the abort signal, or not: an engine that ignores its own
+ * engine that crashes), answers with something that is not a transcript, or hangs (honouring the abort signal, or not: an engine that ignores its own
  * time limit). What it was asked is kept: the WAVs it heard and how many times it was aborted.
  */
 import type { Transcriber, TranscriberEngine, Transcript } from '../../src/transcribe/transcriber.js';
@@ -9,7 +9,9 @@ export type FakeTranscriberBehaviour =
   | { readonly kind: 'says'; readonly text: string; readonly confidence?: number; readonly cpuMs?: number }
   | { readonly kind: 'fails'; readonly error: string }
   | { readonly kind: 'throws'; readonly error: string }
-  | { readonly kind: 'hangs'; readonly ignoresAbort?: boolean };
+  | { readonly kind: 'hangs'; readonly ignoresAbort?: boolean }
+  /** Resolves with whatever it is given (an engine whose answer is not a transcript). */
+  | { readonly kind: 'returns'; readonly value: unknown };
 
 export class FakeTranscriber implements Transcriber {
   /** The recordings it was given, in order. */
@@ -35,6 +37,7 @@ export class FakeTranscriber implements Transcriber {
     const done = <T>(p: Promise<T>) => p.finally(() => this.running--);
     if (b.kind === 'says') return done(Promise.resolve({ text: b.text, confidence: b.confidence ?? 0.9, engine: this.engine, cpuMs: b.cpuMs ?? 1500 }));
     if (b.kind === 'fails') return done(Promise.reject(new Error(`${this.engine}: ${b.error}`)));
+    if (b.kind === 'returns') return done(Promise.resolve(b.value as Transcript));
     return done(
       new Promise<Transcript>((_resolve, reject) => {
         options.signal?.addEventListener('abort', () => {
