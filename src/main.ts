@@ -230,9 +230,10 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     if (r.ok) for (const status of SMS_STATUSES) metrics.sms.inc({ status }, r.value[status]);
   };
   // Voicemail transcription, one at a time, after the message's own email; the engine is built on first use and again when a reload changes it.
+  const transcriberFor = latestTranscriber(o.transcriber ?? createTranscriber);
   const transcripts = transcriptionQueue({
     store: voicemails,
-    transcriber: latestTranscriber(o.transcriber ?? createTranscriber),
+    transcriber: transcriberFor,
     plan: () => engine.currentPlan(),
     fetchRecording: (n) => telephony.recordingFile(n),
     flush,
@@ -243,6 +244,15 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
       if (r.cpuMs !== null) metrics.transcriptionCpu.inc(r.cpuMs / 1000);
     },
   });
+  // Said at start rather than at the first message: a missing program or model is fixed before a patient's message fails.
+  const transcribing = [...plan.mailboxes.values()].filter((m) => m.transcribe).map((m) => m.id);
+  if (transcribing.length > 0) {
+    try {
+      transcriberFor(plan.transcription);
+    } catch (e) {
+      part('transcribe').error({ engine: plan.transcription.engine }, `transcription: ${plan.transcription.engine} cannot be used: ${describeError(e)}; messages of ${transcribing.join(', ')} are kept and emailed as usual, their transcripts fail until this is fixed`);
+    }
+  }
   const engine = new CallEngine({ plan, telephony: timed.telephony, store: observedStore(guarded.calls, metrics), clock, logger: callsLog, decisionTime: metrics.decision, voicemail: { store: voicemails, flush, transcribe: (id) => transcripts.add(id) }, sms: { store: texts, flush: flushTexts }, onCallback: () => void hooks.run() });
   const jobs = startJobs({ plan: () => engine.currentPlan(), store, voicemails, telephony, now: () => clock.now(), log: lineLog(part('scheduler')) }, jobZone(plan, part('scheduler')));
   telephony.handler = (e) => {

@@ -55,4 +55,25 @@ describe('transcribed voicemail, live', () => {
     expect(value(m, 'pbx_router_transcriptions_total', { status: 'failed' })).toBe(0);
     expect(value(m, 'pbx_router_transcription_cpu_seconds_total', {})).toBe(4);
   });
+
+  it('an engine that cannot be built (program missing) is said at start; messages are kept and emailed, their transcripts fail and are counted', async () => {
+    smtp = await startSmtp();
+    const mailer = smtpMailer({ host: '127.0.0.1', port: smtp.port, from: 'pbx-router@riverside-clinic.example', tls: 'required', allowSelfSigned: true, timeoutMs: 2000 });
+    const config = variant({ 'mailboxes.front-desk.transcribe': true });
+    const missing = () => {
+      throw new Error('pocketsphinx: program pocketsphinx_continuous not found (apt install pocketsphinx)');
+    };
+    live = await startLive({ at: '2026-11-24T19:00', config, mailer, transcriber: missing });
+    const l = live;
+    expect(l.logs.join('\n')).toContain('transcription: pocketsphinx cannot be used: pocketsphinx: program pocketsphinx_continuous not found (apt install pocketsphinx); messages of front-desk are kept and emailed as usual');
+    const speech = Array.from({ length: 3 }, (_, i) => ({ at: 6000 + i * 3000, ms: 2000 }));
+    const call = l.fake.placeCall({ did: MAIN, caller: CALLER, script: { dtmf: [{ at: 3000, digit: '2' }], speech } });
+    await l.until('the call to end', () => l.run.store.callByChannel(call.channelId)?.state === 'ended', 120_000);
+    await l.until('two emails', () => smtp!.received[1], 60_000);
+    const [vm] = voicemails(l);
+    expect(vm).toMatchObject({ transcriptStatus: 'failed', transcriptError: 'pocketsphinx: program pocketsphinx_continuous not found (apt install pocketsphinx)' });
+    expect(smtp.received.map((m) => m.subject)).toEqual([`Voicemail ${vm!.id} for Front desk from ${CALLER} (${vm!.duration} s)`, `Transcript of voicemail ${vm!.id} for Front desk: not available`]);
+    const m = parsePrometheus(await l.run.metrics.text());
+    expect(value(m, 'pbx_router_transcriptions_total', { status: 'failed' })).toBe(1);
+  });
 });
