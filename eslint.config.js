@@ -14,7 +14,10 @@ const ROUTING_IMPORTS = [
   ...['better-sqlite3', 'nodemailer'].map((name) => ({ name, message: 'src/routing/ is pure: no store or mail. Take what it needs as data.' })),
 ];
 const ROUTING_PATTERNS = [{ regex: '^(\\.\\./)+(store|calls|asterisk|notify|http|cli)(/|$)', message: 'src/routing/ is the pure core: it may not import the store, the call engine, Asterisk, notify, HTTP or the CLI (they import it).' }];
-const CALLS_PATTERNS = [{ regex: '^(\\.\\./)+asterisk(/|$)', message: 'src/calls/ reaches Asterisk through its Telephony port only; src/main.ts wires the adapter in.' }];
+const CALLS_PATTERNS = [
+  { regex: '^(\\.\\./)+asterisk(/|$)', message: 'src/calls/ reaches Asterisk through its Telephony port only; src/main.ts wires the adapter in.' },
+  { regex: '^(\\.\\./)+transcribe/(?!transcriber\\.js$)', message: 'src/calls/ reaches transcription through its deps only (the port is src/transcribe/transcriber.ts); src/main.ts wires the engine in.' },
+];
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', '.tmp/'] },

@@ -29,6 +29,9 @@ import { describeError, serialRunner } from './notify/serial-runner.js';
 import { flushWebhooks } from './notify/webhook.js';
 import { smsOutbox, type SmsSender } from './notify/sms-outbox.js';
 import { httpSmsSender, smsCredentialsFromEnv } from './notify/sms-provider.js';
+import { transcriptionQueue, type TranscriptionQueue } from './notify/voicemail-transcripts.js';
+import { createTranscriber, type TranscriberSettings } from './transcribe/create-transcriber.js';
+import type { Transcriber } from './transcribe/transcriber.js';
 import { CallStore } from './store/call-store.js';
 import { startCheckpointer } from './store/checkpointer.js';
 import { watchDatabaseFile } from './store/db-file-watch.js';
@@ -65,6 +68,8 @@ export interface EngineOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** ARI time limits (tests that run Asterisk's clock faster): a request's answer, and an accepted request's event. */
   readonly ariTimeouts?: { readonly requestMs?: number; readonly stallAfterMs?: number };
+  /** Builds the voicemail transcriber for the config's settings (default createTranscriber; tests pass a fake). */
+  readonly transcriber?: (settings: TranscriberSettings) => Transcriber;
 }
 
 export interface RunningEngine {
@@ -84,6 +89,8 @@ export interface RunningEngine {
   readonly metrics: Metrics;
   /** The time zone the cron jobs run in. */
   readonly zone: string;
+  /** Voicemails being transcribed, one at a time. */
+  readonly transcripts: TranscriptionQueue;
   connection(): ConnectionState;
   stop(): Promise<void>;
 }
@@ -117,6 +124,21 @@ function jobZone(plan: Plan, log: Logger): string {
   const first = z.first?.zone ?? 'UTC';
   log.warn({ zone: first, zones: z.zones }, `the sites are in several time zones (${z.zones.join('; ')}); the nightly jobs run in the first site's, ${first}`);
   return first;
+}
+
+/** One transcriber for the running settings: built on first use, built again when a reload changes the engine, the model or the urgent words. */
+function latestTranscriber(build: (settings: TranscriberSettings) => Transcriber): (settings: TranscriberSettings) => Transcriber {
+  let built: { key: string; transcriber: Transcriber } | null = null;
+  return (settings) => {
+    const urgentWords = settings.urgentWords ?? [];
+    const key = `${settings.engine}\0${settings.model ?? ''}\0${urgentWords.join('\0')}`;
+    if (built?.key !== key) {
+      // The one it replaces (a reload changed the engine, model or urgent words) lets go of its files.
+      void (built?.transcriber as { close?: () => Promise<void> } | undefined)?.close?.().catch(() => undefined);
+      built = { key, transcriber: build({ engine: settings.engine, model: settings.model ?? null, urgentWords }) };
+    }
+    return built.transcriber;
+  };
 }
 
 /** Loads the config, opens the store, connects to ARI and starts taking calls. */
@@ -212,7 +234,31 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     const r = await textOutbox.flush();
     if (r.ok) for (const status of SMS_STATUSES) metrics.sms.inc({ status }, r.value[status]);
   };
-  const engine = new CallEngine({ plan, telephony: timed.telephony, store: observedStore(guarded.calls, metrics), clock, logger: callsLog, decisionTime: metrics.decision, voicemail: { store: voicemails, flush }, sms: { store: texts, flush: flushTexts }, onCallback: () => void hooks.run() });
+  // Voicemail transcription, one at a time, after the message's own email; the engine is built on first use and again when a reload changes it.
+  const transcriberFor = latestTranscriber(o.transcriber ?? createTranscriber);
+  const transcripts = transcriptionQueue({
+    store: voicemails,
+    transcriber: transcriberFor,
+    plan: () => engine.currentPlan(),
+    fetchRecording: (n) => telephony.recordingFile(n),
+    flush,
+    clock,
+    log: part('transcribe'),
+    onSettled: (r) => {
+      metrics.transcriptions.inc({ status: r.status });
+      if (r.cpuMs !== null) metrics.transcriptionCpu.inc(r.cpuMs / 1000);
+    },
+  });
+  // Said at start rather than at the first message: a missing program or model is fixed before a patient's message fails.
+  const transcribing = [...plan.mailboxes.values()].filter((m) => m.transcribe).map((m) => m.id);
+  if (transcribing.length > 0) {
+    try {
+      transcriberFor(plan.transcription);
+    } catch (e) {
+      part('transcribe').error({ engine: plan.transcription.engine }, `transcription: ${plan.transcription.engine} cannot be used: ${describeError(e)}; messages of ${transcribing.join(', ')} are kept and emailed as usual, their transcripts fail until this is fixed`);
+    }
+  }
+  const engine = new CallEngine({ plan, telephony: timed.telephony, store: observedStore(guarded.calls, metrics), clock, logger: callsLog, decisionTime: metrics.decision, voicemail: { store: voicemails, flush, transcribe: (id) => transcripts.add(id) }, sms: { store: texts, flush: flushTexts }, onCallback: () => void hooks.run() });
   const jobs = startJobs({ plan: () => engine.currentPlan(), store, voicemails, telephony, now: () => clock.now(), log: lineLog(part('scheduler')) }, jobZone(plan, part('scheduler')));
   telephony.handler = (e) => {
     if (e.type === 'call-arrived') {
@@ -227,6 +273,8 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   const prompts = new PromptMonitor(new AriSounds({ url: ariAt.url, user: ariUser, password: ariPassword }), lineLog(part('prompts')), () => clock.now());
   telephony.onConnected = async () => {
     void prompts.check(engine.currentPlan());
+    // Transcriptions a stop interrupted (or that waited for Asterisk) need the recordings: queued once ARI is there.
+    transcripts.resume();
     const before = engine.mark();
     const inv = await telephony.inventory();
     engine.reconcile(inv, (ch) => telephony.adoptCaller(ch), before);
@@ -260,6 +308,8 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     void hooks.run();
     void flushTexts();
     if (ami?.health().state === 'connected') void failsafe?.check();
+    // Pending transcriptions (a voicemail held while the store failed, one that waited for Asterisk); not while writes fail, or one would be redone every 30 s.
+    if (telephony.connection() === 'connected' && !storeHealth.writesFailing()) transcripts.resume();
     clock.after(30_000, retryDelivery);
   };
   clock.after(30_000, retryDelivery);
@@ -296,6 +346,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   const shutdown = async () => {
     fileWatch.stop();
     engine.stop();
+    transcripts.stop();
     ami?.stop();
     jobs.stop();
     telephony.stop();
@@ -331,6 +382,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     get zone() {
       return jobs.zone();
     },
+    transcripts,
     connection: () => telephony.connection(),
     stop: async () => {
       await admin?.close();

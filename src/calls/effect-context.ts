@@ -23,6 +23,11 @@ export interface VoicemailDeps {
   readonly store: VoicemailStore;
   /** Sends due emails (the outbox); errors are kept in the outbox, not thrown. */
   readonly flush: () => Promise<unknown>;
+  /**
+   * Queues a kept voicemail's transcription (its mailbox has transcribe: true); returns at once and
+   * never throws. Without it, such voicemails stay pending until an engine that has it starts.
+   */
+  readonly transcribe?: (voicemailId: number) => void;
 }
 
 /** Where texts to callers are queued, and the outbox that sends them. */

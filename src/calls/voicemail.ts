@@ -2,7 +2,9 @@
  * Voicemail's effects (the transitions are in voicemail-session.ts): the mailbox opened, the
  * recording made or taken back after a restart, an empty or failed one deleted, and a message
  * kept: stored with its email in one transaction, then the outbox is flushed (a failed flush is
- * kept in the outbox and retried, never lost).
+ * kept in the outbox and retried, never lost). A message of a mailbox that transcribes is stored
+ * with its transcript pending and handed to the transcription queue after the flush has started:
+ * the message's email never waits for its transcript.
  */
 import { voicemailEmail } from '../notify/voicemail-email.js';
 import type { Handlers } from './effect-context.js';
@@ -41,13 +43,15 @@ export const voicemailEffects: Pick<Handlers, 'open-mailbox' | 'record' | 'await
     const urgent = o.tags.includes('urgent');
     const reason = urgent ? 'urgent' : s.inputs.length ? `menu keys ${s.inputs.join(',')}` : null;
     const at = ctx.clock.now();
-    const facts = { clinic: live.plan.clinic.name, mailbox: mailbox.id, mailboxName: mailbox.name, caller: s.caller, did: s.did, site: o.site, timezone: site?.timezone ?? 'UTC', at, duration: e.result.duration, reason, urgent, attachAudio: mailbox.attachAudio };
+    const transcribe = mailbox.transcribe;
+    const facts = { clinic: live.plan.clinic.name, mailbox: mailbox.id, mailboxName: mailbox.name, caller: s.caller, did: s.did, site: o.site, timezone: site?.timezone ?? 'UTC', at, duration: e.result.duration, reason, urgent, attachAudio: mailbox.attachAudio, transcribe };
     const vmId = vm.store.add(
-      { callId: id, mailbox: mailbox.id, caller: s.caller, did: s.did, site: o.site, reason, urgent, recording: e.name, duration: e.result.duration, createdAt: at },
+      { callId: id, mailbox: mailbox.id, caller: s.caller, did: s.did, site: o.site, reason, urgent, recording: e.name, duration: e.result.duration, createdAt: at, transcribe },
       { recipients: mailbox.email, attach: mailbox.attachAudio, compose: (n) => voicemailEmail({ ...facts, id: n }) },
     );
     const log = ctx.logOf(id);
     log.info({ step: 'voicemail-kept', voicemail: vmId, mailbox: mailbox.id, seconds: e.result.duration }, `call ${id}: voicemail ${vmId} for ${mailbox.id} kept (${e.result.duration} s); email to ${mailbox.email.length} recipient(s) queued`);
     vm.flush().catch((err: Error) => log.warn({ voicemail: vmId, err }, `voicemail ${vmId}: email flush failed: ${err.message}`));
+    if (transcribe) vm.transcribe?.(vmId);
   },
 };

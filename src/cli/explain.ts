@@ -13,6 +13,8 @@ import { CallStore, type CallRecord, type DecisionRecord } from '../store/call-s
 import { openDb } from '../store/db.js';
 import { SmsStore } from '../store/sms-store.js';
 import { VoicemailStore } from '../store/voicemail-store.js';
+import { URGENT_BY_TRANSCRIPT } from '../notify/transcript-email.js';
+import { transcriptSummary, urgentByTranscript } from './voicemail-view.js';
 import { describeStep } from './format.js';
 import { InputError } from './inputs.js';
 import { displayZone, zoneOptions } from './zone.js';
@@ -110,7 +112,10 @@ export function explainCall(store: CallStore, voicemails: VoicemailStore | null,
     if (q.leftAt !== null) t.push({ at: q.leftAt, what: `left queue ${q.queue}: ${q.result ?? '?'}${q.agent ? ` (agent ${q.agent})` : ''}`, details: [] });
   }
   for (const v of voicemails?.list().filter((m) => m.callId === call.id) ?? []) {
-    t.push({ at: v.createdAt, what: `voicemail ${v.id} in mailbox ${v.mailbox}: ${v.duration} s${v.urgent ? ', urgent' : ''}${v.purgedAt !== null ? ' (since purged)' : ''}`, details: [] });
+    const transcript = transcriptSummary(v);
+    const words = urgentByTranscript(v) ? [`urgent words in transcript: ${v.urgentWords!.map((w) => `"${w}"`).join(', ')}`] : [];
+    const urgent = urgentByTranscript(v) ? `, urgent (${URGENT_BY_TRANSCRIPT})` : v.urgent ? ', urgent' : '';
+    t.push({ at: v.createdAt, what: `voicemail ${v.id} in mailbox ${v.mailbox}: ${v.duration} s${urgent}${v.purgedAt !== null ? ' (since purged)' : ''}`, details: [...(transcript ? [transcript] : []), ...words] });
   }
   // What became of each text (never the number it went to).
   for (const m of texts?.forCall(call.id) ?? []) {

@@ -45,7 +45,13 @@ export interface PeriodReport {
   readonly outcomes: Readonly<Record<string, number>>;
   readonly bySite: Readonly<Record<string, number>>;
   readonly queues: readonly QueueReport[];
-  readonly voicemails: { readonly count: number; readonly urgent: number; readonly byMailbox: Readonly<Record<string, number>> };
+  readonly voicemails: {
+    readonly count: number;
+    readonly urgent: number;
+    readonly byMailbox: Readonly<Record<string, number>>;
+    /** Transcripts made, failed, and voicemails flagged urgent by urgent words in their transcript. */
+    readonly transcripts: { readonly done: number; readonly failed: number; readonly pending: number; readonly urgent: number };
+  };
   readonly callbacks: { readonly created: number; readonly open: number };
   readonly forwards: { readonly calls: number; readonly attempts: number; readonly accepted: number; readonly attemptResults: Readonly<Record<string, number>> };
   /** Texts asked for in the period by their status now, and the calls that ended deflected by one. */
@@ -106,7 +112,17 @@ export function buildReport(store: CallStore, voicemails: VoicemailStore, from: 
     outcomes,
     bySite,
     queues,
-    voicemails: { count: vms.length, urgent: vms.filter((v) => v.urgent).length, byMailbox },
+    voicemails: {
+      count: vms.length,
+      urgent: vms.filter((v) => v.urgent).length,
+      byMailbox,
+      transcripts: {
+        done: vms.filter((v) => v.transcriptStatus === 'done').length,
+        failed: vms.filter((v) => v.transcriptStatus === 'failed').length,
+        pending: vms.filter((v) => v.transcriptStatus === 'pending').length,
+        urgent: vms.filter((v) => (v.urgentWords?.length ?? 0) > 0).length,
+      },
+    },
     callbacks: { created: cbs.length, open: cbs.filter((c) => c.doneAt === null).length },
     forwards: { calls: new Set(attempts.map((a) => a.callId)).size, attempts: attempts.length, accepted: attemptResults.accepted ?? 0, attemptResults },
     texts: { ...(texts?.countByStatus(from, to) ?? { queued: 0, sent: 0, failed: 0, refused: 0 }), deflected: outcomes['sms-deflected'] ?? 0 },
@@ -136,6 +152,8 @@ export function formatReport(r: PeriodReport, zone: string): string {
     lines.push(`    wait ${dur(q.wait)}; before an answer ${dur(q.waitAnswered)}; talk ${dur(q.talk)}`);
   }
   lines.push(`  voicemails: ${r.voicemails.count}${r.voicemails.urgent ? ` (${r.voicemails.urgent} urgent)` : ''}${r.voicemails.count ? `: ${list(r.voicemails.byMailbox)}` : ''}`);
+  const tx = r.voicemails.transcripts;
+  if (tx.done + tx.failed + tx.pending > 0) lines.push(`    transcribed: ${tx.done}, failed: ${tx.failed}${tx.pending ? `, pending: ${tx.pending}` : ''}; flagged urgent by their transcript: ${tx.urgent}`);
   lines.push(`  callback requests: ${r.callbacks.created} (${r.callbacks.open} still open)`);
   lines.push(`  on-call forwards: ${r.forwards.calls} call(s), ${r.forwards.attempts} attempt(s): ${list(r.forwards.attemptResults)}`);
   const x = r.texts;

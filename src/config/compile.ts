@@ -8,6 +8,7 @@ import { toActions, toPrompt } from './actions.js';
 import { compileSchedule } from './compile-schedule.js';
 import { compileRoster } from './compile-roster.js';
 import { compileSms } from './compile-sms.js';
+import { compileTranscription } from './compile-transcription.js';
 import { compileChecks } from '../routing/conditions.js';
 import type {
   CompiledAgent,
@@ -33,12 +34,14 @@ export interface CompileInput {
   readonly ical?: ReadonlyMap<string, string>;
   /** The configuration text(s), for the version hash. */
   readonly texts: readonly string[];
+  /** The folder of the file with the `transcription:` section (a relative model path is read from there; default the working directory). */
+  readonly transcriptionDir?: string;
 }
 
 const entries = <T>(m: Record<string, T> | undefined): [string, T][] => Object.entries(m ?? {});
 
 /** Builds the Plan; the config must already be structurally and semantically valid. */
-export function compilePlan({ config, ical, texts }: CompileInput): Plan {
+export function compilePlan({ config, ical, texts, transcriptionDir }: CompileInput): Plan {
   const hash = createHash('sha256');
   for (const t of texts) hash.update(t).update('\0');
   for (const [id, t] of ical ?? []) hash.update(id).update(t).update('\0');
@@ -138,6 +141,7 @@ export function compilePlan({ config, ical, texts }: CompileInput): Plan {
         maxLength: m.maxLength ?? 180,
         greeting: m.greeting !== undefined ? toPrompt(m.greeting) : null,
         site: m.site ?? null,
+        transcribe: m.transcribe ?? false,
       }),
     ]),
   );
@@ -207,6 +211,7 @@ export function compilePlan({ config, ical, texts }: CompileInput): Plan {
     dialTargets,
     promptTexts,
     sms: config.sms ? compileSms(config.sms, language, config.outbound?.country ?? '1') : null,
+    transcription: compileTranscription(config.transcription, transcriptionDir ?? process.cwd()),
   });
 }
 

@@ -3,6 +3,7 @@
  * closures, compile. Every problem of every stage is collected; a plan exists only when there are
  * no errors. Nothing here throws for any input: a failure of the loader itself is a problem too.
  */
+import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { IANAZone } from 'luxon';
 import { parseSources, type ParsedConfig, type Problem, type Source } from './load.js';
@@ -86,13 +87,24 @@ function check(parsed: ParsedConfig, sources: readonly Source[], limits: LoadLim
     else problems.push({ ...parsed.locate(['schedules', id, 'ical']), code: 'unreadable-ical', message: `cannot read the iCalendar file ${printable(s.ical, 100)}: ${r.message === 'no such file or folder' ? 'no such file' : r.message}` });
   }
   const warnings: Problem[] = [];
+  const transcriptionDir = parsed.dirOf(['transcription']);
+  const model = config.transcription?.model;
+  // A warning, not an error: the model lives on the clinic server, and the config may be checked elsewhere.
+  if (model !== undefined && !existsSync(isAbsolute(model) ? model : join(transcriptionDir, model))) {
+    warnings.push({
+      ...parsed.locate(['transcription', 'model']),
+      code: 'missing-model',
+      severity: 'warning',
+      message: `the model file ${printable(model, 200)} does not exist here (read ${isAbsolute(model) ? 'as written' : `from ${printable(transcriptionDir, 200)}`}); copy the clinic's model there before transcription runs (nothing is downloaded), or transcriptions will fail`,
+    });
+  }
   for (const issue of semanticIssues(config)) {
     const problem: Problem = { ...parsed.locate(issue.path, issue.key), code: issue.code, message: issue.message, ...(issue.severity ? { severity: issue.severity } : {}) };
     (issue.severity === 'warning' ? warnings : problems).push(problem);
   }
   if (problems.length > 0) return { ...invalid(), warnings: finish(warnings, limits) };
   try {
-    const plan = compilePlan({ config, ical, texts: sources.map((s) => s.text) });
+    const plan = compilePlan({ config, ical, texts: sources.map((s) => s.text), transcriptionDir });
     return { status: 'valid', plan, parsed, problems: [], warnings: finish(warnings, limits) };
   } catch (e) {
     const message = (e as Error).message;

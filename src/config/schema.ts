@@ -393,8 +393,50 @@ export const MailboxSchema = Type.Object(
     maxLength: Type.Optional(Type.Integer({ minimum: 10, maximum: 900 })),
     greeting: Type.Optional(PromptRef),
     site: Type.Optional(Id),
+    transcribe: Type.Optional(
+      Type.Boolean({
+        description: "Transcribe each message on this server (the transcription section) and email the transcript after the voicemail's own email; default false. Its words go in the email only with attachAudio: true",
+      }),
+    ),
   },
   { additionalProperties: false },
+);
+
+const Email = Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$' });
+
+/** Offline transcription of voicemail (mailboxes with transcribe: true): the engine, its limits, and the words that flag a message urgent. */
+export const TranscriptionSchema = Type.Object(
+  {
+    engine: Type.Optional(
+      Type.Union([Type.Literal('pocketsphinx'), Type.Literal('whisper')], {
+        description: "pocketsphinx (default; Debian's package, no model file needed) or whisper (whisper.cpp; needs model)",
+      }),
+    ),
+    model: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'The whisper model file already on this server (e.g. /var/lib/pbx-router/ggml-base.en.bin), relative to this file or absolute; required for whisper; nothing is ever downloaded',
+      }),
+    ),
+    timeout: Type.Optional(Type.Integer({ minimum: 5, maximum: 3600, description: 'Seconds one transcription may take before it is given up as failed (default 120)' })),
+    urgentWords: Type.Optional(
+      Type.Array(Type.String(), {
+        description: "Words and phrases that flag a message urgent when its transcript has them (whole words, any case, can't = cant); default a clinical list (chest pain, can't breathe, bleeding...); [] flags nothing",
+      }),
+    ),
+    onUrgent: Type.Optional(
+      Type.Object(
+        {
+          email: Type.Array(Email, {
+            minItems: 1,
+            description: "Who also gets a short notice (no caller number, no words) when a transcript flags a message urgent, e.g. an on-call pager's email gateway",
+          }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false, description: 'Voicemail transcription on the clinic server (off unless a mailbox has transcribe: true)' },
 );
 
 export const RingGroupSchema = Type.Object(
@@ -565,6 +607,7 @@ export const ConfigSchema = Type.Object(
     routes: Type.Optional(Named(Type.Array(RuleSchema, { minItems: 1 }))),
     prompts: Type.Optional(PromptTexts),
     sms: Type.Optional(SmsSchema),
+    transcription: Type.Optional(TranscriptionSchema),
   },
   { additionalProperties: false, title: 'pbx-router routing configuration' },
 );
@@ -584,6 +627,7 @@ export type PromptConfig = Static<typeof PromptRef>;
 export type PromptTextsConfig = Static<typeof PromptTexts>;
 export type SmsConfig = Static<typeof SmsSchema>;
 export type SmsProviderConfig = Static<typeof SmsProviderSchema>;
+export type TranscriptionConfig = Static<typeof TranscriptionSchema>;
 
 /**
  * TypeBox's Record leaves keys that match no pattern allowed; a map keyed by id (or digit, language,

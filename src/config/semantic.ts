@@ -13,6 +13,7 @@ import { EarlierRules } from './shadowing.js';
 import { menuTraps } from './menu-traps.js';
 import { weeklyIssues } from './schedule-checks.js';
 import { smsIssues, smsMessageMissing } from './sms-checks.js';
+import { transcriptionIssues } from './transcription-checks.js';
 
 export interface SemanticIssue {
   readonly path: ConfigPath;
@@ -190,6 +191,7 @@ export function semanticIssues(cfg: Config): SemanticIssue[] {
   }
   issues.push(...gotoCycles(cfg));
   issues.push(...smsIssues(cfg));
+  issues.push(...transcriptionIssues(cfg));
   menuTraps(cfg, add);
   return issues;
 }

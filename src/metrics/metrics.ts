@@ -37,6 +37,10 @@ export interface Metrics {
   readonly webhooks: Counter<'result'>;
   /** Texts to callers, by what an attempt came to (sent, retried: tried again later, failed, refused by the provider). */
   readonly sms: Counter<'status'>;
+  /** Voicemail transcriptions by how they ended (done, failed). */
+  readonly transcriptions: Counter<'status'>;
+  /** CPU time the transcription engine spent (user + system), seconds, over all transcriptions done. */
+  readonly transcriptionCpu: Counter;
   /** The text exposition of this engine's metrics and the process's. */
   text(): Promise<string>;
   /** Its content type (text/plain; version=0.0.4). */
@@ -77,6 +81,8 @@ export function createMetrics(): Metrics {
     emails: new Counter({ name: 'pbx_router_emails_total', help: 'Voicemail emails by result (a failed one is retried later).', labelNames: ['result'], registers }),
     webhooks: new Counter({ name: 'pbx_router_webhooks_total', help: 'Callback webhooks by result (a failed one is retried later).', labelNames: ['result'], registers }),
     sms: new Counter({ name: 'pbx_router_sms_total', help: 'Texts to callers by what an attempt came to (sent, retried later, failed, refused by the provider).', labelNames: ['status'], registers }),
+    transcriptions: new Counter({ name: 'pbx_router_transcriptions_total', help: 'Voicemail transcriptions by how they ended (done, failed).', labelNames: ['status'], registers }),
+    transcriptionCpu: new Counter({ name: 'pbx_router_transcription_cpu_seconds_total', help: 'CPU time (user + system) the transcription engine spent on voicemails, seconds.', registers }),
   };
   for (const reason of OFFER_MISS_REASONS) m.offersMissed.inc({ reason }, 0);
   for (const result of ['sent', 'failed']) {
@@ -84,6 +90,7 @@ export function createMetrics(): Metrics {
     m.webhooks.inc({ result }, 0);
   }
   for (const status of SMS_STATUSES) m.sms.inc({ status }, 0);
+  for (const status of ['done', 'failed']) m.transcriptions.inc({ status }, 0);
   const process = processMetrics();
   return {
     ...m,

@@ -24,17 +24,31 @@ export function retryDelay(attempts: number): number {
 export async function flushOutbox(d: OutboxDeps): Promise<{ sent: number; failed: number }> {
   let sent = 0;
   let failed = 0;
-  for (const mail of d.store.due(d.now())) {
-    try {
-      const info = await d.mailer.send(await message(d, mail));
-      d.store.markSent(mail.id, d.now(), info.messageId);
-      sent++;
-    } catch (e) {
-      const next = d.now() + retryDelay(mail.attempts + 1);
-      d.store.markFailed(mail.id, (e as Error).message, next);
-      d.log?.(`email ${mail.id} (voicemail ${mail.voicemailId ?? '-'}) not delivered, attempt ${mail.attempts + 1}: ${(e as Error).message}; next try in ${Math.round((next - d.now()) / 1000)} s`);
-      failed++;
+  // A later email of a voicemail to the same people (its transcript) waits behind one that failed.
+  const held = new Set<string>();
+  const key = (m: OutboxRecord) => `${m.voicemailId}\0${JSON.stringify(m.recipients)}`;
+  const tried = new Set<number>();
+  let batch = d.store.due(d.now());
+  while (batch.length > 0) {
+    const before = sent;
+    for (const mail of batch) {
+      tried.add(mail.id);
+      if (mail.voicemailId !== null && held.has(key(mail))) continue;
+      try {
+        const info = await d.mailer.send(await message(d, mail));
+        d.store.markSent(mail.id, d.now(), info.messageId);
+        sent++;
+      } catch (e) {
+        const next = d.now() + retryDelay(mail.attempts + 1);
+        d.store.markFailed(mail.id, (e as Error).message, next);
+        d.log?.(`email ${mail.id} (voicemail ${mail.voicemailId ?? '-'}) not delivered, attempt ${mail.attempts + 1}: ${(e as Error).message}; next try in ${Math.round((next - d.now()) / 1000)} s`);
+        failed++;
+        if (mail.voicemailId !== null) held.add(key(mail));
+      }
     }
+    if (sent === before) break;
+    // Again after a delivery: the email it held back (the transcript behind its message) is due now.
+    batch = d.store.due(d.now()).filter((m) => !tried.has(m.id));
   }
   return { sent, failed };
 }

@@ -19,6 +19,8 @@ export interface VoicemailFacts {
   readonly reason: string | null;
   readonly urgent: boolean;
   readonly attachAudio: boolean;
+  /** The mailbox transcribes: a second email with the transcript follows. */
+  readonly transcribe?: boolean;
 }
 
 /** `74 s`, `1 min 14 s`. */
@@ -41,6 +43,7 @@ export function voicemailEmail(v: VoicemailFacts): { subject: string; body: stri
     v.attachAudio
       ? 'The recording is attached (WAV).'
       : `The recording is not attached (it is patient data). Fetch it on the clinic server with:\n  pbx-router voicemail get ${v.id}`,
+    ...(v.transcribe ? ['', `A transcript follows in a second email ("Transcript of voicemail ${v.id}") once it is made on the clinic server.`] : []),
   ];
   return { subject, body: `${lines.join('\n')}\n` };
 }

@@ -156,6 +156,20 @@ export interface CompiledMailbox {
   readonly maxLength: number;
   readonly greeting: Prompt | null;
   readonly site: string | null;
+  /** Each message is transcribed (plan.transcription) and the transcript emailed after the message's own email. */
+  readonly transcribe: boolean;
+}
+
+/** Voicemail transcription (used by mailboxes with transcribe: true). */
+export interface CompiledTranscription {
+  readonly engine: 'pocketsphinx' | 'whisper';
+  /** The model file, resolved against the config file's folder; null for an engine that needs none. */
+  readonly model: string | null;
+  readonly timeoutMs: number;
+  /** Words and phrases that flag a message urgent when its transcript has them. */
+  readonly urgentWords: readonly string[];
+  /** Who gets a notify-only notice when a transcript flags a message urgent; [] for nobody. */
+  readonly onUrgent: { readonly email: readonly string[] };
 }
 
 export interface CompiledRingGroup {
@@ -283,6 +297,8 @@ export interface Plan {
   readonly promptTexts: ReadonlyMap<string, Readonly<Record<string, string>>>;
   /** Texting callers; null when the config has no `sms:` section. */
   readonly sms: CompiledSms | null;
+  /** Voicemail transcription settings (defaults when the config has no `transcription:` section). */
+  readonly transcription: CompiledTranscription;
 }
 
 // ---------------------------------------------------------------------------------------------

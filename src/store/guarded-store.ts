@@ -15,13 +15,13 @@ import type { Logger } from '../logging/logger.js';
 import type { CallStore } from './call-store.js';
 import type { SmsStore } from './sms-store.js';
 import type { StoreHealth } from './store-health.js';
-import type { VoicemailRecord, VoicemailStore } from './voicemail-store.js';
+import type { NewVoicemail, VoicemailStore } from './voicemail-store.js';
 
-type NewVoicemail = Parameters<VoicemailStore['add']>;
+type VoicemailArgs = Parameters<VoicemailStore['add']>;
 type NewCallback = Parameters<CallStore['createCallback']>[0];
 
 type Pending =
-  | { readonly kind: 'voicemail'; readonly standIn: number; readonly args: NewVoicemail }
+  | { readonly kind: 'voicemail'; readonly standIn: number; readonly args: VoicemailArgs }
   | { readonly kind: 'callback'; readonly standIn: number; readonly c: NewCallback; webhookAt: number | null };
 
 export interface GuardedStores {
@@ -56,6 +56,9 @@ const VOICEMAIL_WRITES: Partial<Record<keyof VoicemailStore, () => unknown>> = {
   purged: () => undefined,
   markSent: () => undefined,
   markFailed: () => undefined,
+  // A transcript not written leaves the voicemail pending: the next start transcribes it again.
+  transcribed: () => false,
+  transcriptFailed: () => false,
 };
 
 const isStandIn = (id: unknown) => typeof id === 'number' && id < 0;
@@ -88,7 +91,7 @@ export function guardStores(calls: CallStore, voicemails: VoicemailStore, o: Gua
     return attempt(what, () => void (result = method(...args))) ? result : fallback();
   };
 
-  const holdVoicemail = (args: NewVoicemail): number => {
+  const holdVoicemail = (args: VoicemailArgs): number => {
     const id = standIn();
     held.push({ kind: 'voicemail', standIn: id, args });
     log.error(recoveryFields(args[0]), `database: voicemail for ${args[0].mailbox} (call ${args[0].callId ?? '-'}, recording ${args[0].recording}, ${args[0].duration} s) could not be written; it is held in memory and written when the store recovers (if the engine stops first, the recording ${args[0].recording} is still in Asterisk)`);
@@ -145,7 +148,7 @@ export function guardStores(calls: CallStore, voicemails: VoicemailStore, o: Gua
   const guardedVoicemails = guard(voicemails, (prop, real) => {
     if (prop === 'add') {
       return (...args: unknown[]) => {
-        const a = args as NewVoicemail;
+        const a = args as VoicemailArgs;
         let id = 0;
         if (!attempt('voicemail', () => void (id = real(...args) as number), true)) return holdVoicemail(a);
         // Kept in a file that is no longer at its path: gone at the next restart unless rescued.
@@ -219,7 +222,7 @@ export function guardSmsStore(sms: SmsStore, health: StoreHealth): SmsStore {
 }
 
 /** What a person needs to find a voicemail again (the caller's number is cut by the log's redactor). */
-function recoveryFields(v: Omit<VoicemailRecord, 'id' | 'purgedAt'>) {
+function recoveryFields(v: NewVoicemail) {
   return { call: v.callId, mailbox: v.mailbox, recording: v.recording, duration: v.duration, createdAt: v.createdAt, caller: v.caller, did: v.did, site: v.site, urgent: v.urgent, reason: v.reason };
 }
 

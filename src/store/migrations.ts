@@ -234,4 +234,19 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: 'voicemail transcripts (status, words, engine, confidence, error, urgent words matched)',
+    sql: `
+      ALTER TABLE voicemails ADD COLUMN transcript_status TEXT CHECK (transcript_status IN ('pending', 'done', 'failed'));
+      ALTER TABLE voicemails ADD COLUMN transcript TEXT;
+      ALTER TABLE voicemails ADD COLUMN transcript_engine TEXT;
+      ALTER TABLE voicemails ADD COLUMN transcript_confidence REAL;
+      ALTER TABLE voicemails ADD COLUMN transcript_error TEXT;
+      ALTER TABLE voicemails ADD COLUMN transcript_cpu_ms INTEGER;
+      ALTER TABLE voicemails ADD COLUMN transcribed_at INTEGER;
+      ALTER TABLE voicemails ADD COLUMN urgent_words TEXT;
+      CREATE INDEX voicemails_transcript_pending ON voicemails (id) WHERE transcript_status = 'pending';
+    `,
+  },
 ];

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { parse } from 'yaml';
 import type { Clock } from '../../src/calls/clock.js';
-import { startEngine, type RunningEngine } from '../../src/main.js';
+import { startEngine, type EngineOptions, type RunningEngine } from '../../src/main.js';
 import type { Mailer } from '../../src/notify/mailer.js';
 import { FakeAsterisk } from '../fake-asterisk/fake-asterisk.js';
 import type { JsonObject } from '../fake-asterisk/model/types.js';
@@ -63,6 +63,8 @@ export interface LiveOptions {
   readonly adminToken?: string;
   /** The engine's ARI time limits in wall-clock ms (fault tests at a fast speed). */
   readonly ariTimeouts?: { readonly requestMs?: number; readonly stallAfterMs?: number };
+  /** Builds the voicemail transcriber (a fake; read at every boot, so a test may change it between kill and boot). */
+  readonly transcriber?: EngineOptions['transcriber'];
 }
 
 export interface Live {
@@ -107,7 +109,7 @@ export async function startLive(o: LiveOptions): Promise<Live> {
   const boot = async (): Promise<RunningEngine> => {
     const logging = o.jsonLog ? { logDestination: { write: (line: string) => logs.push(line.trimEnd()) } } : { log: (m: string) => logs.push(m) };
     const admin = o.adminToken ? { adminToken: o.adminToken, adminListen: { host: '127.0.0.1', port: 0 } } : {};
-    const r = await startEngine({ config, ariUrl: url, ariUser: fake.user, ariPassword: PASSWORD, app: 'pbx-router', database, clock, ...logging, ...admin, ...(o.mailer ? { mailer: o.mailer } : {}), ...(o.env ? { env: o.env } : {}), ...(o.ariTimeouts ? { ariTimeouts: o.ariTimeouts } : {}) });
+    const r = await startEngine({ config, ariUrl: url, ariUser: fake.user, ariPassword: PASSWORD, app: 'pbx-router', database, clock, ...logging, ...admin, ...(o.mailer ? { mailer: o.mailer } : {}), ...(o.env ? { env: o.env } : {}), ...(o.ariTimeouts ? { ariTimeouts: o.ariTimeouts } : {}), ...(o.transcriber ? { transcriber: o.transcriber } : {}) });
     const started = Date.now();
     while (!fake.isConnected('pbx-router')) {
       if (Date.now() - started > 5000) throw new Error(`the engine did not connect to the fake Asterisk:\n${logs.join('\n')}`);

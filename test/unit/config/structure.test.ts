@@ -72,13 +72,13 @@ describe('YAML syntax', () => {
 describe('schema problems', () => {
   it('an unknown section lists the sections and suggests the likely one', () => {
     expect(withBase('queus:\n  front: {}\n')).toEqual([
-      "x.yaml:10:1 unknown section 'queus' in the file; did you mean 'queues'? (expected one of: version, clinic, outbound, retention, failsafe, sites, schedules, agents, queues, menus, rosters, mailboxes, ringGroups, callbacks, routes, prompts, sms)",
+      "x.yaml:10:1 unknown section 'queus' in the file; did you mean 'queues'? (expected one of: version, clinic, outbound, retention, failsafe, sites, schedules, agents, queues, menus, rosters, mailboxes, ringGroups, callbacks, routes, prompts, sms, transcription)",
     ]);
   });
 
   it('an unknown key without a near match lists the allowed keys only', () => {
     const [line] = withBase('mailboxes:\n  desk:\n    email: [a@b.example]\n    colour: red\n');
-    expect(line).toBe("x.yaml:13:5 unknown key 'colour' in mailboxes.desk (expected one of: name, email, attachAudio, maxLength, greeting, site)");
+    expect(line).toBe("x.yaml:13:5 unknown key 'colour' in mailboxes.desk (expected one of: name, email, attachAudio, maxLength, greeting, site, transcribe)");
   });
 
   it('an abbreviation-style typo of a weekday is matched by prefix', () => {
