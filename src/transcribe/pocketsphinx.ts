@@ -2,7 +2,7 @@
  * The pocketsphinx engine: Debian's `pocketsphinx` program and its US English acoustic model
  * (package `pocketsphinx-en-us`), with a language model of clinic voicemail estimated at start
  * from clinic-sentences.ts plus the clinic's urgent words. Nothing is downloaded. Telephone audio
- * is folded up to 16 kHz first (wav-file.ts). Confidence is the mean of the words' posteriors.
+ * is trimmed of the silence around the message and folded up to 16 kHz first (wav-file.ts). Confidence is the mean of the words' posteriors.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { CLINIC_SENTENCES } from './clinic-sentences.js';
 import { bigramArpa } from './language-model.js';
 import { runProgram } from './run-program.js';
 import type { Transcriber, Transcript } from './transcriber.js';
-import { foldTo16k, readWav, writeWav } from './wav-file.js';
+import { foldTo16k, readWav, trimSilence, writeWav } from './wav-file.js';
 
 export const DEBIAN_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -79,7 +79,9 @@ export function pocketsphinxTranscriber(options: PocketsphinxOptions = {}): Tran
       if (p) await rm(p.dir, { recursive: true, force: true });
     },
     async transcribe(wav, opts = {}): Promise<Transcript> {
-      const pcm = foldTo16k(readWav(wav));
+      const speech = trimSilence(readWav(wav));
+      if (speech.samples.length === 0) return { text: '', confidence: 0, engine: 'pocketsphinx', cpuMs: 0 };
+      const pcm = foldTo16k(speech);
       const { dir, lm } = await prepare();
       const input = join(dir, `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.wav`);
       await writeFile(input, writeWav(pcm));

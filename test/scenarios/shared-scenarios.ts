@@ -6,6 +6,7 @@
  */
 import { expect } from 'vitest';
 import { TEST_SMS_ACCOUNT } from './tier-config.js';
+import { voicemailSpeech } from '../support/speech.js';
 import { inOrder, nothingLeft, type World, type WorldOptions } from './world.js';
 
 export interface Scenario {
@@ -341,6 +342,33 @@ export const SCENARIOS: readonly Scenario[] = [
       const mail = await w.until('the voicemail email', () => w.emails().find((m) => [m.to].flat().some((t) => t?.value.some((v) => v.address === 'pharmacy-desk@riverside-clinic.example'))), 30_000);
       expect(mail.subject).toMatch(/voicemail|message/i);
       expect(c.heard()).toContain('beep');
+      await nothingLeft(w);
+    },
+  },
+  {
+    name: 'menu 3, a message that says "chest pain": the voicemail email first, then its transcript (pocketsphinx on the server), flagged URGENT',
+    world: { mode: 'day', config: { 'mailboxes.rx-refills.transcribe': true, 'mailboxes.rx-refills.attachAudio': true, transcription: { timeout: 3600 } } },
+    timeout: 150_000,
+    async run(w) {
+      const speech = voicemailSpeech('chest-pain');
+      const ms = Math.ceil(speech.length / 8);
+      // After the beep: the refill greeting is about 10 s on the real Asterisk (espeak-ng) and 2 s on the fake.
+      const at = w.backend === 'real' ? 16_000 : 7000;
+      const c = await w.call({ caller: newCaller(), script: { dtmf: press('3'), speech: [{ at, ms, pcm: speech }], hangupAfter: at + ms + 2500 } });
+      const rec = await w.until('the caller in voicemail', () => c.record()?.state === 'voicemail' && c.record(), 20_000);
+      const done = await ended(w, rec.id);
+      expect(done.outcome).toBe('voicemail');
+      expect(c.heard()).toContain('beep');
+      const toDesk = () => w.emails().filter((m) => [m.to].flat().some((t) => t?.value.some((v) => v.address === 'pharmacy-desk@riverside-clinic.example')));
+      const [message, transcript] = await w.until('the voicemail email and its transcript', () => toDesk().length >= 2 && toDesk(), 120_000);
+      expect(message!.subject).toMatch(/^Voicemail \d+ for Prescription refills/);
+      expect(transcript!.subject).toMatch(/^URGENT \(urgent words in transcript\): Transcript of voicemail \d+ for Prescription refills/);
+      // attachAudio: true allows patient data in this mailbox's email, so the words are in it.
+      expect(transcript!.text).toContain('chest pain');
+      expect(transcript!.text).toMatch(/doctor/);
+      const explained = await w.explain(rec.id);
+      expect(explained).toMatch(/transcript done \(pocketsphinx, confidence 0\.\d\d\)/);
+      expect(explained).toContain('chest pain');
       await nothingLeft(w);
     },
   },

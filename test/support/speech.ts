@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readWav } from '../../src/transcribe/wav-file.js';
 
 export function spokenVoicemail(text: string, options: { voice?: string; wpm?: number; rate?: 8000 | 16000 } = {}): Buffer {
   const dir = mkdtempSync(join(tmpdir(), 'pbx-speech-'));
@@ -19,4 +20,11 @@ export function spokenVoicemail(text: string, options: { voice?: string; wpm?: n
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** One of the spoken voicemails in test/fixtures/voicemail-speech/ (chest-pain, bleeding, refill, appointment), as 8 kHz samples. */
+export function voicemailSpeech(name: 'chest-pain' | 'bleeding' | 'refill' | 'appointment'): Int16Array {
+  const pcm = readWav(readFileSync(new URL(`../fixtures/voicemail-speech/${name}.wav`, import.meta.url)));
+  if (pcm.rate !== 8000) throw new Error(`voicemail-speech/${name}.wav is ${pcm.rate} Hz, not 8 kHz`);
+  return pcm.samples;
 }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseTimedWords, pocketsphinxTranscriber } from '../../../src/transcribe/pocketsphinx.js';
+import { readWav, writeWav } from '../../../src/transcribe/wav-file.js';
 import { spokenVoicemail } from '../../support/speech.js';
 
 const engine = pocketsphinxTranscriber({ phrases: ['chest pain', 'bleeding', "can't breathe"] });
@@ -23,6 +24,17 @@ describe('pocketsphinx on a voicemail', () => {
     expect(t.confidence).toBeGreaterThan(0.3);
     expect(t.confidence).toBeLessThanOrEqual(1);
     expect(t.cpuMs).toBeGreaterThan(100);
+  });
+
+  it('hears them after the pause a caller leaves after the beep, and before hanging up', async () => {
+    const wav = spokenVoicemail('I have chest pain and I need to see the doctor today. Please call me back.');
+    const pcm = readWav(wav);
+    const padded = new Int16Array(pcm.samples.length + 8000 * 5);
+    for (let i = 0; i < padded.length; i++) padded[i] = (i % 7) - 3;
+    padded.set(pcm.samples, 8000 * 2);
+    const t = await engine.transcribe(writeWav({ rate: 8000, samples: padded }));
+    expect(t.text).toContain('chest pain');
+    expect(t.text).toContain('call me back');
   });
 
   it('hears bleeding and "can\'t breathe"', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { foldTo16k, readWav, resampleTo16k, writeWav } from '../../../src/transcribe/wav-file.js';
+import { foldTo16k, readWav, resampleTo16k, trimSilence, writeWav } from '../../../src/transcribe/wav-file.js';
 
 const tone = (rate: number, n: number) => ({ rate, samples: Int16Array.from({ length: n }, (_, i) => Math.round(8000 * Math.sin(i / 3))) });
 
@@ -45,5 +45,16 @@ describe('WAV files', () => {
     const up = resampleTo16k({ rate: 8000, samples: Int16Array.from([0, 100, 200]) });
     expect([...up.samples]).toEqual([0, 50, 100, 150, 200, 200]);
     expect(resampleTo16k(tone(48000, 4800)).samples).toHaveLength(1600);
+  });
+
+  it('trims the silence around a message, keeping a margin', () => {
+    const samples = new Int16Array(8000 * 4);
+    for (let i = 0; i < samples.length; i++) samples[i] = ((i * 7) % 5) - 2; // line noise, about -80 dBFS
+    for (let i = 8000 * 2; i < 8000 * 3; i++) samples[i] = Math.round(6000 * Math.sin(i / 5));
+    const speech = trimSilence({ rate: 8000, samples }, 300);
+    // One second of speech and 300 ms on either side.
+    expect(speech.samples.length).toBe(8000 + 2 * 2400);
+    expect(speech.samples[2400 + 100]).toBe(samples[8000 * 2 + 100]);
+    expect(trimSilence({ rate: 8000, samples: samples.subarray(0, 8000) }).samples).toHaveLength(0);
   });
 });
