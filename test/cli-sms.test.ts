@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadPlan } from '../src/config/index.js';
+import { flushSms, type SmsOutgoing, type SmsSender } from '../src/notify/sms-outbox.js';
 import { smsEligibility } from '../src/routing/sms-eligibility.js';
 import { openDb } from '../src/store/db.js';
 import { SmsStore } from '../src/store/sms-store.js';
@@ -74,6 +75,22 @@ describe('sms opt-out at the command line, then a call', () => {
     await f.clock.advance(3000);
     expect(f.sms.queued().map((t) => t.to)).toEqual([OTHER]);
     expect(f.sms.forCall(f.store.callByChannel(a)!.id)).toEqual([]);
+  });
+
+  it('a text still queued (the provider was down) is not sent once the number opts out', async () => {
+    const d = database();
+    const now = Date.now();
+    const waiting = d.store.queue({ callId: null, to: CALLER, message: 'book-online', language: 'en', body: 'book online', site: 'riverside', createdAt: now - 60_000 });
+    const other = d.store.queue({ callId: null, to: OTHER, message: 'book-online', language: 'en', body: 'book online', site: 'riverside', createdAt: now - 60_000 });
+    expect((await cli('sms', 'opt-out', CALLER, '--site', 'riverside', '--db', d.path)).code).toBe(0);
+    const sent: SmsOutgoing[] = [];
+    const provider: SmsSender = { send: async (m) => (sent.push(m), { kind: 'accepted', providerId: `SM${sent.length}` }) };
+    const r = await flushSms({ store: d.store, sms: plan.sms, sender: provider, now: () => now });
+    expect(r).toEqual({ sent: 1, retried: 0, failed: 0, refused: 1 });
+    expect(sent.map((m) => m.to)).toEqual([OTHER]);
+    expect(d.store.get(waiting)).toMatchObject({ status: 'refused', attempts: 0, lastError: 'not sent: the number opted out of texts before it went out' });
+    expect(d.store.get(other)).toMatchObject({ status: 'sent', providerId: 'SM1' });
+    d.close();
   });
 
   it('--all-sites covers every site; opt-in of one site leaves it, opt-in --all-sites lifts it', async () => {

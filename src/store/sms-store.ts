@@ -4,7 +4,8 @@
  * provider delays a text, a restart does not lose it, and nothing is sent twice (see claim()).
  *
  * Statuses: queued (waiting for its first or next try), sent (the provider accepted it), refused
- * (the provider answered a 4xx other than 429: it will never take this text), failed (given up
+ * (the provider answered a 4xx other than 429: it will never take this text; or the number opted
+ * out while it waited), failed (given up
  * after the retries, or a time-out with a provider that has no idempotency key).
  *
  * Opt-outs live here and not in the routing YAML: they are patients' numbers (patient data, which
