@@ -30,7 +30,7 @@ export function e164Number(raw: string, country = '1'): string | null {
   return E164.test(n) ? n : null;
 }
 
-/** A number with all but its country and area code and last two digits hidden: +15125550123 -> +1512•••••23. */
+/** A number with all but its first four digits (a NANP number: country and area code) and last two hidden: +15125550123 -> +1512•••••23. */
 export function maskNumber(number: string): string {
   const m = /^(\+?)([0-9]+)$/.exec(number.trim());
   if (!m) return number;
