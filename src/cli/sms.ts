@@ -17,6 +17,8 @@ import { displayZone, zoneOptions } from './zone.js';
 import type { Io } from './io.js';
 
 const STATUSES: readonly SmsStatus[] = ['queued', 'sent', 'failed', 'refused'];
+/** The most texts one `sms list` prints. */
+const LIST_LIMIT = 1000;
 /** Where an opt-out made with these commands came from (sms_opt_outs.source). */
 export const CLI_SOURCE = 'cli';
 
@@ -81,7 +83,7 @@ export function addSmsCommands(program: Command, io: Io, planFor: (config: strin
   ).action((o: { db: string; since?: string; status?: SmsStatus; showNumbers?: boolean; tz?: string; config?: string; json?: boolean }) => {
     const zone = displayZone(o);
     const since = sinceOf(o.since, zone, Date.now());
-    const list = withDb(o.db, (db) => new SmsStore(db).list(since, o.status ?? null));
+    const list = withDb(o.db, (db) => new SmsStore(db).list(since, o.status ?? null, LIST_LIMIT));
     const to = (n: string) => (o.showNumbers ? n : maskNumber(n));
     if (o.json) {
       const rows = list.map((t) => ({ id: t.id, createdAt: iso(t.createdAt, zone), site: t.site, to: to(t.to), message: t.message, language: t.language, status: t.status, attempts: t.attempts, providerId: t.providerId, lastError: t.lastError, callId: t.callId, sentAt: iso(t.sentAt, zone) }));
@@ -91,7 +93,8 @@ export function addSmsCommands(program: Command, io: Io, planFor: (config: strin
       const extra = [t.providerId ? `provider id ${t.providerId}` : '', t.lastError ? `last error: ${t.lastError}` : ''].filter(Boolean).join('; ');
       io.out(`${t.id}  ${when(t.createdAt, zone)}  ${t.site ?? '-'}  ${to(t.to)}  ${t.message}  ${t.status}  ${t.attempts} attempt(s)${extra ? `  ${extra}` : ''}`);
     }
-    io.out(`${list.length} text(s) since ${when(since, zone)}${o.status ? ` with status ${o.status}` : ''}`);
+    const cut = list.length === LIST_LIMIT ? ` (the newest ${LIST_LIMIT}: narrow it with --since or --status)` : '';
+    io.out(`${list.length} text(s) since ${when(since, zone)}${o.status ? ` with status ${o.status}` : ''}${cut}`);
   });
 
   const change = (name: string, description: string) =>
