@@ -156,12 +156,14 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   const { plan, problems, warnings } = loadPlan(o.config);
   if (!plan) throw new Error(`the configuration has ${problems.length} problem(s):\n${problems.map(formatProblem).join('\n')}`);
   const wallboardToken = env.PBX_ROUTER_WALLBOARD_TOKEN;
+  const smsWebhookToken = env.PBX_ROUTER_SMS_WEBHOOK_TOKEN;
   const adminAt = o.adminListen ?? DEFAULT_ADMIN_LISTEN;
   if (o.adminToken) {
-    checkTokens({ token: o.adminToken, ...(wallboardToken ? { wallboardToken } : {}) });
+    checkTokens({ token: o.adminToken, ...(wallboardToken ? { wallboardToken } : {}), ...(smsWebhookToken ? { smsWebhookToken } : {}) });
     await checkListen(adminAt.host, adminAt.port);
   }
   for (const w of warnings) configLog.warn(formatProblem(w));
+  if (smsWebhookToken && !o.adminToken) log('warning: PBX_ROUTER_SMS_WEBHOOK_TOKEN is set but PBX_ROUTER_ADMIN_TOKEN is not: the admin API, which takes STOP and START replies at /sms/inbound, is off');
   if (o.database !== ':memory:') mkdirSync(dirname(o.database), { recursive: true, mode: 0o700 });
   const db = openDb(o.database);
   const storeLogger = part('store');
@@ -358,7 +360,9 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   let admin: AdminServer | null = null;
   if (o.adminToken) {
     const at = adminAt;
-    const deps = { engine, token: o.adminToken, reload, metrics, log: part('admin'), health: () => ({ ari: telephony.connection(), ami: ami ? ami.health().state : null }), store: () => storeHealth.report(), prompts: () => prompts.report() };
+    // STOP and START replies write the opt-out list unguarded: a write that fails answers 500 and is logged, never dropped silently.
+    const sms = smsWebhookToken ? { smsWebhookToken, smsOptOuts: new SmsStore(db) } : {};
+    const deps = { engine, token: o.adminToken, reload, metrics, log: part('admin'), health: () => ({ ari: telephony.connection(), ami: ami ? ami.health().state : null }), store: () => storeHealth.report(), prompts: () => prompts.report(), ...sms };
     try {
       admin = await startAdmin(wallboardToken ? { ...deps, wallboardToken } : deps, at.host, at.port);
     } catch (e) {

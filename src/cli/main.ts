@@ -12,6 +12,7 @@ import { InputError, mergeSnapshots, modesFrom, parseDigits, parseInstant, readS
 import { runScenarioFile } from './scenarios.js';
 import { runDemo } from './demo.js';
 import { addRecordCommands } from './records.js';
+import { addSmsCommands } from './sms.js';
 import { addAdminCommands, defaultAdminUrl } from './admin-client.js';
 import { addOncallCommands } from './oncall.js';
 import { SecretsError } from '../config/secrets.js';
@@ -173,6 +174,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   addReportCommand(program, io);
   const setEngineMode = addAdminCommands(program, io, (c) => (code = c));
   addOncallCommands(program, io, load);
+  addSmsCommands(program, io, load, (c) => (code = c));
   addDeployCommands(program, io, load, (c) => (code = c));
   addPromptCommands(program, io, load, (c) => (code = c));
 

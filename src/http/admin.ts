@@ -1,7 +1,8 @@
 /**
  * The engine's small local HTTP API (fastify): /healthz for Docker and monitoring (no patient data,
  * no token), and, with the admin token, status, Prometheus metrics, agent pause/unpause, the
- * day/night mode and reload; the wallboard behind its own read-only key. Request bodies and
+ * day/night mode and reload; the wallboard behind its own read-only key, and the SMS provider's
+ * webhook for STOP/START replies behind another (./sms-inbound.ts). Request bodies and
  * parameters are checked against JSON schemas (fastify's ajv); every error answers with a code
  * from one table (./errors.ts). It binds to 127.0.0.1:8089 unless told otherwise (--admin-listen).
  */
@@ -16,6 +17,7 @@ import type { PromptReport } from '../prompts/monitor.js';
 import type { Mode } from '../routing/types.js';
 import type { StoreHealthReport } from '../store/store-health.js';
 import { ADMIN_ERRORS, AdminError, listenError } from './errors.js';
+import { registerSmsInbound, type SmsOptOutList } from './sms-inbound.js';
 import { WALLBOARD_HTML, wallboardData } from './wallboard.js';
 
 export interface AdminDeps {
@@ -27,6 +29,10 @@ export interface AdminDeps {
   readonly store?: () => StoreHealthReport;
   /** The wallboard's read-only key (PBX_ROUTER_WALLBOARD_TOKEN); without it there is no wallboard. */
   readonly wallboardToken?: string;
+  /** The SMS webhook's key (PBX_ROUTER_SMS_WEBHOOK_TOKEN); without it STOP and START replies are not taken. */
+  readonly smsWebhookToken?: string;
+  /** The opt-out list STOP and START replies change. */
+  readonly smsOptOuts?: SmsOptOutList;
   /** Loads and validates the config again; the running one stays when it is bad. */
   readonly reload: () => { ok: true; version: string } | { ok: false; problems: string[] };
   /** The last check of the prompts on the Asterisk (missing ones), when the engine runs one. */
@@ -68,11 +74,14 @@ export function status(d: AdminDeps) {
   };
 }
 
-/** Checks the tokens: 16+ characters, and the wallboard's differs from the admin token. Run before the engine starts anything. */
-export function checkTokens(d: Pick<AdminDeps, 'token' | 'wallboardToken'>): void {
+/** Checks the tokens: 16+ characters, and the wallboard's and the SMS webhook's differ from the admin token and each other. Run before the engine starts anything. */
+export function checkTokens(d: Pick<AdminDeps, 'token' | 'wallboardToken' | 'smsWebhookToken'>): void {
   if (d.token.length < 16) throw new Error('the admin token must be at least 16 characters (PBX_ROUTER_ADMIN_TOKEN)');
   if (d.wallboardToken !== undefined && d.wallboardToken.length < 16) throw new Error('the wallboard token must be at least 16 characters (PBX_ROUTER_WALLBOARD_TOKEN)');
   if (d.wallboardToken !== undefined && d.wallboardToken === d.token) throw new Error('the wallboard token must differ from the admin token: it sits in a URL on a screen');
+  const sms = d.smsWebhookToken;
+  if (sms !== undefined && sms.length < 16) throw new Error('the SMS webhook token must be at least 16 characters (PBX_ROUTER_SMS_WEBHOOK_TOKEN)');
+  if (sms !== undefined && (sms === d.token || sms === d.wallboardToken)) throw new Error("the SMS webhook token must differ from the admin and wallboard tokens: it sits in a URL in the provider's console");
 }
 
 /** A validation failure in words: `body/mode must be one of day, night, auto`. */
@@ -97,7 +106,7 @@ function asAdminError(e: FastifyError | AdminError): AdminError {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AdminError('body-too-large', 'the request body is over 10 kB');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new AdminError('unsupported-media-type', 'send the body as application/json');
+      return new AdminError('unsupported-media-type', 'send the body as application/json (to /sms/inbound: JSON or application/x-www-form-urlencoded)');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new AdminError('bad-json', `the body is not valid JSON: ${e.message}`);
   }
@@ -136,6 +145,7 @@ export function buildAdmin(d: AdminDeps): FastifyInstance {
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', ...h, ...(store ? { store: store.state, ...(store.reasons.length ? { storeProblems: store.reasons } : {}) } : {}), configVersion: d.engine.currentPlan().version });
   });
   registerWallboard(app, d);
+  registerSmsInbound(app, { token: d.smsWebhookToken, optOuts: d.smsOptOuts, plan: () => d.engine.currentPlan(), now: () => Date.now(), same, ...(d.log ? { log: d.log } : {}) });
   void app.register(async (api) => {
     api.addHook('onRequest', async (req: FastifyRequest) => {
       if (!same(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '', d.token)) throw new AdminError('unauthorized', 'missing or wrong admin token (Authorization: Bearer <token>)');

@@ -8,6 +8,9 @@
  * - retry (429, 5xx, no connection, no answer in time): tried again after a growing delay, or
  *   after the provider's Retry-After, until sms.maxAttempts; then failed.
  *
+ * A text whose number opted out (for its site or every site) after it was queued is not sent: it
+ * ends refused, saying so.
+ *
  * Nothing is sent twice. Every attempt of a text carries the same idempotency key, so a provider
  * that honours it drops a repeat of a send whose answer was lost. When the outcome is uncertain
  * (no answer in time, the connection cut after the request went out, a 5xx other than 503, or
@@ -83,6 +86,13 @@ export async function flushSms(d: SmsOutboxDeps): Promise<SmsFlushResult> {
       d.store.markFinished(sms.id, 'failed', d.now(), 'the engine stopped during a send; not retried: the provider has no idempotency key and may have sent it');
       d.log?.(`${label}: an attempt was cut short and the provider cannot drop a repeat; recorded as failed, not sent again`);
       out.failed++;
+      continue;
+    }
+    // A STOP (or the front desk) may come in while a text waits for a retry: it is then never sent.
+    if (d.store.isOptedOut(sms.site, sms.to)) {
+      d.store.markFinished(sms.id, 'refused', d.now(), 'not sent: the number opted out of texts before it went out');
+      d.log?.(`${label}: the number opted out before it was sent; not sent`);
+      out.refused++;
       continue;
     }
     if (!d.store.claim(sms.id, d.now(), d.now() + Math.max(CLAIM_MS, 2 * d.sms.provider.timeoutMs))) continue;

@@ -4,7 +4,8 @@
  * provider delays a text, a restart does not lose it, and nothing is sent twice (see claim()).
  *
  * Statuses: queued (waiting for its first or next try), sent (the provider accepted it), refused
- * (the provider answered a 4xx other than 429: it will never take this text), failed (given up
+ * (the provider answered a 4xx other than 429: it will never take this text; or the number opted
+ * out while it waited), failed (given up
  * after the retries, or a time-out with a provider that has no idempotency key).
  *
  * Opt-outs live here and not in the routing YAML: they are patients' numbers (patient data, which
@@ -85,6 +86,8 @@ export class SmsStore {
       optIn: db.prepare(`DELETE FROM sms_opt_outs WHERE site = ? AND number = ?`),
       optedOut: db.prepare(`SELECT 1 FROM sms_opt_outs WHERE number = ? AND site IN (?, '${ALL_SITES}') LIMIT 1`),
       optOuts: db.prepare(`SELECT site, number, at, source FROM sms_opt_outs ORDER BY site, number`),
+      optInEverywhere: db.prepare(`DELETE FROM sms_opt_outs WHERE number = ?`),
+      list: db.prepare(`SELECT ${COLS} FROM sms_outbox WHERE created_at >= @since AND (@status IS NULL OR status = @status) ORDER BY created_at DESC, id DESC LIMIT @limit`),
     };
   }
 
@@ -167,6 +170,16 @@ export class SmsStore {
   /** Whether the number opted out of texts from this site or from every site. */
   isOptedOut(site: string | null, number: string): boolean {
     return this.stmt.optedOut.get(number, site ?? ALL_SITES) !== undefined;
+  }
+
+  /** Undoes every opt-out of the number (each site's and `*`); how many there were. */
+  optInEverywhere(number: string): number {
+    return this.stmt.optInEverywhere.run(number).changes;
+  }
+
+  /** Texts asked for since `since`, newest first, only those with this status when one is given; at most `limit`. */
+  list(since: number, status: SmsStatus | null = null, limit = 1000): SmsRecord[] {
+    return this.stmt.list.all({ since, status, limit }) as SmsRecord[];
   }
 
   /** Every opt-out, by site then number. */

@@ -362,7 +362,7 @@ export const SCENARIOS: readonly Scenario[] = [
       const toDesk = () => w.emails().filter((m) => [m.to].flat().some((t) => t?.value.some((v) => v.address === 'pharmacy-desk@riverside-clinic.example')));
       const [message, transcript] = await w.until('the voicemail email and its transcript', () => toDesk().length >= 2 && toDesk(), 120_000);
       expect(message!.subject).toMatch(/^Voicemail \d+ for Prescription refills/);
-      expect(transcript!.subject).toMatch(/^URGENT \(urgent words in transcript\): Transcript of voicemail \d+ for Prescription refills/);
+      expect(transcript!.subject, transcript!.text).toMatch(/^URGENT \(urgent words in transcript\): Transcript of voicemail \d+ for Prescription refills/);
       // attachAudio: true allows patient data in this mailbox's email, so the words are in it.
       expect(transcript!.text).toContain('chest pain');
       expect(transcript!.text).toMatch(/doctor/);
