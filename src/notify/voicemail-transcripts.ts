@@ -145,7 +145,6 @@ export function transcriptionQueue(d: TranscriptionDeps): TranscriptionQueue {
         let wav: Buffer;
         try {
           wav = await d.fetchRecording(v.recording);
-          if (process.env.DEBUG_WAV) (await import("node:fs")).writeFileSync(process.env.DEBUG_WAV, wav);
         } catch (e) {
           const code = (e as { code?: unknown }).code;
           if (code === 'disconnected' || code === 'timeout') throw new JobDeferred(`the recording ${v.recording} could not be fetched (${describeError(e)})`);

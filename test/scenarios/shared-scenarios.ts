@@ -346,11 +346,13 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
-    name: 'menu 3, a message that says "chest pain": the voicemail email first, then its transcript (pocketsphinx on the server), flagged URGENT',
+    name: 'menu 3, a message about bleeding and not breathing well: the voicemail email first, then its transcript (pocketsphinx on the server), flagged URGENT',
     world: { mode: 'day', config: { 'mailboxes.rx-refills.transcribe': true, 'mailboxes.rx-refills.attachAudio': true, transcription: { timeout: 3600 } } },
     timeout: 150_000,
     async run(w) {
-      const speech = voicemailSpeech('chest-pain');
+      // "Hi, it's Mary. My son is bleeding from a cut and he can't breathe well." (espeak-ng; its key words were
+      // recognised at every one of 7 sample offsets through μ-law, where the chest-pain message lost "chest" at 1 or 2).
+      const speech = voicemailSpeech('bleeding');
       const ms = Math.ceil(speech.length / 8);
       // After the beep: the refill greeting is about 10 s on the real Asterisk (espeak-ng) and 2 s on the fake.
       const at = w.backend === 'real' ? 16_000 : 7000;
@@ -364,11 +366,11 @@ export const SCENARIOS: readonly Scenario[] = [
       expect(message!.subject).toMatch(/^Voicemail \d+ for Prescription refills/);
       expect(transcript!.subject, transcript!.text).toMatch(/^URGENT \(urgent words in transcript\): Transcript of voicemail \d+ for Prescription refills/);
       // attachAudio: true allows patient data in this mailbox's email, so the words are in it.
-      expect(transcript!.text).toContain('chest pain');
-      expect(transcript!.text).toMatch(/doctor/);
+      expect(transcript!.text).toMatch(/\bbleeding\b/);
+      expect(transcript!.text).toContain("can't breathe");
       const explained = await w.explain(rec.id);
       expect(explained).toMatch(/transcript done \(pocketsphinx, confidence 0\.\d\d\)/);
-      expect(explained).toContain('chest pain');
+      expect(explained).toContain('bleeding');
       await nothingLeft(w);
     },
   },
