@@ -16,7 +16,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chownSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export interface TestPostgres {
   /** postgres:// URL (the unix socket, or 127.0.0.1 with `tcp`), database `postgres`, user `postgres`. */
@@ -53,7 +53,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Test
   const bin = postgresBin();
   const owner = serverOwner();
   removeLeftovers();
-  const dir = mkdtempSync(join(tmpdir(), 'pbx-pg-'));
+  const dir = mkdtempSync(join(baseFolder(owner !== undefined), 'pbx-pg-'));
   const data = join(dir, 'data');
   const logFile = join(dir, 'server.log');
   if (owner) chownSync(dir, owner.uid, owner.gid);
@@ -171,17 +171,33 @@ export function postgresBin(): string {
 }
 
 /**
+ * The OS's temporary folder, unless the server could not use it: a unix socket path is at most 107
+ * bytes, and a server running as another user than root must be able to reach the folder (a
+ * TMPDIR under /root is not). Then /tmp.
+ */
+function baseFolder(otherUser: boolean): string {
+  const tmp = tmpdir();
+  if (join(tmp, 'pbx-pg-XXXXXX', '.s.PGSQL.65535').length > 100) return '/tmp';
+  if (!otherUser) return tmp;
+  for (let dir = tmp; dir !== '/'; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return '/tmp';
+  }
+  return tmp;
+}
+
+/**
  * Folders of earlier runs whose test process was killed before its exit hook ran (kill -9 of a
  * test worker): their server is dead when its postmaster.pid names no running process, or when
  * there is no postmaster.pid (a server shut down by a signal) and the folder is an hour old.
  */
 function removeLeftovers(): void {
-  for (const name of readdirSync(tmpdir())) {
-    if (!name.startsWith('pbx-pg-')) continue;
-    const pidFile = join(tmpdir(), name, 'data', 'postmaster.pid');
-    const pid = Number(readLog(pidFile).split('\n')[0]);
-    const stale = pid > 0 ? !isRunning(pid) : ageMs(join(tmpdir(), name)) > 3_600_000;
-    if (stale) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  for (const base of new Set([tmpdir(), '/tmp'])) {
+    for (const name of existsSync(base) ? readdirSync(base) : []) {
+      if (!name.startsWith('pbx-pg-')) continue;
+      const pid = Number(readLog(join(base, name, 'data', 'postmaster.pid')).split('\n')[0]);
+      const stale = pid > 0 ? !isRunning(pid) : ageMs(join(base, name)) > 3_600_000;
+      if (stale) rmSync(join(base, name), { recursive: true, force: true });
+    }
   }
 }
 

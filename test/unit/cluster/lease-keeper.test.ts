@@ -78,6 +78,15 @@ describe('the lease keeper', () => {
     const leader = a.k.role === 'leader' ? a : b;
     expect(leader.said.renewedAt.length).toBeGreaterThanOrEqual(3);
     expect(await new Lease(pool, 'compete').read()).toMatchObject({ holder: leader === a ? 'a' : 'b', epoch: 1, expired: false });
+
+    // A leader that stops releases the lease: the standby takes it at its next try, not after the ttl.
+    const other = leader === a ? b : a;
+    const stoppedAt = Date.now();
+    await leader.k.stop();
+    expect(leader.k.role).toBe('stopped');
+    await until('the standby to lead', () => other.said.led.length > 0);
+    expect(Date.now() - stoppedAt).toBeLessThan(500);
+    expect(other.said.led[0]?.epoch).toBe(2);
   });
 
   it('a paused leader (kill -STOP) is replaced after expiry with epoch + 1; on waking it is lost and its late write is fenced out', async () => {
