@@ -81,7 +81,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Test
     child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
     const code = await new Promise<number | null>((resolve, reject) => {
       child.once('error', reject);
-      child.once('exit', resolve);
+      child.once('close', resolve);
     });
     if (code !== 0) throw new Error(`test postgres: ${what} failed (exit ${code}) in ${dir}:\n${out}`);
   };
@@ -120,8 +120,8 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Test
     await waitGone(pids);
   };
 
-  await run(['initdb', '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C', '--no-instructions'], 'initdb');
   try {
+    await run(['initdb', '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C', '--no-instructions'], 'initdb');
     await start();
   } catch (e) {
     onExit();
