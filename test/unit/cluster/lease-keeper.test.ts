@@ -84,8 +84,9 @@ describe('the lease keeper', () => {
     const stoppedAt = Date.now();
     await leader.k.stop();
     expect(leader.k.role).toBe('stopped');
+    expect(await new Lease(pool, 'compete').read()).toMatchObject({ holder: null, epoch: 1 });
     await until('the standby to lead', () => other.said.led.length > 0);
-    expect(Date.now() - stoppedAt).toBeLessThan(500);
+    expect(Date.now() - stoppedAt).toBeLessThan(600);
     expect(other.said.led[0]?.epoch).toBe(2);
   });
 
@@ -171,7 +172,8 @@ describe('the lease keeper', () => {
     expect(a.said.problems).toBeGreaterThan(0);
     // The renewal's answer came after it was sent: the deadline (sent + ttl) is before this bound.
     expect(lastLed).toBeLessThan(lastRenewal + ttl);
-    expect(a.said.lost[0]!.at).toBeLessThanOrEqual(lastRenewal + ttl + 50);
+    // When `lost` is emitted is up to the timers of a busy machine; what the engine is told (term()) is exact.
+    expect(a.said.lost[0]!.at).toBeLessThanOrEqual(lastRenewal + ttl + 200);
     expect(a.said.lost[0]!.at - killedAt).toBeGreaterThan(ttl / 2);
     expect(a.k.role).toBe('standby');
     expect(a.k.term()).toBeUndefined();
