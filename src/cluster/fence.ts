@@ -20,6 +20,12 @@
  * statement-level, so it fires once per statement, even for one that touches no rows, and for
  * TRUNCATE too. Writes to fenced tables go through `fenced` or `fencedTransaction`.
  *
+ * A leader frozen in the middle of a fenced transaction would hold that row lock, and so keep the
+ * standby out, for as long as its connection lives. So the transaction sets PostgreSQL's
+ * `idle_in_transaction_session_timeout` (`idleLimitMs`, default 1 s): a session that sits in the
+ * transaction that long without sending anything is ended by the server, its transaction rolled
+ * back, the lock freed; the frozen leader's write is then lost, never late.
+ *
  * A refusal is a `FencedOut` error (SQLSTATE PXF01 in the database) naming the stale and the
  * current epoch. It is not to be retried: the engine that gets it has lost the lease and stops.
  */
@@ -59,11 +65,17 @@ export interface Fence {
 /** SQLSTATE raised by engine_lease_check (lease.ts). */
 const FENCED_SQLSTATE = 'PXF01';
 
+/** How long a fenced transaction may sit without sending anything before the server ends its session (see the file's comment). */
+export const FENCED_IDLE_LIMIT_MS = 1000;
+
 /** Runs `work` in a transaction on `client` (one connection, not a pool) that is refused unless `fence.epoch` is the lease's current, unexpired epoch. */
-export async function fencedTransaction<T>(client: ClientBase, fence: Fence, work: (tx: Sql) => Promise<T>): Promise<T> {
+export async function fencedTransaction<T>(client: ClientBase, fence: Fence, work: (tx: Sql) => Promise<T>, idleLimitMs = FENCED_IDLE_LIMIT_MS): Promise<T> {
   await client.query('BEGIN');
   try {
-    await client.query(`SELECT set_config('pbx_router.lease_epoch', $1, true)`, [String(fence.epoch)]);
+    await client.query(`SELECT set_config('pbx_router.lease_epoch', $1, true), set_config('idle_in_transaction_session_timeout', $2, true)`, [
+      String(fence.epoch),
+      String(Math.max(1, Math.round(idleLimitMs))),
+    ]);
     await client.query('SELECT engine_lease_check($1, $2)', [fence.name, fence.epoch]);
     const result = await work(client);
     await client.query('COMMIT');

@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import { Client, type Pool, type PoolClient } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asFencedOut, fenced, fencedTransaction, fenceTable, FencedOut } from '../../../src/cluster/fence.js';
 import { Lease, migrateLease } from '../../../src/cluster/lease.js';
@@ -121,6 +121,36 @@ describe('fenced writes', () => {
     expect(b?.epoch).toBe(a.epoch + 1);
     expect(tookAt).toBeGreaterThanOrEqual(committedAt);
     expect(await notes()).toContain(`${a.epoch}:a-in-flight`);
+    await lease.release(b!);
+  });
+
+  it('of an engine frozen inside its transaction do not keep the standby out: the server ends that session, and the write is lost, not late', async () => {
+    const lease = new Lease(pool, 'notes');
+    const a = (await lease.acquire('a', 200))!;
+    const frozen = new Client({ connectionString: pg.url });
+    frozen.on('error', () => undefined);
+    await frozen.connect();
+    let wake: () => void = () => undefined;
+    const write = fencedTransaction(
+      frozen,
+      { name: 'notes', epoch: a.epoch },
+      async (tx) => {
+        await tx.query('INSERT INTO notes VALUES ($1, $2, $3)', ['notes', a.epoch, 'a-frozen']);
+        await new Promise<void>((r) => (wake = r));
+      },
+      300,
+    ).then(() => 'committed', (e: unknown) => (e instanceof FencedOut ? 'fenced-out' : 'connection ended'));
+    await sleep(100);
+    const askedAt = Date.now();
+    // The take waits on the frozen transaction's row lock until the server ends that session (300 ms idle).
+    const b = await lease.acquire('b', 5000);
+    expect(b?.epoch).toBe(a.epoch + 1);
+    expect(Date.now() - askedAt).toBeGreaterThanOrEqual(100);
+    expect(Date.now() - askedAt).toBeLessThan(1000);
+    wake();
+    expect(await write).toBe('connection ended');
+    expect(await notes()).not.toContain(`${a.epoch}:a-frozen`);
+    await frozen.end().catch(() => undefined);
     await lease.release(b!);
   });
 });
