@@ -93,7 +93,7 @@ describe('list commands: --json, and times in the clinic time zone', () => {
     const db = records();
     const vm = await cli('voicemail', 'list', '--db', db, '--json');
     expect(vm.code).toBe(0);
-    expect(JSON.parse(vm.out)).toEqual([{ id: 1, callId: null, createdAt: '2026-11-23T10:05:00.000-06:00', mailbox: 'front-desk', caller: '+15125550123', did: '+15125550100', site: 'riverside', reason: null, urgent: true, duration: 12, emailPending: true, purgedAt: null }]);
+    expect(JSON.parse(vm.out)).toEqual([{ id: 1, callId: null, createdAt: '2026-11-23T10:05:00.000-06:00', mailbox: 'front-desk', caller: '+15125550123', did: '+15125550100', site: 'riverside', reason: null, urgent: true, duration: 12, emailPending: true, purgedAt: null, transcriptStatus: null, urgentByTranscript: false }]);
     const pending = JSON.parse((await cli('voicemail', 'list', '--pending', '--db', db, '--json')).out) as { voicemailId: number; attempts: number }[];
     expect(pending).toEqual([{ id: 1, voicemailId: 1, attempts: 0, nextAttempt: '2026-11-23T10:05:00.000-06:00', lastError: null }]);
     const cb = await cli('callbacks', 'list', '--db', db, '--json', '-c', 'config/example-clinic.yaml');
