@@ -1,0 +1,105 @@
+/**
+ * Kamailio for the cluster tier: Debian's `kamailio` 5.6 running the shipped
+ * deploy/cluster/kamailio.cfg with the kamailio-local.cfg and dispatcher.list that
+ * `asterisk-config --node` wrote, in the foreground, logging to stderr. Every log line is kept with
+ * the time it arrived, so a test can tell which node each call went to and when a node was marked down.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO } from '../asterisk/real-asterisk.js';
+
+export interface KamailioLine {
+  readonly at: number;
+  readonly text: string;
+}
+
+/** A call's route as Kamailio logged it: the node it went to first and the nodes it failed over to. */
+export interface CallRoute {
+  readonly callId: string;
+  readonly at: number;
+  readonly first: string;
+  readonly failovers: readonly { readonly at: number; readonly to: string }[];
+}
+
+/** One Kamailio process. */
+export class Kamailio {
+  private proc: ChildProcess | null = null;
+  readonly lines: KamailioLine[] = [];
+  private partial = '';
+
+  /** `generated` holds kamailio-local.cfg and dispatcher.list (asterisk-config --node ... --out <dir>/kamailio). */
+  constructor(
+    private readonly dir: string,
+    private readonly generated: string,
+  ) {}
+
+  /** Starts Kamailio and waits until it listens (its first probe of the nodes is logged or 5 s pass). */
+  async start(): Promise<void> {
+    mkdirSync(join(this.dir, 'run'), { recursive: true });
+    // import_file is read beside the main config: the three files sit in one folder, as on a server.
+    copyFileSync(join(REPO, 'deploy/cluster/kamailio.cfg'), join(this.dir, 'kamailio.cfg'));
+    copyFileSync(join(this.generated, 'kamailio-local.cfg'), join(this.dir, 'kamailio-local.cfg'));
+    copyFileSync(join(this.generated, 'dispatcher.list'), join(this.dir, 'dispatcher.list'));
+    const args = ['-f', join(this.dir, 'kamailio.cfg'), '-DD', '-E', '-m', '32', '-M', '4', '-Y', join(this.dir, 'run'), '-A', `DISPATCHER_LIST="${join(this.dir, 'dispatcher.list')}"`];
+    const proc = spawn('kamailio', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.proc = proc;
+    proc.stderr?.on('data', (d: Buffer) => this.onData(d.toString()));
+    const deadline = Date.now() + 10_000;
+    while (!this.lines.some((l) => /Listening on|init_tcp|main process|ds_ping|udp_rcv_loop/i.test(l.text)) || this.lines.length < 5) {
+      if (proc.exitCode !== null) throw new Error(`kamailio exited at start (code ${proc.exitCode}):\n${this.log()}`);
+      if (Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    if (proc.exitCode !== null) throw new Error(`kamailio exited at start (code ${proc.exitCode}):\n${this.log()}`);
+  }
+
+  private onData(text: string): void {
+    const at = Date.now();
+    const parts = (this.partial + text).split('\n');
+    this.partial = parts.pop() ?? '';
+    for (const p of parts) {
+      this.lines.push({ at, text: p });
+      if (process.env.PBX_TIER_DEBUG) console.log(`kamailio: ${p}`);
+    }
+  }
+
+  /** The whole log so far (for a failed test). */
+  log(): string {
+    return this.lines.map((l) => l.text).join('\n');
+  }
+
+  /** Lines matching `re`, with their times. */
+  matching(re: RegExp): { at: number; match: RegExpExecArray }[] {
+    const out: { at: number; match: RegExpExecArray }[] = [];
+    for (const l of this.lines) {
+      const m = re.exec(l.text);
+      if (m) out.push({ at: l.at, match: m });
+    }
+    return out;
+  }
+
+  /** Every carrier call Kamailio routed, with its first node and failovers (from the shipped config's xlog lines). */
+  routes(): Map<string, CallRoute> {
+    const calls = new Map<string, CallRoute>();
+    for (const { at, match } of this.matching(/call (\S+) to \S+ -> (sip:\S+)/)) calls.set(match[1]!, { callId: match[1]!, at, first: match[2]!, failovers: [] });
+    for (const { at, match } of this.matching(/call (\S+) failed over -> (sip:\S+)/)) {
+      const c = calls.get(match[1]!);
+      if (c) calls.set(c.callId, { ...c, failovers: [...c.failovers, { at, to: match[2]! }] });
+    }
+    return calls;
+  }
+
+  /** Stops Kamailio. */
+  async stop(): Promise<void> {
+    const p = this.proc;
+    this.proc = null;
+    if (!p || p.exitCode !== null) return;
+    const ended = new Promise<void>((r) => p.once('exit', () => r()));
+    p.kill('SIGTERM');
+    const t = setTimeout(() => p.kill('SIGKILL'), 3000);
+    await ended;
+    clearTimeout(t);
+  }
+}
