@@ -80,27 +80,12 @@ export async function startCluster(log: (m: string) => void = () => {}): Promise
   const secrets: Record<string, string> = { ASTERISK_ARI_PASSWORD: secret(), ASTERISK_AMI_PASSWORD: secret(), FAILSAFE_VOICEMAIL_PIN: '246810' };
   const config = variant({ 'outbound.carrier': { host: CARRIER, port: 5062, match: [CARRIER] } });
   const nodes = new Map<NodeName, RealAsterisk>();
-  for (const n of NODES) {
-    const asterisk = new RealAsterisk({ tarball, config, secrets, log: (m) => process.env.PBX_TIER_DEBUG && console.log(`[${n.name}] ${m}`) });
-    await asterisk.install(async (out, secretsFile) => {
-      const lines: string[] = [];
-      const io = { out: (t: string) => lines.push(t), err: (t: string) => lines.push(t) };
-      const args = ['asterisk-config', '-c', config, '--out', out.generated, '--secrets', secretsFile, '--node', n.name, '--nodes', spec, '--kamailio', `${KAMAILIO.address}:${KAMAILIO.port}`, '--phone-networks', `${PHONE_ADDRESS}/32`];
-      const code = await main(['node', 'pbx-router', ...args], io);
-      if (code !== 0) throw new Error(`pbx-router asterisk-config --node ${n.name} failed:\n${lines.join('\n')}`);
-      // No engine yet, so none of the clinic's prompts is played: their folders are only created.
-      for (const m of composeMounts()) if (m.source.startsWith(join(REPO, 'sounds/clinic/'))) mkdirSync(join(out.sounds, m.source.slice(join(REPO, 'sounds/clinic/').length)), { recursive: true });
-    });
-    nodes.set(n.name, asterisk);
-  }
-  const voicePcap = join(dir, 'voice.pcap');
-  writeRtpPcap(voicePcap, ulawRtp(encodeUlaw(voice(60))));
-
-  // The Kamailio files are the same in every node's output (a test checks it): node a's are used.
-  const kamailio = new Kamailio(join(dir, 'kamailio'), join(nodes.get('a')!.root, 'generated/kamailio'));
+  const kamailio = new Kamailio(join(dir, 'kamailio'), KAMAILIO);
   const phoneVoice = join(dir, 'phone-voice.wav');
   writeWav(phoneVoice, voice(600));
   const phone = new DeskPhone(PHONE, 'not-asked-by-kamailio', phoneVoice, PHONE_ADDRESS, KAMAILIO.address);
+  const voicePcap = join(dir, 'voice.pcap');
+  writeRtpPcap(voicePcap, ulawRtp(encodeUlaw(voice(60))));
   const stop = async () => {
     await phone.remove();
     for (const a of nodes.values()) await a.stop();
@@ -110,7 +95,21 @@ export async function startCluster(log: (m: string) => void = () => {}): Promise
   };
   try {
     const t0 = Date.now();
-    await kamailio.start();
+    for (const n of NODES) {
+      const asterisk = new RealAsterisk({ tarball, config, secrets, log: (m) => process.env.PBX_TIER_DEBUG && console.log(`[${n.name}] ${m}`) });
+      nodes.set(n.name, asterisk);
+      await asterisk.install(async (out, secretsFile) => {
+        const lines: string[] = [];
+        const io = { out: (t: string) => lines.push(t), err: (t: string) => lines.push(t) };
+        const args = ['asterisk-config', '-c', config, '--out', out.generated, '--secrets', secretsFile, '--node', n.name, '--nodes', spec, '--kamailio', `${KAMAILIO.address}:${KAMAILIO.port}`, '--phone-networks', `${PHONE_ADDRESS}/32`];
+        const code = await main(['node', 'pbx-router', ...args], io);
+        if (code !== 0) throw new Error(`pbx-router asterisk-config --node ${n.name} failed:\n${lines.join('\n')}`);
+        // No engine yet, so none of the clinic's prompts is played: their folders are only created.
+        for (const m of composeMounts()) if (m.source.startsWith(join(REPO, 'sounds/clinic/'))) mkdirSync(join(out.sounds, m.source.slice(join(REPO, 'sounds/clinic/').length)), { recursive: true });
+      });
+    }
+    // The Kamailio files are the same in every node's output (a unit test checks it): node a's are used.
+    await kamailio.start(join(nodes.get('a')!.root, 'generated/kamailio'));
     await phone.start();
     await Promise.all([...nodes.values()].map((a) => a.start()));
     log(`cluster up in ${((Date.now() - t0) / 1000).toFixed(1)} s: Kamailio ${KAMAILIO.address}:${KAMAILIO.port}, ${NODES.map((n) => `node ${n.name} ${n.address}:${n.sipPort}`).join(', ')}`);

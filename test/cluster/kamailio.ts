@@ -5,6 +5,7 @@
  * the time it arrived, so a test can tell which node each call went to and when a node was marked down.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO } from '../asterisk/real-asterisk.js';
@@ -28,31 +29,59 @@ export class Kamailio {
   readonly lines: KamailioLine[] = [];
   private partial = '';
 
-  /** `generated` holds kamailio-local.cfg and dispatcher.list (asterisk-config --node ... --out <dir>/kamailio). */
   constructor(
     private readonly dir: string,
-    private readonly generated: string,
+    private readonly listen: { readonly address: string; readonly port: number },
   ) {}
 
-  /** Starts Kamailio and waits until it listens (its first probe of the nodes is logged or 5 s pass). */
-  async start(): Promise<void> {
+  /**
+   * Starts Kamailio with the files in `generated` (kamailio-local.cfg and dispatcher.list:
+   * asterisk-config --node ... --out <dir>, its kamailio/ folder) and waits until it has started.
+   */
+  async start(generated: string): Promise<void> {
     mkdirSync(join(this.dir, 'run'), { recursive: true });
     // import_file is read beside the main config: the three files sit in one folder, as on a server.
     copyFileSync(join(REPO, 'deploy/cluster/kamailio.cfg'), join(this.dir, 'kamailio.cfg'));
-    copyFileSync(join(this.generated, 'kamailio-local.cfg'), join(this.dir, 'kamailio-local.cfg'));
-    copyFileSync(join(this.generated, 'dispatcher.list'), join(this.dir, 'dispatcher.list'));
+    copyFileSync(join(generated, 'kamailio-local.cfg'), join(this.dir, 'kamailio-local.cfg'));
+    copyFileSync(join(generated, 'dispatcher.list'), join(this.dir, 'dispatcher.list'));
     const args = ['-f', join(this.dir, 'kamailio.cfg'), '-DD', '-E', '-m', '32', '-M', '4', '-Y', join(this.dir, 'run'), '-A', `DISPATCHER_LIST="${join(this.dir, 'dispatcher.list')}"`];
     const proc = spawn('kamailio', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc = proc;
     proc.stderr?.on('data', (d: Buffer) => this.onData(d.toString()));
     const deadline = Date.now() + 10_000;
-    while (!this.lines.some((l) => /Listening on|init_tcp|main process|ds_ping|udp_rcv_loop/i.test(l.text)) || this.lines.length < 5) {
+    while (!(await this.keepalive())) {
       if (proc.exitCode !== null) throw new Error(`kamailio exited at start (code ${proc.exitCode}):\n${this.log()}`);
-      if (Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 100));
+      if (Date.now() > deadline) throw new Error(`kamailio did not answer an OPTIONS on ${this.listen.address}:${this.listen.port} within 10 s:\n${this.log()}`);
     }
-    await new Promise((r) => setTimeout(r, 300));
-    if (proc.exitCode !== null) throw new Error(`kamailio exited at start (code ${proc.exitCode}):\n${this.log()}`);
+  }
+
+  /** Sends Kamailio an OPTIONS for itself; true when its 200 arrives within 300 ms. */
+  private keepalive(): Promise<boolean> {
+    const { address, port } = this.listen;
+    const sock = createSocket('udp4');
+    const msg = (local: number) => [
+      `OPTIONS sip:${address}:${port} SIP/2.0`,
+      `Via: SIP/2.0/UDP ${address}:${local};rport;branch=z9hG4bK${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`,
+      `From: <sip:tier@${address}>;tag=ready`,
+      `To: <sip:${address}:${port}>`,
+      `Call-ID: ready-${Date.now()}@tier`,
+      'CSeq: 1 OPTIONS',
+      'Max-Forwards: 70',
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n');
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        sock.close();
+        resolve(ok);
+      };
+      const timer = setTimeout(() => done(false), 300);
+      sock.on('message', (m) => done(/^SIP\/2\.0 200/.test(m.toString())));
+      sock.on('error', () => done(false));
+      sock.bind(0, address, () => sock.send(msg(sock.address().port), port, address));
+    });
   }
 
   private onData(text: string): void {
