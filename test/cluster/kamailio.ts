@@ -100,11 +100,11 @@ export class Kamailio {
   }
 
   /** Lines matching `re`, with their times. */
-  matching(re: RegExp): { at: number; match: RegExpExecArray }[] {
-    const out: { at: number; match: RegExpExecArray }[] = [];
+  matching(re: RegExp): { at: number; text: string; match: RegExpExecArray }[] {
+    const out: { at: number; text: string; match: RegExpExecArray }[] = [];
     for (const l of this.lines) {
       const m = re.exec(l.text);
-      if (m) out.push({ at: l.at, match: m });
+      if (m) out.push({ at: l.at, text: l.text, match: m });
     }
     return out;
   }
