@@ -45,7 +45,8 @@ afterAll(async () => {
 });
 
 describe('cluster: two Asterisk nodes behind Kamailio', () => {
-  it('gives each node its own entity id', async () => {
+  it('starts each node with its generated files without an ERROR line, and with its own entity id', async () => {
+    for (const [name, node] of cluster.nodes) expect(node.messages().split('\n').filter((l) => / ERROR\[/.test(l)), `node ${name}`).toEqual([]);
     const eid = async (n: NodeName) => /Entity ID:\s+(\S+)/.exec(await cluster.nodes.get(n)!.cli('core show settings'))?.[1];
     const [a, b] = [await eid('a'), await eid('b')];
     expect(a).toMatch(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
