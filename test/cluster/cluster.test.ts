@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { carrierLoad, type CarrierLoadResult } from './carrier-load.js';
+import { sipRequest } from './kamailio.js';
 import { CARRIER, DID, KAMAILIO, NODES, PHONE, startCluster, type Cluster, type NodeName } from './cluster.js';
 
 let cluster: Cluster;
@@ -78,6 +79,12 @@ describe('cluster: two Asterisk nodes behind Kamailio', () => {
     expect(cluster.kamailio.log()).toMatch(/refused a call from 127\.0\.0\.4 to 15125550199: not a clinic number/);
     expect(cluster.kamailio.log()).toMatch(/refused INVITE from 127\.0\.0\.6/);
     expect(cluster.kamailio.routes().size).toBe(before);
+    // No relay inside a made-up dialog either: a stranger's in-dialog request routed through Kamailio.
+    const relay = await sipRequest('127.0.0.6', KAMAILIO, 1500, (via) => ({
+      line: 'MESSAGE sip:anyone@192.0.2.99:5060 SIP/2.0',
+      headers: [via, `Route: <sip:${KAMAILIO.address}:${KAMAILIO.port};lr>`, 'From: <sip:stranger@127.0.0.6>;tag=s1', 'To: <sip:anyone@192.0.2.99>;tag=t1', `Call-ID: relay-${Date.now()}@stranger`, 'CSeq: 1 MESSAGE'],
+    }));
+    expect(relay).toBe('SIP/2.0 403 Not allowed');
   });
 
   it('reaches a desk phone registered at Kamailio from a node (ARI originate), and not an unregistered one', async () => {

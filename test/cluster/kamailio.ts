@@ -56,32 +56,10 @@ export class Kamailio {
   }
 
   /** Sends Kamailio an OPTIONS for itself; true when its 200 arrives within 300 ms. */
-  private keepalive(): Promise<boolean> {
+  private async keepalive(): Promise<boolean> {
     const { address, port } = this.listen;
-    const sock = createSocket('udp4');
-    const msg = (local: number) => [
-      `OPTIONS sip:${address}:${port} SIP/2.0`,
-      `Via: SIP/2.0/UDP ${address}:${local};rport;branch=z9hG4bK${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`,
-      `From: <sip:tier@${address}>;tag=ready`,
-      `To: <sip:${address}:${port}>`,
-      `Call-ID: ready-${Date.now()}@tier`,
-      'CSeq: 1 OPTIONS',
-      'Max-Forwards: 70',
-      'Content-Length: 0',
-      '',
-      '',
-    ].join('\r\n');
-    return new Promise((resolve) => {
-      const done = (ok: boolean) => {
-        clearTimeout(timer);
-        sock.close();
-        resolve(ok);
-      };
-      const timer = setTimeout(() => done(false), 300);
-      sock.on('message', (m) => done(/^SIP\/2\.0 200/.test(m.toString())));
-      sock.on('error', () => done(false));
-      sock.bind(0, address, () => sock.send(msg(sock.address().port), port, address));
-    });
+    const reply = await sipRequest(address, this.listen, 300, (via) => ({ line: `OPTIONS sip:${address}:${port} SIP/2.0`, headers: [via, `From: <sip:tier@${address}>;tag=ready`, `To: <sip:${address}:${port}>`, `Call-ID: ready-${Date.now()}@tier`, 'CSeq: 1 OPTIONS'] }));
+    return reply?.startsWith('SIP/2.0 200') ?? false;
   }
 
   private onData(text: string): void {
@@ -131,4 +109,27 @@ export class Kamailio {
     await ended;
     clearTimeout(t);
   }
+}
+
+/**
+ * Sends one SIP request over UDP from `from` (any port) to `to` and resolves with the first line
+ * of the first reply within `ms`, or null. `build` gets the Via header (with rport) to include.
+ */
+export function sipRequest(from: string, to: { readonly address: string; readonly port: number }, ms: number, build: (via: string) => { line: string; headers: string[] }): Promise<string | null> {
+  const sock = createSocket('udp4');
+  return new Promise((resolve) => {
+    const done = (reply: string | null) => {
+      clearTimeout(timer);
+      sock.close();
+      resolve(reply);
+    };
+    const timer = setTimeout(() => done(null), ms);
+    sock.on('message', (m) => done(m.toString().split('\r\n')[0] ?? ''));
+    sock.on('error', () => done(null));
+    sock.bind(0, from, () => {
+      const via = `Via: SIP/2.0/UDP ${from}:${sock.address().port};rport;branch=z9hG4bK${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
+      const r = build(via);
+      sock.send([r.line, ...r.headers, 'Max-Forwards: 70', 'Content-Length: 0', '', ''].join('\r\n'), to.port, to.address);
+    });
+  });
 }
