@@ -140,7 +140,10 @@ match = ${k.address}
   return [
     { name: 'asterisk.conf', text: `${header}; Node ${node.name}: merge [options] into asterisk.conf. Each node needs its own entity id:\n; Asterisk takes it from the first network card, the same for every node on one host.\n[options]\nentityid = ${nodeEntityId(node.name)}\n` },
     { name: 'pjsip.conf', text: `${header}${pjsip}${kamailioSections}` },
-    { name: 'http.conf', text: header + setLine(setLine(templates.http, 'bindaddr', node.address, 'http.conf'), 'bindport', String(NODE_ARI_PORT), 'http.conf') },
+    {
+      name: 'http.conf',
+      text: `${header}; Node ${node.name}: ARI on the node's own address (not loopback), for the engine hosts; keep that\n; address on an internal network, and the ARI password strong.\n${setLine(setLine(templates.http, 'bindaddr', node.address, 'http.conf'), 'bindport', String(NODE_ARI_PORT), 'http.conf')}`,
+    },
     { name: 'rtp.conf', text: `${header}; Node ${node.name}'s own RTP ports (node ${cluster.nodes.indexOf(node) + 1} of ${cluster.nodes.length}): nodes on one host must not share a range.\n[general]\nrtpstart = ${rtp.start}\nrtpend = ${rtp.end}\n` },
   ];
 }
