@@ -145,6 +145,7 @@ describe('cluster: two Asterisk nodes behind Kamailio', () => {
     await cluster.nodes.get(victim)!.kill();
     console.log(`kill -9 of node ${victim} ${secs(killAt - loadStart)} into 40 calls at 2/s; a 30 s call is up on node ${survivor}`);
     const [r, l]: [CarrierLoadResult, CarrierLoadResult] = await Promise.all([load, long]);
+    const states = await cluster.kamailio.nodeStates();
 
     const routes = [...cluster.kamailio.routes().values()].filter((c) => c.at >= r.startedAt && c.callId !== longRoute!.callId).sort((x, y) => x.at - y.at);
     const victimUri = cluster.uri(victim);
@@ -168,6 +169,9 @@ describe('cluster: two Asterisk nodes behind Kamailio', () => {
     );
 
     expect(down, postMortem(r.errors)).toBeDefined();
+    // Still down, and still probed, after the calls (Kamailio's own view: kamcmd dispatcher.list).
+    expect(states.get(victimUri)).toMatch(/^IP/);
+    expect(states.get(survivorUri)).toMatch(/^AP/);
     // The probing window: a probe every 1 s that times out after 2 s, plus the log's own delay.
     expect(detection).toBeLessThan(4500);
     // Every call placed after the kill completed: straight to the survivor or failed over to it.

@@ -4,11 +4,14 @@
  * `asterisk-config --node` wrote, in the foreground, logging to stderr. Every log line is kept with
  * the time it arrived, so a test can tell which node each call went to and when a node was marked down.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { REPO } from '../asterisk/real-asterisk.js';
+
+const run = promisify(execFile);
 
 export interface KamailioLine {
   readonly at: number;
@@ -70,6 +73,18 @@ export class Kamailio {
       this.lines.push({ at, text: p });
       if (process.env.PBX_TIER_DEBUG) console.log(`kamailio: ${p}`);
     }
+  }
+
+  /** Runs a `kamcmd` RPC command (e.g. `dispatcher.list`) against this Kamailio and returns its output. */
+  async rpc(...command: string[]): Promise<string> {
+    const { stdout } = await run('kamcmd', ['-s', `unix:${join(this.dir, 'run/kamailio_ctl')}`, ...command], { timeout: 5000 });
+    return stdout;
+  }
+
+  /** The dispatcher's flags for each node (`AP` in use and probed, `IP` inactive and probed). */
+  async nodeStates(): Promise<Map<string, string>> {
+    const out = await this.rpc('dispatcher.list');
+    return new Map([...out.matchAll(/URI: (sip:\S+)\s+FLAGS: (\S+)/g)].map((m) => [m[1]!, m[2]!]));
   }
 
   /** The whole log so far (for a failed test). */
