@@ -3,8 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // The real-Asterisk tier has its own command (npm run test:asterisk, vitest.asterisk.config.ts).
-    exclude: ['test/asterisk/**', 'node_modules/**'],
+    // The real-Asterisk and cluster tiers have their own commands (npm run test:asterisk,
+    // test:cluster; vitest.asterisk.config.ts, vitest.cluster.config.ts).
+    exclude: ['test/asterisk/**', 'test/cluster/**', 'node_modules/**'],
     testTimeout: 20000,
     pool: 'forks',
   },

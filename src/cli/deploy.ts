@@ -6,7 +6,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, wri
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { asteriskConfig } from '../asterisk/asterisk-config.js';
+import { asteriskConfig, type NodeTarget } from '../asterisk/asterisk-config.js';
+import { parseCluster } from '../asterisk/cluster-node.js';
 import { DEFAULT_SECRETS_FILE, secretsEnv } from '../config/secrets.js';
 import { DEFAULT_DATABASE } from '../main.js';
 import type { Plan } from '../routing/types.js';
@@ -39,7 +40,12 @@ export function addDeployCommands(program: Command, io: Io, planFor: (config: st
     .requiredOption('--out <dir>', 'output folder, e.g. dialplan/generated (included by dialplan/pjsip.conf and extensions.conf)')
     .option('--secrets <file>', `secrets file with SIP_PASSWORD_<phone>, ASTERISK_ARI_PASSWORD, ASTERISK_AMI_PASSWORD, FAILSAFE_VOICEMAIL_PIN (env PBX_ROUTER_SECRETS; default ${DEFAULT_SECRETS_FILE} if it exists)`)
     .option('--templates <dir>', 'where ari.conf and manager.conf with ${ARI_PASSWORD} / ${AMI_PASSWORD} are read', TEMPLATES)
-    .action((o: { config: string; out: string; secrets?: string; templates: string }) => {
+    .option('--node <name>', 'write the files of this Asterisk node of a cluster behind Kamailio (also node/ and kamailio/ in --out)')
+    .option('--nodes <list>', 'the cluster\'s nodes: <name>=<address>[:<sip port>],... (env PBX_ROUTER_NODES)')
+    .option('--kamailio <address>', 'Kamailio\'s <address>[:<port>] (env PBX_ROUTER_KAMAILIO)')
+    .option('--phone-networks <list>', 'CIDRs the desk phones register from (env PBX_ROUTER_PHONE_NETWORKS)')
+    .option('--engines <list>', 'engine host addresses allowed to a node\'s AMI (env PBX_ROUTER_ENGINES)')
+    .action((o: { config: string; out: string; secrets?: string; templates: string; node?: string; nodes?: string; kamailio?: string; phoneNetworks?: string; engines?: string }) => {
       const plan = planFor(o.config);
       if (!plan) return; // planFor reported the problems and set the exit code
       const template = (f: string) => {
@@ -47,7 +53,21 @@ export function addDeployCommands(program: Command, io: Io, planFor: (config: st
         if (!existsSync(path)) throw new InputError(`no ${path}: give --templates <the dialplan folder of pbx-router>`);
         return readFileSync(path, 'utf8');
       };
-      const result = asteriskConfig(plan, secretsEnv(o.secrets), o.config, { ari: template('ari.conf'), manager: template('manager.conf') });
+      let target: NodeTarget | undefined;
+      if (o.node !== undefined) {
+        const env = process.env;
+        const parsed = parseCluster({ nodes: o.nodes ?? env.PBX_ROUTER_NODES, kamailio: o.kamailio ?? env.PBX_ROUTER_KAMAILIO, phoneNetworks: o.phoneNetworks ?? env.PBX_ROUTER_PHONE_NETWORKS, engines: o.engines ?? env.PBX_ROUTER_ENGINES });
+        const node = parsed.ok ? parsed.cluster.nodes.find((n) => n.name === o.node) : undefined;
+        const problems = parsed.ok ? (node ? [] : [`--node ${o.node} is not in the node list (${parsed.cluster.nodes.map((n) => n.name).join(', ')})`]) : parsed.problems;
+        if (problems.length > 0 || !parsed.ok || !node) {
+          for (const p of problems) io.err(`error: ${p}`);
+          io.err(`nothing written to ${o.out}`);
+          return setCode(1);
+        }
+        target = { cluster: parsed.cluster, node };
+      }
+      const templates = target ? { ari: template('ari.conf'), manager: template('manager.conf'), pjsip: template('pjsip.conf'), http: template('http.conf') } : { ari: template('ari.conf'), manager: template('manager.conf') };
+      const result = asteriskConfig(plan, secretsEnv(o.secrets), o.config, templates, target);
       if (!result.ok) {
         for (const p of result.problems) io.err(`error: ${p}`);
         io.err(`nothing written to ${o.out}`);
@@ -55,6 +75,7 @@ export function addDeployCommands(program: Command, io: Io, planFor: (config: st
       }
       try {
         mkdirSync(o.out, { recursive: true });
+        if (target) for (const d of ['node', 'kamailio']) mkdirSync(join(o.out, d), { recursive: true });
         for (const f of result.files) writeAtomically(join(o.out, f.name), f.text, f.secret ? 0o600 : 0o644);
       } catch (e) {
         io.err(`error: cannot write to ${o.out} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); run as a user that may write there (in Docker: chown 1000:1000 the folder)`);
@@ -64,6 +85,11 @@ export function addDeployCommands(program: Command, io: Io, planFor: (config: st
       const dids = [...plan.sites.values()].reduce((n, s) => n + s.dids.length, 0);
       const carrier = plan.outbound?.carrier;
       io.out(`wrote ${join(o.out, 'pjsip-phones.conf')} (${result.phones.length} desk phone(s)), pjsip-carrier.conf (${carrier ? `trunk to ${carrier.host}:${carrier.port}` : 'no outbound.carrier in the config: describe the trunk in carrier.conf'}), ari.conf, manager.conf and voicemail.conf (passwords and the failsafe PIN from the secrets file), all mode 0600, and extensions-dids.conf (${dids} DID(s), ${result.phones.length} hint(s))`);
+      if (target) {
+        const n = target.node;
+        io.out(`node ${n.name}: ${join(o.out, 'node')}/ holds asterisk.conf (entityid), pjsip.conf (SIP on ${n.address}:${n.sipPort}), http.conf (ARI on ${n.address}:8088) and rtp.conf, which replace the single-box copies; desk phones are reached through Kamailio at ${target.cluster.kamailio.address}:${target.cluster.kamailio.port}`);
+        io.out(`Kamailio: ${join(o.out, 'kamailio')}/kamailio-local.cfg and dispatcher.list go beside deploy/cluster/kamailio.cfg (the same for every node)`);
+      }
       io.out('then in Asterisk: pjsip reload and dialplan reload (or `docker compose restart asterisk`)');
     });
 

@@ -149,7 +149,23 @@ export class RealAsterisk {
       astsbindir: join(dist, 'sbin'),
       astcachedir: join(this.root, 'cache'),
     };
-    writeFileSync(join(this.etc, 'asterisk.conf'), `[directories]\n${Object.entries(dirs).map(([k, v]) => `${k} => ${v}`).join('\n')}\n\n[options]\n`);
+    writeFileSync(join(this.etc, 'asterisk.conf'), `[directories]\n${Object.entries(dirs).map(([k, v]) => `${k} => ${v}`).join('\n')}\n\n[options]\n${this.nodeOverlay(join(generated, 'node'))}`);
+  }
+
+  /**
+   * A cluster node (`asterisk-config --node` wrote generated/node/): its pjsip.conf, http.conf and
+   * rtp.conf replace the single-box copies, as a node's deployment mounts them; returns the
+   * [options] lines of its asterisk.conf (entityid) for this run's own asterisk.conf.
+   */
+  private nodeOverlay(dir: string): string {
+    if (!existsSync(dir)) return '';
+    let options = '';
+    for (const f of readdirSync(dir)) {
+      const text = readFileSync(join(dir, f), 'utf8');
+      if (f !== 'asterisk.conf') writeFileSync(join(this.etc, f), text);
+      else options = text.split('\n').slice(text.split('\n').findIndex((l) => l.trim() === '[options]') + 1).join('\n');
+    }
+    return options;
   }
 
   /** The test folder's path for a path inside the Asterisk container (/etc/asterisk, /var/lib/asterisk, /var/spool/asterisk). */
@@ -209,6 +225,16 @@ export class RealAsterisk {
     const timer = setTimeout(() => p.kill('SIGKILL'), 10_000);
     await ended;
     clearTimeout(timer);
+    this.proc = null;
+  }
+
+  /** `kill -9` of the Asterisk process (a crashed node: no BYE, no SIP goodbye); resolves when it is gone. */
+  async kill(): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    const ended = new Promise<void>((r) => p.once('exit', () => r()));
+    p.kill('SIGKILL');
+    await ended;
     this.proc = null;
   }
 
