@@ -5,22 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { removeVariants, variant } from './scenarios/after-hours.js';
 import { nodeEntityId, parseCluster } from '../src/asterisk/cluster-node.js';
 import { main, type Io } from '../src/cli/main.js';
+import { sections, type Section } from './support/asterisk-conf.js';
 
-type Section = { name: string; lines: [string, string][] };
-
-/** Asterisk config text as sections in file order (a name may repeat: pjsip endpoint, aor, identify). */
-function sections(text: string): Section[] {
-  const out: Section[] = [];
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/(?<!\\);.*$/, '').trim();
-    if (!line || line.startsWith('#')) continue;
-    const head = /^\[([^\]]+)\]/.exec(line);
-    if (head) out.push({ name: head[1]!, lines: [] });
-    const kv = /^([^=]+?)\s*=>?\s*(.*)$/.exec(line);
-    if (!head && kv) out.at(-1)?.lines.push([kv[1]!.trim(), kv[2]!.trim()]);
-  }
-  return out;
-}
 const get = (s: Section | undefined, key: string) => s?.lines.find(([k]) => k === key)?.[1];
 const all = (s: Section | undefined, key: string) => s?.lines.filter(([k]) => k === key).map(([, v]) => v) ?? [];
 const typed = (text: string, name: string, type: string) => sections(text).find((s) => s.name === name && get(s, 'type') === type);

@@ -7,22 +7,7 @@ import { didExtensions } from '../src/asterisk/asterisk-config.js';
 import { main, type Io } from '../src/cli/main.js';
 import { loadPlan } from '../src/config/index.js';
 import { sipPasswordKey } from '../src/config/secrets.js';
-
-type Section = { name: string; lines: [string, string][] };
-
-/** Asterisk config text as sections in file order (a name may repeat: pjsip endpoint, auth, aor). */
-function sections(text: string): Section[] {
-  const out: Section[] = [];
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/(?<!\\);.*$/, '').trim();
-    if (!line || line.startsWith('#')) continue;
-    const head = /^\[([^\]]+)\]/.exec(line);
-    if (head) out.push({ name: head[1]!, lines: [] });
-    const kv = /^([^=]+?)\s*=>?\s*(.*)$/.exec(line);
-    if (!head && kv) out.at(-1)?.lines.push([kv[1]!.trim(), kv[2]!.trim()]);
-  }
-  return out;
-}
+import { sections, type Section } from './support/asterisk-conf.js';
 
 /** Applications of one extension in priority order, across every section with that context name. */
 function extension(all: Section[], context: string, exten: string): string[] {

@@ -15,7 +15,7 @@ export function spokenVoicemail(text: string, options: { voice?: string; wpm?: n
     const raw = join(dir, 'raw.wav');
     const out = join(dir, 'voicemail.wav');
     execFileSync('espeak-ng', ['-v', options.voice ?? 'en-us+f2', '-s', String(options.wpm ?? 140), '-w', raw, text]);
-    execFileSync('sox', [raw, '-r', String(options.rate ?? 8000), '-c', '1', '-b', '16', '-e', 'signed-integer', out]);
+    execFileSync('sox', ['-D', raw, '-r', String(options.rate ?? 8000), '-c', '1', '-b', '16', '-e', 'signed-integer', out]);
     return readFileSync(out);
   } finally {
     rmSync(dir, { recursive: true, force: true });
