@@ -56,7 +56,8 @@ export async function runDemoCommand(argv: readonly string[], out: (line: string
   out(`Busy hour: Monday 2026-11-23 from 07:55 (America/Chicago), ${o.calls} calls (seed ${o.seed}), ${o.config}`);
   out(`The engine (startEngine: SQLite file, ari-client over HTTP + WebSocket) against the fake Asterisk 22, time ${o.speed}x`);
   out(texts.provider ? `Texts go to a loopback SMS provider at ${texts.provider.url}; the same hour with nobody taking a text runs alongside` : `The config has no sms: section: no texts`);
-  out(transcription.skipped ?? `Voicemail of ${transcription.mailboxes.join(' and ')} is transcribed by pocketsphinx on this machine, one message at a time; the callers say real words`);
+  // Skipped: the summary says so (once), where the transcripts' line would be.
+  if (!transcription.skipped) out(`Voicemail of ${transcription.mailboxes.join(' and ')} is transcribed by pocketsphinx on this machine, one message at a time; the callers say real words`);
   out('');
   const common = { config: texts.config, env: texts.env, calls: o.calls, seed: o.seed, speed: o.speed };
   const [hour, without] = await Promise.all([
