@@ -13,7 +13,8 @@ import { VoicemailStore } from '../src/store/voicemail-store.js';
 import { smtpMailer } from '../src/notify/mailer.js';
 import { startSmtp, type TestSmtp } from './fakes/smtp.js';
 import { runBusyHour, type BusyHour } from './scenarios/busy-hour.js';
-import { formatSummary, shortened } from './scenarios/busy-hour-report.js';
+import { formatSummary } from './scenarios/busy-hour-report.js';
+import { shortened, transcriptSummary } from './scenarios/busy-hour-transcripts.js';
 import { busyHourScript, maskNumber } from './scenarios/busy-hour-script.js';
 import { loopbackTexts, type DemoTexts } from './scenarios/demo-texts.js';
 import { DEMO_TRANSCRIBED, demoTranscription } from './scenarios/demo-transcription.js';
@@ -84,6 +85,15 @@ describe('the busy-hour demo', () => {
     ['i have chest pain', ['chest pain'], 'i have chest pain'],
   ])('a transcript on one line shows why it was flagged: %s', (text, urgent, line) => {
     expect(shortened(text, urgent)).toBe(line);
+  });
+
+  it("the transcripts' line: those still pending when the wait gave up, or why transcription was skipped", () => {
+    const t = { mailboxes: ['nurse-line'], voicemails: 12, done: 9, failed: 1, pending: 2, engines: ['pocketsphinx'], avgCpuMs: 1450, urgent: 3, urgentWords: { 'chest pain': 2, bleeding: 1 }, emails: 10, notices: 3, gaveUpAfterMs: 120_000 };
+    expect(transcriptSummary(t, { transcriptMail: ' (10 received)' })).toEqual([
+      '  voicemail transcribed (nurse-line): 9 of 12 (pocketsphinx, 1.4 s CPU each on average), 1 failed, 2 still pending (given up waiting after 120 s); 3 flagged URGENT by their words (chest pain 2, bleeding 1); transcript emails 10 (10 received), 3 urgent notice(s) to transcription.onUrgent',
+    ]);
+    expect(transcriptSummary(null, { transcriptsSkipped: 'voicemail transcription skipped: pocketsphinx is not installed (...)' })).toEqual(['  voicemail transcription skipped: pocketsphinx is not installed (...)']);
+    expect(transcriptSummary(null, {})).toEqual([]);
   });
 
   it('parses its options and refuses nonsense', () => {
