@@ -230,14 +230,17 @@ export class FakeAsterisk {
   }
 
   /**
-   * The caller starts saying `pcm` (8 kHz samples) now: a recording of the channel holds exactly
-   * that speech (over any stand-in speech of its script), and silence detection hears it end.
+   * The caller says `pcm` (8 kHz samples) from `from` (Asterisk time, default now), and then is
+   * silent: the stand-in voice of its script stops at `from`. A recording of the channel holds
+   * exactly that speech. `from` may be a moment already past (a test that sees RecordingStarted a
+   * little late): a recording's audio is made when it ends. Silence detection of a recording
+   * already running is not re-armed: the caller ends it with # or a hangup.
    */
-  say(channelId: string, pcm: Int16Array): void {
+  say(channelId: string, pcm: Int16Array, from = this.pbx.clock.now()): void {
     const ch = this.pbx.channel(channelId);
     if (!ch?.alive) throw new Error(`no live channel ${channelId}`);
-    const now = this.pbx.clock.now();
-    ch.speech.push({ start: now, end: now + Math.ceil((pcm.length * 1000) / 8000), pcm });
+    for (const [i, s] of ch.speech.entries()) if (!s.pcm && s.end > from) ch.speech[i] = { start: s.start, end: Math.max(s.start, from) };
+    ch.speech.push({ start: from, end: from + Math.ceil((pcm.length * 1000) / 8000), pcm });
   }
 
   /** The caller of an inbound call hangs up now. */

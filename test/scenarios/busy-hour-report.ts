@@ -1,11 +1,12 @@
 /**
  * What the busy hour prints, read from the engine's own SQLite file (a second connection): one
- * line per finished call and the summary (outcomes, waits per queue, voicemails and their emails,
- * text offers and the texts).
+ * line per finished call, one per transcribed voicemail, and the summary (outcomes, waits per
+ * queue, voicemails and their emails, transcripts, text offers and the texts).
  */
 import { DateTime } from 'luxon';
 import { openDb, type Db } from '../../src/store/db.js';
 import { maskNumber, type ScriptedCall } from './busy-hour-script.js';
+import { pendingTranscripts, settledTranscripts, TRANSCRIPT_MAIL, transcriptFigures, transcriptSummary, URGENT_NOTICE, type TranscriptFigures } from './busy-hour-transcripts.js';
 
 /** Figures per queue; waits are every stay in the queue (answered or not), in ms. */
 export interface QueueFigures {
@@ -43,10 +44,13 @@ export interface BusyHourSummary {
   readonly outcomes: Readonly<Record<string, number>>;
   readonly queues: readonly QueueFigures[];
   readonly voicemails: number;
+  /** The voicemails' own emails sent (not their transcripts or urgent notices). */
   readonly emailsSent: number;
   readonly emailsPending: number;
   readonly callbacks: number;
   readonly texts: TextFigures;
+  /** Null when no mailbox transcribes. */
+  readonly transcripts: TranscriptFigures | null;
   /** Calls the engine sent to the failsafe, plus calls that never reached it. */
   readonly failsafe: number;
   readonly openCalls: number;
@@ -70,11 +74,15 @@ interface EntryRow {
   result: string | null;
 }
 
+export type { TranscriptFigures } from './busy-hour-transcripts.js';
+
 const clockText = (ms: number) => `${Math.floor(ms / 60_000)}:${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')}`;
 
 /** A read connection to the engine's database with the busy hour's questions. */
 export class BusyHourReport {
   private readonly db: Db;
+
+  private readonly transcriptsShown = new Set<number>();
 
   constructor(
     database: string,
@@ -129,6 +137,16 @@ export class BusyHourReport {
     }
   }
 
+  /** One line per voicemail whose transcript was settled since the last call (see settledTranscripts). */
+  newTranscripts(): string[] {
+    return settledTranscripts(this.db, this.zone, this.transcriptsShown);
+  }
+
+  /** Voicemails waiting for their transcript. */
+  pendingTranscripts(): number {
+    return pendingTranscripts(this.db);
+  }
+
   /** Open calls in the store (none when the hour has drained). */
   openCalls(): number {
     return (this.db.prepare(`SELECT COUNT(*) AS n FROM calls WHERE ended_at IS NULL`).get() as { n: number }).n;
@@ -165,7 +183,7 @@ export class BusyHourReport {
   }
 
   /** The figures of the whole hour. */
-  summary(placed: number, neverArrived: number, left: { channels: number; bridges: number }): BusyHourSummary {
+  summary(placed: number, neverArrived: number, left: { channels: number; bridges: number }, transcribing: { mailboxes: readonly string[]; gaveUpAfterMs: number | null } = { mailboxes: [], gaveUpAfterMs: null }): BusyHourSummary {
     const count = (sql: string) => (this.db.prepare(sql).get() as { n: number }).n;
     const outcomes: Record<string, number> = {};
     for (const r of this.db.prepare(`SELECT COALESCE(outcome, 'open') AS o, COUNT(*) AS n FROM calls GROUP BY o ORDER BY n DESC`).all() as { o: string; n: number }[]) outcomes[r.o] = r.n;
@@ -191,10 +209,11 @@ export class BusyHourReport {
       outcomes,
       queues,
       voicemails: count(`SELECT COUNT(*) AS n FROM voicemails`),
-      emailsSent: count(`SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NOT NULL`),
+      emailsSent: count(`SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NOT NULL AND NOT ${TRANSCRIPT_MAIL} AND NOT ${URGENT_NOTICE}`),
       emailsPending: this.pendingEmails(),
       callbacks: count(`SELECT COUNT(*) AS n FROM callbacks`),
       texts: this.texts(outcomes['sms-deflected'] ?? 0),
+      transcripts: transcriptFigures(this.db, transcribing.mailboxes, transcribing.gaveUpAfterMs),
       failsafe: (outcomes.failsafe ?? 0) + neverArrived,
       openCalls: this.openCalls(),
       channelsLeft: left.channels,
@@ -212,6 +231,10 @@ export class BusyHourReport {
 export interface SummaryNotes {
   /** After the emails delivered, e.g. ` (55 received by the loopback SMTP server)`. */
   readonly mail: string;
+  /** After the transcript emails, e.g. ` (18 received)`. */
+  readonly transcriptMail?: string;
+  /** Why voicemail was not transcribed (instead of the transcripts' line), e.g. pocketsphinx is not installed. */
+  readonly transcriptsSkipped?: string;
   /** After the texts sent, e.g. ` (17 received by the loopback SMS provider)`. */
   readonly texts?: string;
   /** The same seeded hour in which no caller pressed the offer's key. */
@@ -237,6 +260,7 @@ export function formatSummary(s: BusyHourSummary, header: string, notes: Summary
         `  ${q.queue.padEnd(12)} ${String(q.entries).padStart(5)} ${String(q.answered).padStart(8)} ${String(q.abandoned).padStart(9)} ${String(q.overflow).padStart(8)} ${String(q.callback).padStart(8)} ${clockText(q.avgWaitMs).padStart(8)} ${clockText(q.p90WaitMs).padStart(8)}`,
     ),
     `  voicemails ${s.voicemails}: ${s.emailsSent} email(s) delivered${notes.mail}, ${s.emailsPending} pending in the outbox`,
+    ...transcriptSummary(s.transcripts, notes),
     `  callback requests ${s.callbacks}`,
     `  text offers: ${t.offered} waiting caller(s) heard one${notOfferedText}; ${t.asked} asked for a text`,
     `  texts: ${t.sent} sent${notes.texts ?? ''}, ${t.failed} failed, ${t.refused} refused, ${t.queued} still queued`,

@@ -1,7 +1,7 @@
 /**
  * The script of a clinic's Monday-morning busy hour (seeded: the same every run): who calls when,
  * which keys they press, how long they wait before giving up, who presses * for a callback, what
- * they say to a mailbox, who takes the queue's text offer, and how the desk phones answer and how
+ * they say to a mailbox (a spoken message for a mailbox that transcribes), who takes the queue's text offer, and how the desk phones answer and how
  * long each conversation lasts.
  */
 import { seededRandom } from '../../src/cli/demo.js';
@@ -42,7 +42,12 @@ export interface ScriptedCall {
    * offer starts, then hang up `hangUpAfter` ms after the key (they have the link); null: keeps waiting.
    */
   readonly text: { readonly pressAfter: number; readonly hangUpAfter: number } | null;
+  /** What the caller says into a mailbox that transcribes (one of the spoken voicemails of test/fixtures/voicemail-speech). */
+  readonly says: SpokenMessage;
 }
+
+/** The spoken voicemails the demo's callers say (test/fixtures/voicemail-speech/<name>.wav). */
+export type SpokenMessage = 'chest-pain' | 'bleeding' | 'refill' | 'appointment';
 
 /** Share of the callers who would give up waiting that take the text offer instead, when they may get one. */
 export const TAKES_TEXT = 0.4;
@@ -67,6 +72,37 @@ const BEFORE_OPENING: readonly [Intent, number][] = [
   ['after-hours-callback', 20],
   ['silent', 20],
 ];
+
+/**
+ * What a caller says to a mailbox, by what they called about: the nurse line and the after-hours
+ * callers hear symptoms most, the front desk's callers mostly an appointment, and now and then a
+ * caller describes a symptom in the wrong mailbox (what the urgent words are there for).
+ */
+function spokenTable(intent: Intent): readonly [SpokenMessage, number][] {
+  if (intent === 'nurse' || intent === 'spanish-nurse' || intent === 'urgent') {
+    return [
+      ['chest-pain', 40],
+      ['bleeding', 30],
+      ['refill', 20],
+      ['appointment', 10],
+    ];
+  }
+  if (intent === 'rx-refill') return [['refill', 85], ['chest-pain', 5], ['appointment', 10]];
+  if (intent.startsWith('after-hours')) {
+    return [
+      ['chest-pain', 25],
+      ['bleeding', 25],
+      ['refill', 25],
+      ['appointment', 25],
+    ];
+  }
+  return [
+    ['appointment', 60],
+    ['refill', 20],
+    ['chest-pain', 12],
+    ['bleeding', 8],
+  ];
+}
 
 function weighted<T>(rand: () => number, table: readonly [T, number][]): T {
   let r = rand() * table.reduce((a, [, w]) => a + w, 0);
@@ -110,7 +146,10 @@ export function busyHourScript(calls: number, seed: number, hourMs = 3_600_000):
   const rand = seededRandom(seed);
   // Numbers and text offers draw from their own stream: the rest of the hour is the one it was before texts.
   const texting = seededRandom(seed * 7919 + 16);
-  const before = (BEFORE_OPENING_MIN * 60_000) / hourMs;
+  // And what each caller says to a transcribing mailbox, from a third stream.
+  const speaking = seededRandom(seed * 7919 + 24);
+  // The share of the hour before opening, as runBusyHour starts it (also when the hour is compressed into hourMs).
+  const before = (BEFORE_OPENING_MIN * 60_000) / 3_600_000;
   const out: ScriptedCall[] = [];
   for (let n = 0; n < calls; n++) {
     const early = rand() < 0.05;
@@ -129,7 +168,8 @@ export function busyHourScript(calls: number, seed: number, hourMs = 3_600_000):
     // Only someone who would give up waiting takes the text, and only a number that may get one.
     const takesText = number === caller && Number.isFinite(patience) && takes < TAKES_TEXT;
     const text = takesText ? { pressAfter: 3000 + Math.floor(press * 5000), hangUpAfter: 6000 + Math.floor(leave * 4000) } : null;
-    out.push({ n, at: Math.floor(frac * hourMs), caller: number, intent, keys: keysFor(intent, first), patience, starAfter, message, text });
+    const says = weighted(speaking, spokenTable(intent));
+    out.push({ n, at: Math.floor(frac * hourMs), caller: number, intent, keys: keysFor(intent, first), patience, starAfter, message, text, says });
   }
   return out.sort((a, b) => a.at - b.at).map((c, i) => ({ ...c, n: i + 1 }));
 }

@@ -2,12 +2,14 @@
  * The busy hour, live: the engine as `pbx-router run` builds it (startEngine, real SQLite file,
  * ari-client over HTTP and WebSocket) against the fake Asterisk, with the scripted callers of
  * busy-hour-script.ts and desk phones that answer and talk. Time is compressed `speed` times on
- * both sides; the run ends when every call is over, Asterisk holds nothing any more and no email
- * or text waits in an outbox.
+ * both sides; the run ends when every call is over, Asterisk holds nothing any more, no email
+ * or text waits in an outbox and no voicemail waits for its transcript (that last wait is bounded
+ * in real time: pocketsphinx runs at the machine's speed, not the compressed clock's).
  */
 import { DateTime } from 'luxon';
 import type { Mailer } from '../../src/notify/mailer.js';
-import { BEFORE_OPENING_MIN, busyHourScript, deskPhoneBehaviours, type ScriptedCall } from './busy-hour-script.js';
+import { voicemailSpeech } from '../support/speech.js';
+import { BEFORE_OPENING_MIN, busyHourScript, deskPhoneBehaviours, type ScriptedCall, type SpokenMessage } from './busy-hour-script.js';
 import { BusyHourReport, type BusyHourSummary } from './busy-hour-report.js';
 import { startLive, type Live } from './live-harness.js';
 
@@ -27,6 +29,8 @@ export interface BusyHourOptions {
   readonly hourMs?: number;
   /** Virtual ms after the last arrival by which everything must be over (default 30 min). */
   readonly drainMs?: number;
+  /** Real ms to wait, once the calls are over, for the voicemails' transcripts (default 120 s); the summary counts those still pending. */
+  readonly transcriptWaitMs?: number;
 }
 
 /** A finished busy hour: the summary and what is needed to check it (stop `live` afterwards). */
@@ -43,6 +47,12 @@ export interface BusyHour {
 const PHONES = ['1001', '1002', '1003', '1004', '1005', '1006', '1007'].map((p) => `PJSIP/${p}`);
 const ON_CALL = ['+15125550199', '+15125550198', '+15125550197'].map((n) => `PJSIP/${n}@carrier`);
 const ZONE = 'America/Chicago';
+/** Asterisk time the fake runs before the hour starts, for the engine's boot (see runBusyHour). */
+const BOOT_MARGIN_MS = 120_000;
+/** A caller starts talking just after the beep (424 ms on the fake) that follows RecordingStarted. */
+const TALK_AFTER_RECORDING_STARTED_MS = 450;
+/** After their last word a caller waits about 1.5 s before pressing # or hanging up. */
+const PAUSE_AFTER_SPEECH_MS = 1500;
 
 interface Tracked {
   readonly script: ScriptedCall;
@@ -61,17 +71,25 @@ interface Tracked {
 export async function runBusyHour(o: BusyHourOptions): Promise<BusyHour> {
   const hourMs = o.hourMs ?? 3_600_000;
   const opening = DateTime.fromISO('2026-11-23T08:00', { zone: ZONE });
-  const at = opening.minus({ milliseconds: (BEFORE_OPENING_MIN * 60_000 * hourMs) / 3_600_000 + 2000 }).toISO()!;
+  // The hour starts BEFORE_OPENING_MIN (compressed like the hour) before opening. The fake's clock
+  // runs while the engine boots (a second of real time is 75-150 s here), so it starts earlier by
+  // BOOT_MARGIN_MS and the first caller waits for the hour's start: the early callers really
+  // hear the after-hours menu, however long the boot took within that margin.
+  const hourStart = opening.toMillis() - (BEFORE_OPENING_MIN * 60_000 * hourMs) / 3_600_000;
+  const at = DateTime.fromMillis(hourStart - BOOT_MARGIN_MS, { zone: ZONE }).toISO()!;
   const live = await startLive({ at, zone: ZONE, speed: o.speed, promptMs: 3000, ...(o.config ? { config: o.config } : {}), ...(o.mailer ? { mailer: o.mailer } : {}), ...(o.env ? { env: o.env } : {}) });
   const { fake, run } = live;
   const plan = run.engine.currentPlan();
   const report = new BusyHourReport(live.database, ZONE, (id) => plan.agents.get(id)?.name ?? id);
   const takeTexts = o.takeTexts ?? true;
+  const transcribing = [...plan.mailboxes.values()].filter((m) => m.transcribe).map((m) => m.id);
+  const speech = new Map<SpokenMessage, Int16Array>();
+  const spoken = (name: SpokenMessage) => speech.get(name) ?? speech.set(name, voicemailSpeech(name)).get(name)!;
   const nextBehaviour = deskPhoneBehaviours(o.seed);
   for (const p of PHONES) fake.setAgent(p, nextBehaviour(p));
   // The on-call clinician answers the cell after 6 s and presses 1 to take the urgent call.
   for (const n of ON_CALL) fake.setAgent(n, { answer: 6000, dtmf: [{ at: 2500, digit: '1' }], hangupAfter: 150_000 });
-  const start = fake.now() + 2000;
+  const start = Math.max(fake.now() + 2000, hourStart);
   const pending = busyHourScript(o.calls, o.seed, hourMs);
   const lastArrival = start + (pending.at(-1)?.at ?? 0);
   const tracked = new Map<string, Tracked>();
@@ -80,6 +98,9 @@ export async function runBusyHour(o: BusyHourOptions): Promise<BusyHour> {
   const seenDials = new Set<string>();
   let logAt = 0;
   const problems: string[] = [];
+  const transcriptWaitMs = o.transcriptWaitMs ?? 120_000;
+  let overAt: number | null = null;
+  let gaveUpAfterMs: number | null = null;
   const hangUp = (t: Tracked) => {
     t.hungUp = true;
     fake.hangupCaller(t.channelId);
@@ -115,7 +136,19 @@ export async function runBusyHour(o: BusyHourOptions): Promise<BusyHour> {
       }
       if (event.type === 'RecordingStarted') {
         const t = tracked.get(String((event.recording as { target_uri: string }).target_uri).replace('channel:', ''));
-        if (t) t.messageEndsAt = now + t.script.message.ms;
+        // A mailbox that transcribes hears the caller's real words, from just after the beep (this loop
+        // may see the event a little late: the recording is made when it ends, so the words still
+        // start there), then the caller ends the message; any other, the stand-in voice for the scripted length.
+        if (t && transcribing.includes(run.store.callByChannel(t.channelId)?.target ?? '')) {
+          const from = Date.parse(String(event.timestamp)) + TALK_AFTER_RECORDING_STARTED_MS;
+          const pcm = spoken(t.script.says);
+          try {
+            fake.say(t.channelId, pcm, from);
+            t.messageEndsAt = from + Math.ceil(pcm.length / 8) + PAUSE_AFTER_SPEECH_MS;
+          } catch {
+            /* the caller hung up first */
+          }
+        } else if (t) t.messageEndsAt = now + t.script.message.ms;
       }
       if (event.type === 'PlaybackStarted' && (event.playback as { media_uri: string }).media_uri === 'sound:pbx-router/sms-offer') {
         const t = tracked.get(String((event.playback as { target_uri: string }).target_uri).replace('channel:', ''));
@@ -162,15 +195,26 @@ export async function runBusyHour(o: BusyHourOptions): Promise<BusyHour> {
         run.engine.pauseAgent(id, false);
       }
     }
-    if (!pending.length && !tracked.size && fake.channels().length === 0 && fake.bridges().length === 0 && report.pendingEmails() === 0 && report.pendingTexts() === 0) break;
-    if (now > lastArrival + (o.drainMs ?? 1_800_000)) {
+    if (o.print && transcribing.length) for (const l of report.newTranscripts()) o.print(l);
+    const callsOver = !pending.length && !tracked.size && fake.channels().length === 0 && fake.bridges().length === 0;
+    const transcriptsPending = transcribing.length ? report.pendingTranscripts() : 0;
+    if (callsOver && report.pendingEmails() === 0 && report.pendingTexts() === 0 && transcriptsPending === 0) break;
+    if (callsOver && (transcriptsPending > 0 || overAt !== null)) {
+      // Transcripts (and the emails they queue) take real CPU time, whatever the clock's speed: wait for them in real time, within a bound.
+      overAt ??= Date.now();
+      if (Date.now() - overAt > transcriptWaitMs) {
+        gaveUpAfterMs = transcriptsPending > 0 ? transcriptWaitMs : null;
+        break;
+      }
+    } else if (now > lastArrival + (o.drainMs ?? 1_800_000)) {
       for (const t of tracked.values()) problems.push(`call #${t.script.n} (${t.channelId}) ${run.store.callByChannel(t.channelId) ? `still ${run.store.callByChannel(t.channelId)!.state}` : 'never reached the engine'} when the hour was over`);
       break;
     }
     await new Promise((r) => setTimeout(r, 10));
   }
   const neverArrived = fake.calls().filter((c) => c.outcome === 'failsafe').length;
-  const summary = report.summary(all.length, neverArrived, { channels: fake.channels().length, bridges: fake.bridges().length });
+  if (o.print && transcribing.length) for (const l of report.newTranscripts()) o.print(l);
+  const summary = report.summary(all.length, neverArrived, { channels: fake.channels().length, bridges: fake.bridges().length }, { mailboxes: transcribing, gaveUpAfterMs });
   report.close();
   if (summary.openCalls) problems.push(`${summary.openCalls} call(s) still open in the store`);
   if (summary.channelsLeft || summary.bridgesLeft) problems.push(`left in Asterisk: ${summary.channelsLeft} channels, ${summary.bridgesLeft} bridges`);

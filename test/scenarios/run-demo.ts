@@ -1,8 +1,10 @@
 /**
  * `npm run demo`: the busy hour with the real engine against the built-in fake Asterisk, voicemail
- * emails delivered to a real SMTP server on loopback, texts to a loopback SMS provider. The same
- * seeded hour runs alongside with nobody taking the queue's text offer, to show what the texts
- * changed. Exit 0 when every call ended and Asterisk holds nothing; 1 when a call was lost or
+ * emails delivered to a real SMTP server on loopback, texts to a loopback SMS provider, and the
+ * front desk's and nurse line's messages transcribed by pocketsphinx on this machine (skipped, with
+ * a line saying how to install it, when it is missing). The same seeded hour runs alongside with
+ * nobody taking the queue's text offer, to show what the texts changed (without transcription:
+ * that would only double the CPU it takes). Exit 0 when every call ended and Asterisk holds nothing; 1 when a call was lost or
  * stuck, or something was left behind.
  *
  *   node --import tsx test/scenarios/run-demo.ts --config config/example-clinic.yaml [--calls 300] [--seed 7] [--speed 75] [--quiet]
@@ -13,6 +15,7 @@ import { startSmtp } from '../fakes/smtp.js';
 import { runBusyHour } from './busy-hour.js';
 import { formatSummary } from './busy-hour-report.js';
 import { loopbackTexts } from './demo-texts.js';
+import { demoTranscription } from './demo-transcription.js';
 
 /** Parses the demo's options (`--config`, `--calls`, `--seed`, `--speed`, `--quiet`). */
 export function demoOptions(argv: readonly string[]): { config: string; calls: number; seed: number; speed: number; quiet: boolean } {
@@ -48,21 +51,27 @@ export async function runDemoCommand(argv: readonly string[], out: (line: string
   const smtpWithout = await startSmtp();
   const mailerWithout = smtpMailer({ host: '127.0.0.1', port: smtpWithout.port, from: 'pbx-router demo <pbx-router@127.0.0.1>', tls: 'off', timeoutMs: 5000 });
   const texts = await loopbackTexts(o.config);
+  const transcription = demoTranscription(texts);
   const wallStart = Date.now();
   out(`Busy hour: Monday 2026-11-23 from 07:55 (America/Chicago), ${o.calls} calls (seed ${o.seed}), ${o.config}`);
   out(`The engine (startEngine: SQLite file, ari-client over HTTP + WebSocket) against the fake Asterisk 22, time ${o.speed}x`);
   out(texts.provider ? `Texts go to a loopback SMS provider at ${texts.provider.url}; the same hour with nobody taking a text runs alongside` : `The config has no sms: section: no texts`);
+  // Skipped: the summary says so (once), where the transcripts' line would be.
+  if (!transcription.skipped) out(`Voicemail of ${transcription.mailboxes.join(' and ')} is transcribed by pocketsphinx on this machine, one message at a time; the callers say real words`);
   out('');
   const common = { config: texts.config, env: texts.env, calls: o.calls, seed: o.seed, speed: o.speed };
   const [hour, without] = await Promise.all([
-    runBusyHour({ ...common, mailer, ...(o.quiet ? {} : { print: out }) }),
+    runBusyHour({ ...common, config: transcription.config, mailer, ...(o.quiet ? {} : { print: out }) }),
     texts.provider ? runBusyHour({ ...common, mailer: mailerWithout, takeTexts: false }) : Promise.resolve(null),
   ]);
   try {
     const wall = ((Date.now() - wallStart) / 1000).toFixed(1);
     const header = `Summary: ${hour.summary.placed} calls, ${wall} s of wall time (${o.speed}x)`;
+    const transcriptMails = smtp.received.filter((m) => /Transcript of voicemail \d+/.test(m.subject ?? '')).length;
+    const notices = smtp.received.filter((m) => /^URGENT voicemail \d+ in /.test(m.subject ?? '')).length;
     const notes = {
-      mail: ` (${smtp.received.length} received by the loopback SMTP server)`,
+      mail: ` (${smtp.received.length - transcriptMails - notices} received by the loopback SMTP server)`,
+      ...(transcription.skipped ? { transcriptsSkipped: transcription.skipped } : { transcriptMail: ` (${transcriptMails} received)` }),
       ...(texts.provider ? { texts: ` (${texts.provider.messages.length} received by the loopback SMS provider)` } : {}),
       ...(without ? { withoutTexts: without.summary } : {}),
     };
