@@ -254,10 +254,14 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   // Said at start rather than at the first message: a missing program or model is fixed before a patient's message fails.
   const transcribing = [...plan.mailboxes.values()].filter((m) => m.transcribe).map((m) => m.id);
   if (transcribing.length > 0) {
-    try {
-      transcriberFor(plan.transcription);
-    } catch (e) {
+    const cannot = (e: unknown) =>
       part('transcribe').error({ engine: plan.transcription.engine }, `transcription: ${plan.transcription.engine} cannot be used: ${describeError(e)}; messages of ${transcribing.join(', ')} are kept and emailed as usual, their transcripts fail until this is fixed`);
+    try {
+      // pocketsphinx checks its program and model and builds its language model now, not in the middle of the first message's calls.
+      const t = transcriberFor(plan.transcription) as Transcriber & { prepare?: () => Promise<unknown> };
+      t.prepare?.().catch(cannot);
+    } catch (e) {
+      cannot(e);
     }
   }
   const engine = new CallEngine({ plan, telephony: timed.telephony, store: observedStore(guarded.calls, metrics), clock, logger: callsLog, decisionTime: metrics.decision, voicemail: { store: voicemails, flush, transcribe: (id) => transcripts.add(id) }, sms: { store: texts, flush: flushTexts }, onCallback: () => void hooks.run() });

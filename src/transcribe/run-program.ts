@@ -13,7 +13,8 @@ export interface ProgramRun {
 
 const TIMES = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/;
 
-export function runProgram(program: string, args: readonly string[], options: { readonly timeoutMs: number; readonly signal?: AbortSignal }): Promise<ProgramRun> {
+export function runProgram(program: string, args: readonly string[], options: { readonly timeoutMs: number; readonly signal?: AbortSignal; /** What errors call it (default `program`; e.g. the program `nice` runs). */ readonly name?: string }): Promise<ProgramRun> {
+  const name = options.name ?? program;
   return new Promise((resolve, reject) => {
     // `times` prints the shell's own times, then its children's: the last line is the program's.
     const child = spawn('sh', ['-c', '"$@"; s=$?; times >&2; exit $s', 'sh', program, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -37,17 +38,17 @@ export function runProgram(program: string, args: readonly string[], options: { 
     options.signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', (err) => {
       clearTimeout(timer);
-      reject(new Error(`${program}: ${err.message}`));
+      reject(new Error(`${name}: ${err.message}`));
     });
     child.on('close', (code) => {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
-      if (stopped) return reject(new Error(`${program}: ${stopped}`));
+      if (stopped) return reject(new Error(`${name}: ${stopped}`));
       const t = TIMES.exec(stderr);
       const cpuMs = t ? Math.round((Number(t[1]) * 60 + Number(t[2]) + Number(t[3]) * 60 + Number(t[4])) * 1000) : 0;
       const said = stderr.replace(TIMES, '').replace(/\d+m[\d.]+s \d+m[\d.]+s\s*$/, '').trim();
-      if (code === 127) return reject(new Error(`${program}: program not found`));
-      if (code !== 0) return reject(new Error(`${program}: exit ${code}${said ? `: ${said.split('\n').slice(-3).join(' | ')}` : ''}`));
+      if (code === 127) return reject(new Error(`${name}: program not found`));
+      if (code !== 0) return reject(new Error(`${name}: exit ${code}${said ? `: ${said.split('\n').slice(-3).join(' | ')}` : ''}`));
       resolve({ stdout, cpuMs });
     });
   });

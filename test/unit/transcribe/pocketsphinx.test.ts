@@ -59,7 +59,7 @@ describe('pocketsphinx on a voicemail', () => {
 
   it('says what is missing: the model, the program, or a WAV', async () => {
     await expect(pocketsphinxTranscriber({ modelDir: '/nonexistent/model' }).transcribe(spokenVoicemail('hello'))).rejects.toThrow(/no US English model in \/nonexistent\/model \(install Debian's pocketsphinx-en-us\)/);
-    await expect(pocketsphinxTranscriber({ program: 'no-pocketsphinx-here' }).transcribe(spokenVoicemail('hello'))).rejects.toThrow(/pocketsphinx: no-pocketsphinx-here: program not found/);
+    await expect(pocketsphinxTranscriber({ program: 'no-pocketsphinx-here' }).transcribe(spokenVoicemail('hello'))).rejects.toThrow(/pocketsphinx: the program no-pocketsphinx-here is not installed \(Debian: apt-get install pocketsphinx pocketsphinx-en-us\)/);
     await expect(engine.transcribe(Buffer.from('not audio'))).rejects.toThrow(/not a WAV file/);
   });
 
