@@ -1,5 +1,6 @@
 # Shared by the live tiers (scripts/test-asterisk.sh, scripts/test-cluster.sh); sourced, not run.
 # $tier names the tier in messages.
+source "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh"
 
 # Exits 0 (or 1 with CI=true) when the shared Asterisk 22 build is missing; sets $dist.
 require_asterisk_build() {
@@ -21,17 +22,8 @@ ensure_packages() {
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
-  local SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then
-    if sudo -n true 2>/dev/null; then SUDO="sudo -n"; else
-      echo "$tier: missing Debian packages; run: sudo apt-get install ${missing[*]}" >&2
-      exit 1
-    fi
-  fi
-  echo "$tier: installing ${missing[*]}"
-  $SUDO apt-get update -qq
-  # Debian's kamailio package would start its own service on 5060: never here (no systemd in CI, and policy-rc.d).
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian's kamailio package would start its own service on 5060: never while installing.
+  APT_NO_SERVICES=1 apt_install "$tier" "" --no-install-recommends "${missing[@]}"
 }
 
 # The Asterisk libraries the shared build needs, and the SIP peers of the tests.
