@@ -32,6 +32,7 @@ import { httpSmsSender, smsCredentialsFromEnv } from './notify/sms-provider.js';
 import { transcriptionQueue, type TranscriptionQueue } from './notify/voicemail-transcripts.js';
 import { createTranscriber, type TranscriberSettings } from './transcribe/create-transcriber.js';
 import type { Transcriber } from './transcribe/transcriber.js';
+import { leaderOnly } from './cluster/leader-only.js';
 import { CallStore } from './store/call-store.js';
 import { startCheckpointer } from './store/checkpointer.js';
 import { watchDatabaseFile } from './store/db-file-watch.js';
@@ -70,6 +71,21 @@ export interface EngineOptions {
   readonly ariTimeouts?: { readonly requestMs?: number; readonly stallAfterMs?: number };
   /** Builds the voicemail transcriber for the config's settings (default createTranscriber; tests pass a fake). */
   readonly transcriber?: (settings: TranscriberSettings) => Transcriber;
+  /**
+   * Set when this engine leads an active/standby pair (src/cluster/engine-pair.ts): its store
+   * writes carry the term's epoch, its commands to Asterisk stop the moment it no longer leads,
+   * and ApplicationReplaced ends its leadership.
+   */
+  readonly leadership?: EngineLeadership;
+}
+
+/** What a leader of the pair starts with (see EngineOptions.leadership). */
+export interface EngineLeadership {
+  readonly leaseName: string;
+  readonly holder: string;
+  readonly epoch: number;
+  leading(): boolean;
+  replaced(): void;
 }
 
 export interface RunningEngine {
@@ -92,6 +108,8 @@ export interface RunningEngine {
   /** Voicemails being transcribed, one at a time. */
   readonly transcripts: TranscriptionQueue;
   connection(): ConnectionState;
+  /** Stops the telephony at once (no more commands to Asterisk, the event socket closed): a leader that lost its lease. */
+  halt(): void;
   stop(): Promise<void>;
 }
 
@@ -264,7 +282,11 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
       cannot(e);
     }
   }
-  const engine = new CallEngine({ plan, telephony: timed.telephony, store: observedStore(guarded.calls, metrics), clock, logger: callsLog, decisionTime: metrics.decision, voicemail: { store: voicemails, flush, transcribe: (id) => transcripts.add(id) }, sms: { store: texts, flush: flushTexts }, onCallback: () => void hooks.run() });
+  // A leader of a pair sends Asterisk nothing once its lease is gone (a process woken from a pause).
+  const lead = o.leadership;
+  const engineTelephony = lead ? leaderOnly(timed.telephony, () => lead.leading()) : timed.telephony;
+  if (lead) telephony.onReplaced = () => lead.replaced();
+  const engine = new CallEngine({ plan, telephony: engineTelephony, store: observedStore(guarded.calls, metrics), clock, logger: callsLog, decisionTime: metrics.decision, voicemail: { store: voicemails, flush, transcribe: (id) => transcripts.add(id) }, sms: { store: texts, flush: flushTexts }, onCallback: () => void hooks.run() });
   const jobs = startJobs({ plan: () => engine.currentPlan(), store, voicemails, telephony, now: () => clock.now(), log: lineLog(part('scheduler')) }, jobZone(plan, part('scheduler')));
   telephony.handler = (e) => {
     if (e.type === 'call-arrived') {
@@ -366,7 +388,8 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     const at = adminAt;
     // STOP and START replies write the opt-out list unguarded: a write that fails answers 500 and is logged, never dropped silently.
     const sms = smsWebhookToken ? { smsWebhookToken, smsOptOuts: new SmsStore(db) } : {};
-    const deps = { engine, token: o.adminToken, reload, metrics, log: part('admin'), health: () => ({ ari: telephony.connection(), ami: ami ? ami.health().state : null }), store: () => storeHealth.report(), prompts: () => prompts.report(), ...sms };
+    const role = lead ? { role: 'leader', engine: lead.holder, lease: lead.leaseName, epoch: lead.epoch } : {};
+    const deps = { engine, token: o.adminToken, reload, metrics, log: part('admin'), health: () => ({ ari: telephony.connection(), ami: ami ? ami.health().state : null, ...role }), store: () => storeHealth.report(), prompts: () => prompts.report(), ...sms };
     try {
       admin = await startAdmin(wallboardToken ? { ...deps, wallboardToken } : deps, at.host, at.port);
     } catch (e) {
@@ -392,6 +415,11 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     },
     transcripts,
     connection: () => telephony.connection(),
+    halt: () => {
+      engine.stop();
+      telephony.stop();
+      ami?.stop();
+    },
     stop: async () => {
       await admin?.close();
       await shutdown();

@@ -188,6 +188,12 @@ export class AriTelephony implements Telephony {
   /** Called after every connect and reconnect, before new calls are taken (reconcile here). */
   onConnected: () => Promise<void> = async () => {};
   onState: (s: ConnectionState) => void = () => {};
+  /**
+   * Asterisk gave the application to a newer WebSocket (ApplicationReplaced): this connection gets
+   * no more events. An engine of an active/standby pair stops at once (src/cluster/engine-pair.ts);
+   * a single engine only says so (another engine was started against the same Asterisk and app).
+   */
+  onReplaced: () => void = () => this.log(`error: ARI application ${this.settings.app} was taken by another connection (ApplicationReplaced): another pbx-router runs against this Asterisk with the same application; this engine gets no more calls until it reconnects`);
   private client: AriClient | null = null;
   private state: ConnectionState = 'disconnected';
   private readonly callers = new Set<string>();
@@ -393,6 +399,9 @@ export class AriTelephony implements Telephony {
     const id = e.channel?.id;
     this.watch.seen(e);
     switch (e.type) {
+      case 'ApplicationReplaced':
+        this.onReplaced();
+        return;
       case 'StasisStart': {
         if (!id) return;
         const leg = this.legs.get(id);

@@ -60,6 +60,9 @@ export function addAdminCommands(program: Command, io: Io, setCode: (c: number) 
       if (r.status !== 200) return fail(r);
       if (o.json) return io.out(JSON.stringify(r.json, null, 2));
       const s = r.json as { ari: string; ami: string | null; configVersion: string; callsInProgress: number; queues: { id: string; waiting: number; longestWait: number }[]; agents: { id: string; name: string; state: string }[]; modes: Record<string, string> };
+      const pair = r.json as { role?: string; engine?: string; epoch?: number | null; leader?: string | null };
+      if (pair.role) io.out(`engine ${pair.engine ?? '?'}: ${pair.role}${pair.epoch != null ? ` at lease epoch ${pair.epoch}` : ''}${pair.role === 'standby' ? `; leader ${pair.leader ?? 'none (lease free or expired)'}` : ''}`);
+      if (pair.role === 'standby') return;
       io.out(`ARI ${s.ari}; AMI ${s.ami ?? 'not configured'}; config ${s.configVersion}; ${s.callsInProgress} call(s) in progress; mode ${Object.entries(s.modes).map(([k, v]) => `${k === '*' ? 'all sites' : k}=${v}`).join(', ') || 'auto'}`);
       for (const q of s.queues) io.out(`  queue ${q.id}: ${q.waiting} waiting, longest ${q.longestWait}s`);
       for (const a of s.agents) io.out(`  agent ${a.id} (${a.name}): ${a.state}`);

@@ -12,7 +12,7 @@ import type { PromptReport } from '../prompts/monitor.js';
 export interface EngineView {
   readonly engine: Pick<Engine, 'currentPlan' | 'active' | 'endedByOutcome' | 'queueSnapshot' | 'agentSnapshot' | 'wedgedChannels'>;
   /** Connection states: ARI, and AMI when configured (null when not). */
-  readonly health: () => { readonly ari: string; readonly ami: string | null };
+  readonly health: () => { readonly ari: string; readonly ami: string | null; readonly role?: string; readonly epoch?: number };
   readonly prompts?: () => PromptReport;
   /** Whether the database keeps what is written, and the writes that failed since start. */
   readonly store?: () => { readonly state: 'ok' | 'degraded'; readonly failedWrites: number };
@@ -40,6 +40,29 @@ export function registerEngineGauges(registry: Registry, view: EngineView): void
     registers,
     collect() {
       this.set(view.health().ari === 'connected' ? 1 : 0);
+    },
+  });
+  // Only an engine of an active/standby pair has a role (the standby's API shows the same gauge).
+  new Gauge({
+    name: 'pbx_router_engine_role',
+    help: 'This engine’s role in the active/standby pair (1 for the role it has).',
+    labelNames: ['role'],
+    registers,
+    collect() {
+      this.reset();
+      const role = view.health().role;
+      if (role === undefined) return;
+      for (const r of ['leader', 'standby']) this.set({ role: r }, role === r ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'pbx_router_lease_epoch',
+    help: 'The lease epoch (term) this engine leads in; no sample outside an active/standby pair.',
+    registers,
+    collect() {
+      const epoch = view.health().epoch;
+      if (epoch === undefined) this.remove();
+      else this.set(epoch);
     },
   });
   new Gauge({
