@@ -32,7 +32,7 @@ import { httpSmsSender, smsCredentialsFromEnv } from './notify/sms-provider.js';
 import { transcriptionQueue, type TranscriptionQueue } from './notify/voicemail-transcripts.js';
 import { createTranscriber, type TranscriberSettings } from './transcribe/create-transcriber.js';
 import type { Transcriber } from './transcribe/transcriber.js';
-import { leaderOnly } from './cluster/leader-only.js';
+import { leaderOnly } from './calls/leader-only.js';
 import { CallStore } from './store/call-store.js';
 import { startCheckpointer } from './store/checkpointer.js';
 import { watchDatabaseFile } from './store/db-file-watch.js';

@@ -5,7 +5,7 @@
  * call that another engine now carries. The database fences writes the same way (the epoch); this
  * is the fence for what the database cannot see.
  */
-import { TelephonyError, type Telephony } from '../calls/telephony.js';
+import { TelephonyError, type Telephony } from './telephony.js';
 
 /** Methods of the port that return nothing (refused silently rather than with a rejection). */
 const SYNC: ReadonlySet<string> = new Set(['adopt']);
