@@ -39,6 +39,8 @@ export interface Cluster {
   /** A pcap of 60 s of a caller's voice-like tone (mu-law RTP), for long calls. */
   readonly voicePcap: string;
   readonly dir: string;
+  /** The routing config the nodes were generated from (an engine runs on the same). */
+  readonly config: string;
   /** The node's SIP URI as Kamailio logs it (sip:127.0.0.2:5060). */
   uri(node: NodeName): string;
   stop(): Promise<void>;
@@ -72,13 +74,13 @@ function writeWav(file: string, pcm: Int16Array): void {
 }
 
 /** Starts Kamailio, the phone and both nodes (throws when the shared Asterisk build is missing: the npm script checks first). */
-export async function startCluster(log: (m: string) => void = () => {}): Promise<Cluster> {
+export async function startCluster(log: (m: string) => void = () => {}, changes: Readonly<Record<string, unknown>> = {}): Promise<Cluster> {
   const tarball = findAsteriskTarball();
   if (!tarball) throw new Error('no Asterisk build: ../shared/asterisk/dist/asterisk-22.*.tar.xz (or PBX_ASTERISK_DIST) is missing');
   const dir = mkdtempSync(join(tmpdir(), 'pbx-cluster-'));
   const secret = () => randomBytes(12).toString('base64url');
   const secrets: Record<string, string> = { ASTERISK_ARI_PASSWORD: secret(), ASTERISK_AMI_PASSWORD: secret(), FAILSAFE_VOICEMAIL_PIN: '246810' };
-  const config = variant({ 'outbound.carrier': { host: CARRIER, port: 5062, match: [CARRIER] } });
+  const config = variant({ 'outbound.carrier': { host: CARRIER, port: 5062, match: [CARRIER] }, ...changes });
   const nodes = new Map<NodeName, RealAsterisk>();
   const kamailio = new Kamailio(join(dir, 'kamailio'), KAMAILIO);
   const phoneVoice = join(dir, 'phone-voice.wav');
@@ -124,6 +126,7 @@ export async function startCluster(log: (m: string) => void = () => {}): Promise
     secrets,
     voicePcap,
     dir,
+    config,
     uri: (name) => {
       const n = NODES.find((x) => x.name === name)!;
       return `sip:${n.address}:${n.sipPort}`;
