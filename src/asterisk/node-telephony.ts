@@ -60,7 +60,7 @@ interface BridgeSpot {
 export class NodeTelephony implements Telephony {
   handler: (e: TelephonyEvent) => void = () => {};
   /** Called after every connect and reconnect of any node, one at a time (reconcile here: the inventory covers the nodes connected now). */
-  onConnected: (node: string) => Promise<void> = async () => {};
+  onConnected: () => Promise<void> = async () => {};
   /** The aggregate state (see connection()) when it changes. */
   onState: (s: ConnectionState) => void = () => {};
   private readonly nodeList: Node[];
@@ -152,7 +152,7 @@ export class NodeTelephony implements Telephony {
     if (node.lost) this.log(`Asterisk node ${node.name} is back; it takes calls again`, { node: node.name });
     node.lost = false;
     // One reconcile at a time: two nodes connecting together must not reconcile over each other.
-    const run = this.reconciles.then(() => this.onConnected(node.name));
+    const run = this.reconciles.then(() => this.onConnected());
     this.reconciles = run.catch(() => undefined);
     return run;
   }
