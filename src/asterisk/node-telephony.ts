@@ -21,6 +21,8 @@ import type { AriTelephony, ConnectionState } from './ari-telephony.js';
 
 /** Why 10 s: ari-client's reconnect and a busy Asterisk's restart of its HTTP server take a few seconds; a caller in silence longer than that has hung up. */
 export const NODE_LOST_AFTER_MS = 10_000;
+/** 0.3 s, 10 s. */
+const seconds = (ms: number) => `${Number((ms / 1000).toFixed(2))} s`;
 /** Why 60 s: as AriTelephony's memory of ended channels: their last requests (a hangup, a bridge removal) come within it. */
 const FORGET_ENDED_AFTER_MS = 60_000;
 
@@ -134,7 +136,7 @@ export class NodeTelephony implements Telephony {
       node.lostTimer = null;
     } else if (node.everConnected && !node.lost && !node.lostTimer && !this.stopped && s !== 'stopped') {
       const after = this.options.lostAfterMs ?? NODE_LOST_AFTER_MS;
-      this.log(`warning: Asterisk node ${node.name} disconnected; its calls are written off if it is not back within ${Math.round(after / 1000)} s`, { node: node.name });
+      this.log(`warning: Asterisk node ${node.name} disconnected; its calls are written off if it is not back within ${seconds(after)}`, { node: node.name });
       node.lostTimer = setTimeout(() => this.lose(node), after);
       node.lostTimer.unref?.();
     }
@@ -166,7 +168,7 @@ export class NodeTelephony implements Telephony {
     for (const b of this.bridges.values()) b.nodes.delete(node.name);
     const on = [...this.channels].filter(([, c]) => c.node === node.name && c.endedAt === null);
     const callers = on.filter(([, c]) => c.role === 'caller').length;
-    this.log(`error: Asterisk node ${node.name} lost: not back within ${Math.round((this.options.lostAfterMs ?? NODE_LOST_AFTER_MS) / 1000)} s; its ${callers} call(s) are written off and its ${on.length - callers} agent leg(s) ended; routing goes on with ${this.nodeList.filter((n) => !n.lost).map((n) => n.name).join(', ') || 'no node'}`, { node: node.name });
+    this.log(`error: Asterisk node ${node.name} lost: not back within ${seconds(this.options.lostAfterMs ?? NODE_LOST_AFTER_MS)}; its ${callers} call(s) are written off and its ${on.length - callers} agent leg(s) ended; routing goes on with ${this.nodeList.filter((n) => !n.lost).map((n) => n.name).join(', ') || 'no node'}`, { node: node.name });
     // Callers first: their calls end and hang up their legs; a leg's own event then finds no call.
     for (const [channel, c] of [...on.filter(([, x]) => x.role === 'caller'), ...on.filter(([, x]) => x.role === 'leg')]) {
       c.endedAt = this.now();
