@@ -19,28 +19,53 @@ async function until(what: string, ok: () => boolean, ms = 10_000, logs: string[
   }
 }
 
+/** Two fake nodes and the engine on them through ASTERISK_NODES (node lost after 0.3 s). */
+async function engineOnTwoNodes() {
+  const a = new FakeAsterisk({ systemName: 'a', password: 'nodes-secret' });
+  const b = new FakeAsterisk({ systemName: 'b', password: 'nodes-secret' });
+  const urls = { a: (await a.start()).url, b: (await b.start()).url };
+  cleanups.push(() => a.stop(), () => b.stop());
+  const dir = mkdtempSync(join(tmpdir(), 'pbx-nodes-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const logs: string[] = [];
+  const run = await startEngine({
+    config: 'config/example-clinic.yaml',
+    ariUrl: 'http://127.0.0.1:1',
+    ariUser: 'router',
+    ariPassword: 'nodes-secret',
+    app: 'pbx-router',
+    database: join(dir, 'calls.sqlite'),
+    log: (m) => logs.push(m),
+    ariRetry: { firstMs: 50, maxMs: 100, refusedMs: 100 },
+    env: { ASTERISK_NODES: `a=${urls.a},b=${urls.b}`, ASTERISK_NODE_LOST_AFTER_MS: '300' },
+  });
+  cleanups.push(() => run.stop());
+  await until('both nodes on the event socket', () => a.isConnected('pbx-router') && b.isConnected('pbx-router'), 10_000, logs);
+  return { a, b, urls, run, logs };
+}
+
 describe('startEngine with ASTERISK_NODES', () => {
+  it("a queue caller on b talks to an agent whose leg is on b; b lost: the call ends as node-lost and the agent is no longer busy", async () => {
+    const { a, b, run, logs } = await engineOnTwoNodes();
+    run.engine.setMode('day', null);
+    for (const ext of ['1001', '1002', '1003', '1004', '1005', '1006', '1007']) {
+      a.setAgent(`PJSIP/${ext}`, { answer: 200 });
+      b.setAgent(`PJSIP/${ext}`, { answer: 200 });
+    }
+    const onB = b.placeCall({ did: '+15125550100', caller: '+15125550124', script: { dtmf: [{ at: 500, digit: '1' }], hangupAfter: 600_000 } }).channelId;
+    const agents = [...run.engine.currentPlan().agents.keys()];
+    await until('an agent talking to the caller on b', () => agents.some((x) => run.engine.agentState(x) === 'busy'), 15_000, logs);
+    const agent = agents.find((x) => run.engine.agentState(x) === 'busy')!;
+    expect(b.channels().some((c) => String(c.id).includes('-leg-'))).toBe(true);
+    expect(a.channels()).toEqual([]);
+    await b.stop();
+    await until("b's call written off", () => run.store.callByChannel(onB)?.outcome === 'node-lost', 10_000, logs);
+    expect(run.engine.agentState(agent)).not.toBe('busy');
+    expect(run.engine.active()).toBe(0);
+  }, 30_000);
+
   it('takes a call from each node; node b lost: its call is written off as node-lost, the call on a goes on', async () => {
-    const a = new FakeAsterisk({ systemName: 'a', password: 'nodes-secret' });
-    const b = new FakeAsterisk({ systemName: 'b', password: 'nodes-secret' });
-    const urls = { a: (await a.start()).url, b: (await b.start()).url };
-    cleanups.push(() => a.stop(), () => b.stop());
-    const dir = mkdtempSync(join(tmpdir(), 'pbx-nodes-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const logs: string[] = [];
-    const run = await startEngine({
-      config: 'config/example-clinic.yaml',
-      ariUrl: 'http://127.0.0.1:1',
-      ariUser: 'router',
-      ariPassword: 'nodes-secret',
-      app: 'pbx-router',
-      database: join(dir, 'calls.sqlite'),
-      log: (m) => logs.push(m),
-      ariRetry: { firstMs: 50, maxMs: 100, refusedMs: 100 },
-      env: { ASTERISK_NODES: `a=${urls.a},b=${urls.b}`, ASTERISK_NODE_LOST_AFTER_MS: '300' },
-    });
-    cleanups.push(() => run.stop());
-    await until('both nodes on the event socket', () => a.isConnected('pbx-router') && b.isConnected('pbx-router'), 10_000, logs);
+    const { a, b, urls, run, logs } = await engineOnTwoNodes();
     expect(logs.some((l) => l.includes(`connecting to a ${urls.a}, b ${urls.b} as router`))).toBe(true);
     const onA = a.placeCall({ did: '+15125550100', caller: '+15125550123', script: { hangupAfter: 600_000 } }).channelId;
     const onB = b.placeCall({ did: '+15125550100', caller: '+15125550124', script: { hangupAfter: 600_000 } }).channelId;
@@ -53,6 +78,5 @@ describe('startEngine with ASTERISK_NODES', () => {
     expect(run.store.callByChannel(onA)?.outcome).not.toBe('node-lost');
     expect(a.inStasis(onA)).toBe(true);
     expect(run.connection()).toBe('connected');
-    if (process.env.SHOW_LOGS) console.log(logs.join('\n'));
   }, 30_000);
 });
