@@ -133,6 +133,20 @@ describe('NodeTelephony on two Asterisk nodes', () => {
     expect(inv.covers?.(onB)).toBe(true);
   });
 
+  it('node b cut off past its grace and then back: written off, then used again for new calls', async () => {
+    const { t, fakes, events, call } = await twoNodes(300);
+    const onB = await call('b');
+    fakes.b.cutWebSocket('pbx-router', 1500);
+    await until('node b written off', () => t.nodes().find((n) => n.name === 'b')!.lost, 3000);
+    expect(events.filter((e) => e.type === 'hangup')).toEqual([{ type: 'hangup', channel: onB, at: expect.any(Number), nodeLost: 'b' }]);
+    await until('node b back', () => t.nodes().find((n) => n.name === 'b')!.state === 'connected', 10_000);
+    expect(t.nodes().find((n) => n.name === 'b')!.lost).toBe(false);
+    const next = await call('b');
+    expect(await t.channelStatus(next)).toBe('in-app');
+    // The caller written off is still in b's Asterisk: the inventory (the reconcile) finds it there.
+    expect((await t.inventory()).channels.map((c) => c.id).sort()).toEqual([onB, next].sort());
+  });
+
   it('node b down but within its grace: nothing is written off, and the inventory does not speak for its calls', async () => {
     const { t, fakes, events, call } = await twoNodes(60_000);
     const onA = await call('a');
