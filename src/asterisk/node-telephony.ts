@@ -254,7 +254,8 @@ export class NodeTelephony implements Telephony {
     const node = name ? this.nodeList.find((n) => n.name === name) : undefined;
     if (node?.lost) return;
     if (node) return node.ari.stopPlayback(playbackId);
-    // Not playing (ended, or never started): nothing to stop on any node.
+    // Ended, or started by an earlier run (resumed calls stop their hold prompt): wherever it is.
+    await this.onEvery('playbacks.stop', (n) => n.ari.stopPlayback(playbackId));
   }
 
   async createBridge(bridgeId: string, kind: 'holding' | 'mixing', name: string): Promise<void> {
@@ -379,6 +380,9 @@ export class NodeTelephony implements Telephony {
 
   async sendToFailsafe(channel: string): Promise<void> {
     await this.on(channel, 'channels.continueInDialplan').ari.sendToFailsafe(channel);
+    // It leaves the application with no hangup event: the dialplan has it now.
+    const known = this.channels.get(channel);
+    if (known) known.endedAt = this.now();
   }
 
   async awaitRecording(channel: string, name: string): Promise<RecordingResult | null> {
