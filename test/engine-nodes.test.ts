@@ -45,6 +45,21 @@ async function engineOnTwoNodes() {
 }
 
 describe('startEngine with ASTERISK_NODES', () => {
+  it("callers of one queue on two nodes wait in the queue's holding bridge, one id on both nodes, with music", async () => {
+    const { a, b, run, logs } = await engineOnTwoNodes();
+    run.engine.setMode('day', null);
+    for (const agent of run.engine.currentPlan().agents.keys()) run.engine.pauseAgent(agent, true);
+    const script = { dtmf: [{ at: 500, digit: '1' }], hangupAfter: 600_000 };
+    const onA = a.placeCall({ did: '+15125550100', caller: '+15125550123', script }).channelId;
+    const onB = b.placeCall({ did: '+15125550100', caller: '+15125550124', script }).channelId;
+    await until('both callers waiting with music', () => a.hearing(onA) === 'moh' && b.hearing(onB) === 'moh', 15_000, logs);
+    const ids = (fake: FakeAsterisk) => fake.bridges().map((x) => String(x.id));
+    expect(ids(a)).toHaveLength(1);
+    expect(ids(a)[0]).toMatch(/^pbx-queue-scheduling-/);
+    expect(ids(b)).toEqual(ids(a));
+    expect(run.engine.queueSnapshot().scheduling?.waiting).toBe(2);
+  }, 30_000);
+
   it("a queue caller on b talks to an agent whose leg is on b; b lost: the call ends as node-lost and the agent is no longer busy", async () => {
     const { a, b, run, logs } = await engineOnTwoNodes();
     run.engine.setMode('day', null);
