@@ -3,7 +3,7 @@
  * Each channel is worked on the node it lives on: a caller where it arrived, an agent leg on the
  * caller's node (the desk phones are reached from every node through Kamailio). Queues and agents
  * stay one pool in the engine; a queue's holding bridge exists, under one id, on every node that
- * has one of its callers, each with the queue's music.
+ * has one of its callers, each with the queue's music (see node-bridges.ts).
  *
  * Ids: Asterisk's own channel ids carry the node's `systemname` (`a-1796292997.12`, set by
  * `asterisk-config --node`), so no two nodes share one; the ids the engine chooses (legs, bridges,
@@ -18,6 +18,7 @@ import type { LineLog } from '../logging/logger.js';
 import type { Inventory, Media, OriginateRequest, PlaybackEnd, RecordingResult, RecordOptions, Telephony, TelephonyEvent } from '../calls/telephony.js';
 import { TelephonyError } from '../calls/telephony.js';
 import type { AriTelephony, ConnectionState } from './ari-telephony.js';
+import { NodeBridges } from './node-bridges.js';
 
 /** Why 10 s: ari-client's reconnect and a busy Asterisk's restart of its HTTP server take a few seconds; a caller in silence longer than that has hung up. */
 export const NODE_LOST_AFTER_MS = 10_000;
@@ -50,15 +51,6 @@ interface ChannelSpot {
   endedAt: number | null;
 }
 
-interface BridgeSpot {
-  readonly kind: 'holding' | 'mixing';
-  readonly name: string;
-  /** The music on hold class, for the nodes the bridge is created on later. */
-  moh: string | null;
-  /** The nodes the bridge is on, each with the promise of it being there (with music when it has a class). */
-  readonly nodes: Map<string, Promise<void>>;
-}
-
 export class NodeTelephony implements Telephony {
   handler: (e: TelephonyEvent) => void = () => {};
   /** Called after every connect and reconnect of any node, one at a time (reconcile here: the inventory covers the nodes connected now). */
@@ -68,7 +60,7 @@ export class NodeTelephony implements Telephony {
   private readonly nodeList: Node[];
   private readonly byPrefix: Node[];
   private readonly channels = new Map<string, ChannelSpot>();
-  private readonly bridges = new Map<string, BridgeSpot>();
+  private readonly bridges: NodeBridges;
   private readonly playbackNode = new Map<string, string>();
   private readonly recordingNode = new Map<string, string>();
   private state: ConnectionState = 'disconnected';
@@ -82,6 +74,7 @@ export class NodeTelephony implements Telephony {
     private readonly now: () => number = Date.now,
   ) {
     if (nodes.length === 0) throw new Error('NodeTelephony needs at least one Asterisk node');
+    this.bridges = new NodeBridges(log);
     this.nodeList = nodes.map((n) => ({ name: n.name, ari: n.telephony, state: n.telephony.connection(), everConnected: false, lost: false, lostTimer: null }));
     // Longest name first: a channel `a-1-179…` of node `a-1` is not taken for node `a`'s.
     this.byPrefix = [...this.nodeList].sort((x, y) => y.name.length - x.name.length);
@@ -165,7 +158,7 @@ export class NodeTelephony implements Telephony {
     if (node.state === 'connected' || this.stopped) return;
     node.lost = true;
     node.ari.writeOff();
-    for (const b of this.bridges.values()) b.nodes.delete(node.name);
+    this.bridges.forgetNode(node.name);
     const on = [...this.channels].filter(([, c]) => c.node === node.name && c.endedAt === null);
     const callers = on.filter(([, c]) => c.role === 'caller').length;
     this.log(`error: Asterisk node ${node.name} lost: not back within ${seconds(this.options.lostAfterMs ?? NODE_LOST_AFTER_MS)}; its ${callers} call(s) are written off and its ${on.length - callers} agent leg(s) ended; routing goes on with ${this.nodeList.filter((n) => !n.lost).map((n) => n.name).join(', ') || 'no node'}`, { node: node.name });
@@ -260,33 +253,12 @@ export class NodeTelephony implements Telephony {
 
   async createBridge(bridgeId: string, kind: 'holding' | 'mixing', name: string): Promise<void> {
     // Made on a node when its first channel there is added: which node(s) is not known yet.
-    if (this.bridges.has(bridgeId)) throw new TelephonyError('conflict', `ARI bridges.create: bridge ${bridgeId} already exists`, 409);
-    this.bridges.set(bridgeId, { kind, name, moh: null, nodes: new Map() });
-  }
-
-  /** The bridge on the node, created (with its music) when it is not there yet. */
-  private bridgeOn(spot: BridgeSpot, bridgeId: string, node: Node): Promise<void> {
-    const there = spot.nodes.get(node.name);
-    if (there) return there;
-    if (spot.kind === 'mixing' && spot.nodes.size > 0) this.log(`warning: bridge ${bridgeId} gets a channel on node ${node.name} while it is on ${[...spot.nodes.keys()].join(', ')}: parties on two nodes do not hear each other`, { node: node.name });
-    const made = node.ari
-      .createBridge(bridgeId, spot.kind, spot.name)
-      .catch((e: unknown) => {
-        // Already there (found after a restart, or a retry after a time-out): it is used as it is.
-        if (!(e instanceof TelephonyError && e.code === 'conflict')) throw e;
-      })
-      .then(() => (spot.moh ? node.ari.startBridgeMoh(bridgeId, spot.moh) : undefined));
-    spot.nodes.set(node.name, made);
-    made.catch(() => {
-      if (spot.nodes.get(node.name) === made) spot.nodes.delete(node.name);
-    });
-    return made;
+    this.bridges.create(bridgeId, kind, name);
   }
 
   async addToBridge(bridgeId: string, channel: string): Promise<void> {
     const node = this.on(channel, 'bridges.addChannel');
-    const spot = this.bridges.get(bridgeId);
-    if (spot) await this.bridgeOn(spot, bridgeId, node);
+    await this.bridges.on(bridgeId, node);
     await node.ari.addToBridge(bridgeId, channel);
   }
 
@@ -297,16 +269,10 @@ export class NodeTelephony implements Telephony {
   }
 
   async startBridgeMoh(bridgeId: string, mohClass: string): Promise<void> {
-    const spot = this.bridges.get(bridgeId);
-    if (!spot) {
-      // A bridge of an earlier run the inventory did not place: wherever it is.
-      const found = await this.onEvery('bridges.startMoh', (n) => n.ari.startBridgeMoh(bridgeId, mohClass));
-      if (found.length === 0) throw new TelephonyError('not-found', `ARI bridges.startMoh: Bridge not found (${bridgeId})`, 404);
-      return;
-    }
-    spot.moh = mohClass;
-    // Nodes that have it now; nodes it is made on later start the music when they make it.
-    await Promise.all([...spot.nodes].map(([name, made]) => made.then(() => this.nodeList.find((n) => n.name === name)!.ari.startBridgeMoh(bridgeId, mohClass))));
+    if (await this.bridges.startMoh(bridgeId, mohClass)) return;
+    // A bridge of an earlier run the inventory did not place: wherever it is.
+    const found = await this.onEvery('bridges.startMoh', (n) => n.ari.startBridgeMoh(bridgeId, mohClass));
+    if (found.length === 0) throw new TelephonyError('not-found', `ARI bridges.startMoh: Bridge not found (${bridgeId})`, 404);
   }
 
   async startMoh(channel: string, mohClass: string): Promise<void> {
@@ -320,15 +286,8 @@ export class NodeTelephony implements Telephony {
   }
 
   async destroyBridge(bridgeId: string): Promise<void> {
-    const spot = this.bridges.get(bridgeId);
-    this.bridges.delete(bridgeId);
-    if (!spot) {
-      await this.onEvery('bridges.destroy', (n) => n.ari.destroyBridge(bridgeId));
-      return;
-    }
-    // A node that is down keeps its copy until it is back: its reconcile removes bridges nobody uses.
-    const nodes = [...spot.nodes.keys()].map((name) => this.nodeList.find((n) => n.name === name)!).filter((n) => n.state === 'connected');
-    await Promise.all(nodes.map((n) => spot.nodes.get(n.name)!.catch(() => undefined).then(() => n.ari.destroyBridge(bridgeId))));
+    if (await this.bridges.destroy(bridgeId, (name) => this.nodeList.some((n) => n.name === name && n.state === 'connected'))) return;
+    await this.onEvery('bridges.destroy', (n) => n.ari.destroyBridge(bridgeId));
   }
 
   async originate(req: OriginateRequest): Promise<void> {
@@ -430,9 +389,7 @@ export class NodeTelephony implements Telephony {
         }
         for (const b of inv.bridges) {
           bridges.push(b);
-          const spot = this.bridges.get(b.id) ?? { kind: b.id.startsWith('pbx-call-') ? ('mixing' as const) : ('holding' as const), name: b.id, moh: null, nodes: new Map<string, Promise<void>>() };
-          spot.nodes.set(node.name, Promise.resolve());
-          this.bridges.set(b.id, spot);
+          this.bridges.found(b.id, node);
         }
       } catch (e) {
         this.log(`warning: ARI: the inventory of Asterisk node ${node.name} failed: ${(e as Error).message}; its calls are left as they are until it is read`, { node: node.name });
