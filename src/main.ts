@@ -5,9 +5,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { AmiPresence } from './asterisk/ami-presence.js';
 import { checkListen, checkTokens, startAdmin, type AdminServer } from './http/admin.js';
-import { AriTelephony, type AriSettings, type ConnectionState } from './asterisk/ari-telephony.js';
+import type { AriSettings, ConnectionState } from './asterisk/ari-telephony.js';
+import { buildPresence, buildTelephony, nodesFromEnv, type EngineTelephony } from './pbx-adapters.js';
 import { AriSounds } from './asterisk/ari-sounds.js';
 import { parseAriUrl } from './asterisk/ari-url.js';
 import { PromptMonitor } from './prompts/monitor.js';
@@ -96,7 +96,8 @@ export interface RunningEngine {
   readonly store: CallStore;
   /** Whether the store keeps what is written (degraded: calls go on from memory). */
   readonly storeHealth: StoreHealth;
-  readonly telephony: AriTelephony;
+  /** One Asterisk, or several nodes (ASTERISK_NODES). */
+  readonly telephony: EngineTelephony;
   /** Which prompts of the running config are missing on the Asterisk (checked at every connect and reload). */
   readonly prompts: PromptMonitor;
   /** The engine's log (redacted); `logger.child({ component, call, channel })` for call code. */
@@ -167,6 +168,8 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   const ariAt = parseAriUrl(o.ariUrl, 'the ARI URL (--ari-url, ASTERISK_ARI_URL)');
   const ariUser = o.ariUser || ariAt.user || 'router';
   const ariPassword = o.ariPassword || ariAt.password || '';
+  // Several Asterisk nodes (ASTERISK_NODES, ASTERISK_AMI_NODES): read before anything starts.
+  const asteriskNodes = nodesFromEnv(env);
   const logger = o.log ? textLogger(o.log) : createLogger({ level: env.LOG_LEVEL, secrets: secretsOf(env, [o.ariPassword, ariAt.password, o.adminToken]), ...(o.logDestination ? { destination: o.logDestination } : {}) });
   const part = (component: string) => logger.child({ component });
   const log = lineLog(part('engine'));
@@ -200,7 +203,8 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   const clock = trackedClock(o.clock ?? systemClock());
   const ariLog = part('ari');
   const limits = { ...(o.ariTimeouts?.requestMs ? { requestTimeoutMs: o.ariTimeouts.requestMs } : {}), ...(o.ariTimeouts?.stallAfterMs ? { stallAfterMs: o.ariTimeouts.stallAfterMs } : {}) };
-  const telephony = new AriTelephony({ url: ariAt.url, user: ariUser, password: ariPassword, app: o.app, ...limits, ...(o.ariRetry ? { retry: o.ariRetry } : {}) }, lineLog(ariLog), () => clock.now());
+  const pbx = buildTelephony(asteriskNodes, { url: ariAt.url, user: ariUser, password: ariPassword, app: o.app, ...limits, ...(o.ariRetry ? { retry: o.ariRetry } : {}) }, lineLog(ariLog), () => clock.now(), env);
+  const telephony = pbx.telephony;
   const timed = timedTelephony(telephony, metrics);
   const smtp = smtpSettingsFromEnv(env);
   const mailer: Mailer =
@@ -298,7 +302,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     if (e.type === 'hangup') timed.gone(e.channel);
   };
   // Prompts are checked at every connect (Asterisk may have restarted with other sounds) and reload.
-  const prompts = new PromptMonitor(new AriSounds({ url: ariAt.url, user: ariUser, password: ariPassword }), lineLog(part('prompts')), () => clock.now());
+  const prompts = new PromptMonitor(new AriSounds({ url: pbx.soundsUrl, user: ariUser, password: ariPassword }), lineLog(part('prompts')), () => clock.now());
   telephony.onConnected = async () => {
     void prompts.check(engine.currentPlan());
     // Transcriptions a stop interrupted (or that waited for Asterisk) need the recordings: queued once ARI is there.
@@ -315,15 +319,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     else ariLog.info({ state: s }, `ARI ${s}`);
   };
   // Presence from the phones (AMI), when AMI credentials are in the environment or the secrets file.
-  const amiPassword = env.ASTERISK_AMI_PASSWORD;
-  const ami = amiPassword
-    ? new AmiPresence(
-        { host: env.ASTERISK_AMI_HOST ?? '127.0.0.1', port: Number(env.ASTERISK_AMI_PORT ?? 5038), user: env.ASTERISK_AMI_USER ?? 'router', password: amiPassword },
-        phonesOf(plan),
-        (agent, presence) => engine.agentPresence(agent, presence),
-        lineLog(part('ami')),
-      )
-    : null;
+  const ami = buildPresence(asteriskNodes, env, phonesOf(plan), (agent, presence) => engine.agentPresence(agent, presence), lineLog(part('ami')));
   // Messages callers left in the failsafe box while the engine was down: read at every AMI connect and change.
   const failsafe = ami
     ? watchFailsafeBox({ box: { messages: () => ami.mailboxSummary(FAILSAFE_BOX), onChange: (fn) => ami.watchMailbox(FAILSAFE_BOX, fn) }, store: voicemails, plan: () => engine.currentPlan(), now: () => clock.now(), log: notifyLog, flush })
@@ -344,7 +340,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   // Texts left queued by the last run (a provider down, a stop) are due now.
   void flushTexts();
   ami?.start();
-  log(`config ${plan.version} loaded from ${o.config}; database ${o.database}; connecting to ${ariAt.url} as ${ariUser}, application ${o.app}; cron jobs in ${jobs.zone()}`);
+  log(`config ${plan.version} loaded from ${o.config}; database ${o.database}; connecting to ${pbx.where} as ${ariUser}, application ${o.app}; cron jobs in ${jobs.zone()}`);
   // The one reload path, for SIGHUP and the admin API alike: loadPlan never throws, and every
   // problem is logged, so a bad config (even an alias typo) leaves the running one in place.
   const reload = (): { ok: true; version: string } | { ok: false; problems: string[] } => {

@@ -47,6 +47,9 @@ describe('pbx-router asterisk-config --node', () => {
     expect(eid(a)).toMatch(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
     expect(eid(b)).toMatch(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
     expect(eid(a)).not.toBe(eid(b));
+    // The node's name prefixes its channel ids: channels of two nodes never share an id.
+    const systemName = (n: typeof a) => get(sections(n.read('node/asterisk.conf')).find((s) => s.name === 'options'), 'systemname');
+    expect([systemName(a), systemName(b)]).toEqual(['a', 'b']);
     expect(get(typed(a.read('node/pjsip.conf'), 'transport-udp', 'transport'), 'bind')).toBe('10.0.0.11:5060');
     expect(get(typed(b.read('node/pjsip.conf'), 'transport-udp', 'transport'), 'bind')).toBe('10.0.0.12:5062');
     expect(get(sections(a.read('node/http.conf')).find((s) => s.name === 'general'), 'bindaddr')).toBe('10.0.0.11');

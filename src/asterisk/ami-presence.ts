@@ -60,6 +60,15 @@ export class AmiPresence {
     private readonly log: (m: string) => void = () => {},
   ) {}
 
+  /** Every change of the connection state (several nodes: a node's presence counts while it is connected). */
+  onState: (s: AmiState) => void = () => {};
+
+  private setState(s: AmiState): void {
+    if (this.state === s) return;
+    this.state = s;
+    this.onState(s);
+  }
+
   /** The connection state and whether Asterisk said it is fully booted (health). */
   health(): { state: AmiState; fullyBooted: boolean } {
     return { state: this.state, fullyBooted: this.booted };
@@ -136,19 +145,19 @@ export class AmiPresence {
     if (this.retry) clearTimeout(this.retry);
     if (this.manager) forget(this.manager);
     this.manager = null;
-    this.state = 'stopped';
+    this.setState('stopped');
   }
 
   private connect(): void {
     if (this.stopped) return;
-    this.state = 'connecting';
+    this.setState('connecting');
     const m = AsteriskManager(null, this.settings.host, this.settings.user, this.settings.password, true);
     this.manager = m;
     let closed = false;
     const lost = (why: string) => {
       if (closed || this.manager !== m) return;
       closed = true;
-      this.state = 'disconnected';
+      this.setState('disconnected');
       this.booted = false;
       forget(m);
       if (this.stopped) return;
@@ -173,7 +182,7 @@ export class AmiPresence {
           const msg = (loginErr as { message?: string }).message ?? 'login failed';
           return lost(`login as ${this.settings.user} refused: ${msg}`);
         }
-        this.state = 'connected';
+        this.setState('connected');
         this.delay = 500;
         this.log('AMI connected');
         void this.action(m, { action: 'DeviceStateList' }).catch((e: Error) => this.log(`AMI: DeviceStateList failed: ${e.message}`));

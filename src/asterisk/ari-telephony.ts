@@ -659,6 +659,29 @@ export class AriTelephony implements Telephony {
     };
   }
 
+  /**
+   * This Asterisk is written off (NodeTelephony gave up waiting for it): the events of its channels
+   * will never come, so what waits on them settles now (a playback as hung up, a recording as
+   * failed: nothing of it can be fetched) and its channels are forgotten. Emits nothing: the caller
+   * says how the channels ended. A reconnect later starts from the reconcile, as after a restart.
+   */
+  writeOff(): void {
+    this.watch.clear();
+    for (const [id, p] of this.playbacks) {
+      clearTimeout(p.guard);
+      this.playbacks.delete(id);
+      p.resolve('hangup');
+    }
+    for (const [name, r] of this.recordings) {
+      this.recordings.delete(name);
+      r.resolve({ end: 'failed', duration: 0, talking: null, silence: null });
+    }
+    for (const channel of [...this.callers, ...this.legs.keys()]) this.ended.set(channel, this.now());
+    this.callers.clear();
+    this.legs.clear();
+    this.forgetEnded();
+  }
+
   /** Marks a channel as a known caller again after a restart (its StasisStart is not repeated). */
   adoptCaller(channel: string): void {
     this.callers.add(channel);

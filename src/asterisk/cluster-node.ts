@@ -2,7 +2,8 @@
  * One Asterisk node of a cluster behind Kamailio (`asterisk-config --node <name>`): the files that
  * differ from the single box. Each node binds SIP, ARI and AMI to its own address, has its own RTP
  * range (nodes on one host must not share one) and its own `entityid` (nodes on one host would
- * otherwise share the one Asterisk derives from the first network card). Kamailio is trusted for
+ * otherwise share the one Asterisk derives from the first network card) and `systemname` (the
+ * prefix of its channel ids). Kamailio is trusted for
  * the carrier's calls (identified by its address, into [from-carrier]) and is the way to the desk
  * phones, which register there: each phone endpoint's contact is `sip:<ext>@<kamailio>`, so
  * `PJSIP/<ext>` dials, hints and the failsafe ring group work unchanged. Also the cluster's
@@ -110,7 +111,7 @@ export function setLine(template: string, key: string, value: string, file: stri
   return out;
 }
 
-/** The node files: asterisk.conf ([options] entityid), pjsip.conf, http.conf, rtp.conf (the rest is the single box's). */
+/** The node files: asterisk.conf ([options] entityid and systemname), pjsip.conf, http.conf, rtp.conf (the rest is the single box's). */
 export function nodeFiles(cluster: Cluster, node: ClusterNode, templates: { pjsip: string; http: string }, header: string): { name: string; text: string }[] {
   const rtp = nodeRtpRange(cluster, node);
   const k = cluster.kamailio;
@@ -138,7 +139,10 @@ match = ${k.address}
   // The node's own address: Kamailio's dispatcher sends calls here and probes it with OPTIONS.
   const pjsip = setLine(templates.pjsip, 'bind', `${node.address}:${node.sipPort}`, 'pjsip.conf');
   return [
-    { name: 'asterisk.conf', text: `${header}; Node ${node.name}: merge [options] into asterisk.conf. Each node needs its own entity id:\n; Asterisk takes it from the first network card, the same for every node on one host.\n[options]\nentityid = ${nodeEntityId(node.name)}\n` },
+    {
+      name: 'asterisk.conf',
+      text: `${header}; Node ${node.name}: merge [options] into asterisk.conf. Each node needs its own entity id:\n; Asterisk takes it from the first network card, the same for every node on one host.\n; systemname: Asterisk prefixes every channel's uniqueid (the ARI channel id) with "${node.name}-", so\n; the engine, which holds channels of every node, never sees one id on two nodes.\n[options]\nentityid = ${nodeEntityId(node.name)}\nsystemname = ${node.name}\n`,
+    },
     { name: 'pjsip.conf', text: `${header}${pjsip}${kamailioSections}` },
     {
       name: 'http.conf',

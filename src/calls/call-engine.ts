@@ -41,6 +41,8 @@ export class CallEngine implements EngineView {
   private readonly logger: Logger;
   private readonly log: (m: string) => void;
   private seq = 0;
+  /** Calls whose caller's Asterisk node was lost: they end as 'node-lost'. */
+  private readonly lostCalls = new Set<string>();
   private stopped = false;
   private dispatchQueued = false;
 
@@ -173,6 +175,7 @@ export class CallEngine implements EngineView {
         return this.deliver(id, isCaller ? { type: 'dtmf', digit: ev.digit } : { type: 'leg-dtmf', leg: ev.channel, digit: ev.digit });
       case 'hangup':
         this.registry.unbind(ev.channel);
+        if (ev.nodeLost && isCaller) this.lostWithNode(id, ev.channel, ev.nodeLost, live.session.state);
         return this.deliver(id, isCaller ? { type: 'caller-hangup' } : { type: 'leg-hangup', leg: ev.channel });
       case 'leg-answered':
         this.journal.attemptLeg(id, ev.channel, { answeredAt: ev.at });
@@ -217,10 +220,22 @@ export class CallEngine implements EngineView {
   }
 
   /** Ends a call: its bridge goes, its agent wraps up, its row is closed. */
-  private finish(id: string, outcome: string): void {
+  /**
+   * The caller's Asterisk node was lost: the call ends as it would (legs hung up, agents freed, the
+   * queue left), but its outcome says the node was lost, not that the caller hung up.
+   */
+  private lostWithNode(id: string, channel: string, node: string, state: string): void {
+    this.lostCalls.add(id);
+    this.registry.logOf(id).error({ channel, node, state }, `call ${id}: Asterisk node ${node} was lost with the caller's channel ${channel} (${state}); the call is written off`);
+    this.journal.event(id, 'node-lost', { channel, node, state });
+  }
+
+  private finish(id: string, ended: string): void {
     const log = this.registry.logOf(id);
     const live = this.registry.remove(id);
     if (!live) return;
+    // A voicemail still recording ends later (its recording settles as failed): the outcome stays node-lost.
+    const outcome = this.lostCalls.delete(id) ? 'node-lost' : ended;
     this.counters.endedAs(outcome);
     const { clock, telephony } = this.deps;
     clock.cancel(live.menuTimerHandle);

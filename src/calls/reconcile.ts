@@ -46,11 +46,13 @@ const UNKNOWN_CALLER_GRACE_MS = 2000;
 export function reconcile(p: ReconcileParts, inv: Inventory, adopt: (channel: string) => void, before: ReconcileMark): ReconcileReport {
   const report = { resumed: 0, ended: 0, failsafe: 0, orphanLegs: 0, bridges: 0, wedged: 0 };
   const present = new Set(inv.channels.map((c) => c.id));
+  // A call on an Asterisk node the inventory could not read (down, not yet connected) is left as it is.
+  const covered = inv.covers ?? (() => true);
   // Calls still held (a dropped socket): catch up on the hangups missed. Only calls and legs known
   // before the inventory was read: a newer one is simply not in it yet.
   for (const id of p.registry.ids()) {
     const live = p.registry.get(id);
-    if (!live || !before.calls.has(id)) continue;
+    if (!live || !before.calls.has(id) || !covered(live.session.channel)) continue;
     for (const leg of live.session.legs) if (before.legs.has(leg.channel) && !present.has(leg.channel)) p.deliver(id, { type: 'leg-hangup', leg: leg.channel });
     if (!present.has(live.session.channel)) {
       p.deliver(id, { type: 'caller-hangup' });
@@ -60,7 +62,7 @@ export function reconcile(p: ReconcileParts, inv: Inventory, adopt: (channel: st
   // Calls in the store from before a restart.
   const waiting = new Map(p.store.waiting().map((w) => [w.callId, w]));
   for (const call of p.store.openCalls()) {
-    if (p.registry.has(call.id)) continue;
+    if (p.registry.has(call.id) || !covered(call.channelId)) continue;
     if (!present.has(call.channelId)) {
       report.ended++;
       // A caller who hung up during their message while the engine was away: the recording is kept.

@@ -43,6 +43,12 @@ export type LegRole = 'agent' | 'oncall';
 export interface Inventory {
   readonly channels: readonly { readonly id: string; readonly answered: boolean; readonly role: 'caller' | LegRole }[];
   readonly bridges: readonly { readonly id: string; readonly channels: readonly string[] }[];
+  /**
+   * Whether the inventory speaks for a channel. Several Asterisk nodes: only for channels of the
+   * nodes it could read (a node that is down says nothing, and its calls are not written off by
+   * a reconcile). Absent: it speaks for every channel.
+   */
+  readonly covers?: (channel: string) => boolean;
 }
 
 /** How a recording ended and how long it is (seconds), from RecordingFinished. */
@@ -108,7 +114,8 @@ export interface Telephony {
 export type TelephonyEvent =
   | { readonly type: 'call-arrived'; readonly channel: string; readonly did: string; readonly caller: string; readonly callerName: string; readonly at: number }
   | { readonly type: 'dtmf'; readonly channel: string; readonly digit: string; readonly at: number }
-  | { readonly type: 'hangup'; readonly channel: string; readonly at: number }
+  /** `nodeLost`: the Asterisk node holding the channel was lost (gone past its grace period): the end was not seen, it is assumed. */
+  | { readonly type: 'hangup'; readonly channel: string; readonly at: number; readonly nodeLost?: string }
   | { readonly type: 'leg-answered'; readonly channel: string; readonly at: number }
   | { readonly type: 'leg-failed'; readonly channel: string; readonly reason: LegFailure; readonly at: number }
   /** Asterisk accepted a request on the channel and never acted on it (a playback that did not start, a hangup that did not end it). */

@@ -91,7 +91,9 @@ export class FakePbx {
 
   /** Takes the next uniqueid (`<epoch>.<n>`). */
   nextUniqueId(): string {
-    return `${this.clock.epochSeconds()}.${this.uniqueCounter++}`;
+    // main/channel.c: with a systemname, the uniqueid is `<systemname>-<epoch>.<n>` (checked on 22.10.1).
+    const prefix = this.options.systemName ? `${this.options.systemName}-` : '';
+    return `${prefix}${this.clock.epochSeconds()}.${this.uniqueCounter++}`;
   }
 
   /** Takes the next unreal (Local/Announcer) sequence number, 8 hex digits. */

@@ -65,6 +65,8 @@ export interface FakeAsteriskOptions {
   readonly serverName?: string;
   /** The `asterisk_id` (the system's entity id). */
   readonly asteriskId?: string;
+  /** asterisk.conf `systemname`: Asterisk then prefixes every uniqueid with `<systemname>-` (a node of a cluster). */
+  readonly systemName?: string;
   /** See EventOrder; default `events-first` (the harder case for a client). */
   readonly eventOrder?: EventOrder;
   /** Extra or overriding sound durations in ms, by name without `sound:`. */
