@@ -385,7 +385,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
     // STOP and START replies write the opt-out list unguarded: a write that fails answers 500 and is logged, never dropped silently.
     const sms = smsWebhookToken ? { smsWebhookToken, smsOptOuts: new SmsStore(db) } : {};
     const role = lead ? { role: 'leader', engine: lead.holder, lease: lead.leaseName, epoch: lead.epoch } : {};
-    const deps = { engine, token: o.adminToken, reload, metrics, log: part('admin'), health: () => ({ ari: telephony.connection(), ami: ami ? ami.health().state : null, ...role }), store: () => storeHealth.report(), prompts: () => prompts.report(), ...sms };
+    const deps = { engine, token: o.adminToken, reload, metrics, log: part('admin'), health: () => ({ ari: telephony.connection(), ami: ami ? ami.health().state : null, ...role, ...(asteriskNodes ? { nodes: pbx.nodes() } : {}) }), store: () => storeHealth.report(), prompts: () => prompts.report(), ...sms };
     try {
       admin = await startAdmin(wallboardToken ? { ...deps, wallboardToken } : deps, at.host, at.port);
     } catch (e) {

@@ -20,6 +20,8 @@ export interface EngineTelephony extends Telephony {
   /** After every connect (of any node): reconcile with inventory(). */
   onConnected: () => Promise<void>;
   onState: (s: ConnectionState) => void;
+  /** ApplicationReplaced: another connection took the application (on a node, named when there are several). */
+  onReplaced: (node?: string) => void;
   start(): Promise<void>;
   stop(): void;
   connection(): ConnectionState;

@@ -57,6 +57,8 @@ export class NodeTelephony implements Telephony {
   onConnected: () => Promise<void> = async () => {};
   /** The aggregate state (see connection()) when it changes. */
   onState: (s: ConnectionState) => void = () => {};
+  /** A node gave the application to another connection (ApplicationReplaced): another engine serves it now. */
+  onReplaced: (node?: string) => void = (node) => this.log(`error: node ${node ?? "?"}: ARI application taken by another connection (ApplicationReplaced): another pbx-router runs against this node with the same application`);
   private readonly nodeList: Node[];
   private readonly byPrefix: Node[];
   private readonly channels = new Map<string, ChannelSpot>();
@@ -82,6 +84,7 @@ export class NodeTelephony implements Telephony {
       node.ari.handler = (e) => this.fromNode(node, e);
       node.ari.onState = (s) => this.nodeState(node, s);
       node.ari.onConnected = () => this.connected(node);
+      node.ari.onReplaced = () => this.onReplaced(node.name);
     }
   }
 

@@ -63,6 +63,8 @@ export function addAdminCommands(program: Command, io: Io, setCode: (c: number) 
       const pair = r.json as { role?: string; engine?: string; epoch?: number | null; leader?: string | null };
       if (pair.role) io.out(`engine ${pair.engine ?? '?'}: ${pair.role}${pair.epoch != null ? ` at lease epoch ${pair.epoch}` : ''}${pair.role === 'standby' ? `; leader ${pair.leader ?? 'none (lease free or expired)'}` : ''}`);
       if (pair.role === 'standby') return;
+      const nodes = (r.json.nodes as { name: string; state: string; lost: boolean }[] | undefined) ?? [];
+      if (nodes.length) io.out(`Asterisk nodes: ${nodes.map((n) => `${n.name} ${n.lost ? 'LOST' : n.state}`).join(', ')}`);
       io.out(`ARI ${s.ari}; AMI ${s.ami ?? 'not configured'}; config ${s.configVersion}; ${s.callsInProgress} call(s) in progress; mode ${Object.entries(s.modes).map(([k, v]) => `${k === '*' ? 'all sites' : k}=${v}`).join(', ') || 'auto'}`);
       for (const q of s.queues) io.out(`  queue ${q.id}: ${q.waiting} waiting, longest ${q.longestWait}s`);
       for (const a of s.agents) io.out(`  agent ${a.id} (${a.name}): ${a.state}`);

@@ -24,7 +24,7 @@ export interface AdminDeps {
   readonly engine: EngineView;
   readonly token: string;
   /** Connection states for health: ARI and (when configured) AMI. */
-  readonly health: () => { readonly ari: string; readonly ami: string | null; readonly role?: string; readonly engine?: string; readonly epoch?: number };
+  readonly health: () => { readonly ari: string; readonly ami: string | null; readonly role?: string; readonly engine?: string; readonly epoch?: number; readonly nodes?: readonly { readonly name: string; readonly state: string; readonly lost: boolean }[] };
   /** Whether the database keeps what the engine writes (degraded: calls go on from memory). */
   readonly store?: () => StoreHealthReport;
   /** The wallboard's read-only key (PBX_ROUTER_WALLBOARD_TOKEN); without it there is no wallboard. */
