@@ -8,7 +8,7 @@
  * created at the path itself while the engine runs.
  */
 import { statSync } from 'node:fs';
-import type { Db } from './db.js';
+import type { SqliteDb } from './db.js';
 import type { FileProblem, StoreHealth } from './store-health.js';
 
 /** Why 2 s: a deletion is noticed before many calls are written into a file nobody will see again. */
@@ -28,7 +28,7 @@ export interface FileWatchOptions {
 }
 
 /** Watches `path`, which `db` has open, reporting to `health`. */
-export function watchDatabaseFile(db: Db, path: string, health: StoreHealth, log: (m: string) => void, o: FileWatchOptions = {}): FileWatch {
+export function watchDatabaseFile(db: SqliteDb, path: string, health: StoreHealth, log: (m: string) => void, o: FileWatchOptions = {}): FileWatch {
   if (path === ':memory:') return { check: () => {}, stop: () => {} };
   const open = statSync(path);
   const now = o.now ?? Date.now;

@@ -29,6 +29,8 @@ export interface PgStep {
 export interface PgAnswer {
   readonly rows: Record<string, unknown>[];
   readonly rowCount: number;
+  /** The command tag's verb: COMMIT of a transaction that had failed answers ROLLBACK. */
+  readonly command: string;
 }
 
 /** An error of PostgreSQL (`code`: SQLSTATE) or of the connection (`lost`: the connection is gone, its transaction with it). */
@@ -96,7 +98,7 @@ const run = async (req) => {
     for (const s of req.steps) {
       const r = s.params ? await c.query({ text: s.sql, values: s.params, ...(s.name ? { name: s.name } : {}) }) : await c.query(s.sql);
       const last = Array.isArray(r) ? r[r.length - 1] : r;
-      results.push({ rows: last ? last.rows : [], rowCount: last ? last.rowCount ?? 0 : 0 });
+      results.push({ rows: last ? last.rows : [], rowCount: last ? last.rowCount ?? 0 : 0, command: last ? last.command ?? '' : '' });
     }
   } catch (e) {
     if (client !== c) e.lost = true;
