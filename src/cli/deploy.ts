@@ -97,7 +97,7 @@ export function addDeployCommands(program: Command, io: Io, planFor: (config: st
     .command('backup')
     .description('online backup of the SQLite database (safe while the engine runs; WAL included) into a new 0600 file')
     .argument('<file>', 'the backup file to create (never overwritten)')
-    .option('--db <file>', 'SQLite database (env PBX_ROUTER_DB)', DEFAULT_DATABASE)
+    .option('--db <file>', 'SQLite file or postgres:// URL (env PBX_ROUTER_DB)', DEFAULT_DATABASE)
     .action(async (file: string, o: { db: string }) => {
       try {
         const r = await backupDatabase(o.db, file);

@@ -42,7 +42,7 @@ export function addRunCommand(program: Command, io: Io, setCode: (c: number) => 
     .option('--ari-url <url>', 'ARI base URL (env ASTERISK_ARI_URL; default http://127.0.0.1:8088)')
     .option('--ari-user <user>', 'ARI user (env ASTERISK_ARI_USER; default router)')
     .option('--app <name>', 'ARI application name (env ARI_APP; default pbx-router)')
-    .option('--db <file>', 'SQLite database (env PBX_ROUTER_DB)', DEFAULT_DATABASE)
+    .option('--db <file>', 'SQLite file or postgres:// URL (env PBX_ROUTER_DB)', DEFAULT_DATABASE)
     .option('--secrets <file>', `secrets file, KEY=value, chmod 600 (env PBX_ROUTER_SECRETS; default ${DEFAULT_SECRETS_FILE} if it exists)`)
     .option('--admin-listen <host:port>', `where the admin API listens (env PBX_ROUTER_ADMIN_LISTEN; default ${DEFAULT_ADMIN_LISTEN.host}:${DEFAULT_ADMIN_LISTEN.port}); it is started only with PBX_ROUTER_ADMIN_TOKEN`)
     .action(async (o: { config: string; ariUrl?: string; ariUser?: string; app?: string; db: string; secrets?: string; adminListen?: string }) => {

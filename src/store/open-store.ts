@@ -4,12 +4,15 @@
  * first, and a store that cannot be used (unreachable, newer than this code) is refused here, in
  * one line naming it (password masked) and what to do.
  */
+import { existsSync } from 'node:fs';
 import { LEASE_MIGRATION_SQL } from '../cluster/lease.js';
 import { openDb, StoreError, type Db } from './db.js';
 import type { Migration } from './migrations.js';
 import { fenceStoreTablesSql, PgDb, type StoreFence } from './pg-db.js';
 import { PG_MIGRATIONS } from './pg-migrations.js';
 import { isPostgresUrl, maskUrl, PgSync, PG_REQUEST_TIMEOUT_MS, type PgError } from './pg-sync.js';
+
+export { isPostgresUrl, urlPassword } from './pg-sync.js';
 
 export interface PgStoreOptions {
   /** Writes fenced by the engine lease (clustering); see pg-db.ts. */
@@ -82,4 +85,14 @@ function migratePg(conn: PgSync, migrations: readonly Migration[], where: string
 /** Puts the fence trigger of `leaseName` on every table of the store: from then on every write must carry the lease's current epoch (open the store with `fence`). Whoever turns clustering on calls this once. */
 export function fenceStoreTables(db: PgDb, leaseName = 'engine'): void {
   db.exec(fenceStoreTablesSql(leaseName));
+}
+
+/** Whether there is no store at `location`: a SQLite file not created yet (a PostgreSQL URL is tried when opened). */
+export function storeMissing(location: string): boolean {
+  return !isPostgresUrl(location) && location !== ':memory:' && !existsSync(location);
+}
+
+/** The location as messages and logs name it: a PostgreSQL URL with its password masked. */
+export function storeName(location: string): string {
+  return isPostgresUrl(location) ? maskUrl(location) : location;
 }

@@ -55,6 +55,14 @@ export function maskUrl(url: string): string {
   }
 }
 
+/** The password a PostgreSQL URL carries, if any (for the logger's list of secrets to mask). */
+export function urlPassword(url: string): string | undefined {
+  const inUserInfo = /^[a-z]+:\/\/[^:/@]*:([^@]*)@/i.exec(url)?.[1];
+  const inQuery = /[?&]password=([^&]*)/.exec(url)?.[1];
+  const raw = inUserInfo ?? inQuery;
+  return raw ? decodeURIComponent(raw) : undefined;
+}
+
 /** Whether a database location is a PostgreSQL URL (else it is a SQLite file). */
 export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location);
