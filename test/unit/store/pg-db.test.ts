@@ -1,8 +1,12 @@
 /** The PostgreSQL store adapter: the synchronous bridge, the dialect, transactions, migrations next to SQLite's, and the lease fence. */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FencedOut } from '../../../src/cluster/fence.js';
 import { Lease } from '../../../src/cluster/lease.js';
+import { backupDatabase } from '../../../src/store/backup.js';
 import { CallStore } from '../../../src/store/call-store.js';
 import { openDb, schemaVersion, StoreError } from '../../../src/store/db.js';
 import { MIGRATIONS } from '../../../src/store/migrations.js';
@@ -10,7 +14,8 @@ import { fenceStoreTables, openPgDb, openStore } from '../../../src/store/open-s
 import { PgDb, translateSql } from '../../../src/store/pg-db.js';
 import { PG_MIGRATIONS } from '../../../src/store/pg-migrations.js';
 import { maskUrl, type PgError } from '../../../src/store/pg-sync.js';
-import { asPg, useStores } from '../../support/store-adapters.js';
+import { postgresBin } from '../../support/postgres.js';
+import { asPg, databaseUrl, useStores } from '../../support/store-adapters.js';
 
 const call = (id: string) => ({ id, channelId: `ch-${id}`, did: '+15125550100', caller: '+15125550123', site: null, language: 'en', priority: 0, state: 'routing' as const, arrivedAt: 1, configVersion: 'v1' });
 
@@ -168,6 +173,24 @@ describe('on a real PostgreSQL', () => {
     const pgColumns = [...new Set(pgRows.map((r) => r.t))].sort().map((t) => [t, pgRows.filter((r) => r.t === t).map((r) => `${r.c}:${family(r.ty)}`)]);
     expect(pgColumns).toEqual(sqliteColumns);
     sqlite.close();
+  });
+
+  it('backup: pg_dump in custom format into a new 0600 file, which pg_restore brings back into an empty database', async () => {
+    const url = stores.location();
+    const db = stores.reopen(url);
+    new CallStore(db).createCall(call('kept'));
+    const file = join(mkdtempSync(join(tmpdir(), 'pbx-pgdump-')), 'store.dump');
+    const r = await backupDatabase(url, file);
+    expect(r).toMatchObject({ file, schemaVersion: 9, integrity: 'ok' });
+    expect(r.entries).toBeGreaterThan(20);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    await expect(backupDatabase(url, file)).rejects.toThrow(/already exists/);
+    const admin = asPg(stores.open());
+    admin.exec('CREATE DATABASE pbx_restored');
+    const restored = databaseUrl(stores.server(), 'pbx_restored');
+    execFileSync(join(postgresBin(), 'pg_restore'), ['--no-owner', `--dbname=${restored}`, file], { stdio: 'pipe' });
+    const back = stores.reopen(restored);
+    expect(new CallStore(back).call('kept')?.id).toBe('kept');
   });
 
   it('fenced: a write with a stale epoch is refused with FencedOut and changes nothing; the current epoch writes', async () => {
