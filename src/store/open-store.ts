@@ -35,7 +35,7 @@ export function openPgDb(url: string, options: PgStoreOptions = {}): PgDb {
     try {
       conn.request([{ sql: 'SELECT 1' }], 'connecting');
     } catch (e) {
-      throw new StoreError('store-open-failed', `cannot reach the PostgreSQL database ${where}: ${(e as Error).message}; check that the server runs and the URL in --db or PBX_ROUTER_DB (host, port, user, password, database)`);
+      throw new StoreError('store-open-failed', `cannot reach the PostgreSQL database ${where}: ${(e as PgError).reason ?? (e as Error).message}; check that the server runs and the URL in --db or PBX_ROUTER_DB (host, port, user, password, database)`);
     }
     migratePg(conn, options.migrations ?? PG_MIGRATIONS, where);
     return new PgDb(conn, options.fence);

@@ -38,6 +38,10 @@ export interface PgError extends Error {
   code?: string;
   detail?: string;
   lost?: boolean;
+  /** It failed while connecting (the server is down, unreachable, or refused the login). */
+  connecting?: boolean;
+  /** What the server or the socket said, without where. */
+  reason?: string;
 }
 
 /** Default limit of one request: well above a healthy server's slowest store statement, short enough for a caller not to hang up in silence. */
@@ -71,7 +75,7 @@ export function isPostgresUrl(location: string): boolean {
 interface Answer {
   readonly id: number;
   readonly results?: PgAnswer[];
-  readonly error?: { message: string; code?: string; detail?: string; lost?: boolean };
+  readonly error?: { message: string; code?: string; detail?: string; lost?: boolean; connecting?: boolean };
 }
 
 // The worker: one client, requests run one after another; `abandon` drops the connection at once.
@@ -120,7 +124,7 @@ port.on('message', (req) => {
   if (req.op === 'close') { queue = queue.then(async () => { const c = client; client = null; if (c) await c.end().catch(() => {}); answer({ id: req.id, results: [] }); port.close(); }); return; }
   queue = queue.then(() => run(req).then(
     (results) => answer({ id: req.id, results }),
-    (e) => answer({ id: req.id, error: { message: String(e && e.message || e), code: e && e.code, detail: e && e.detail, lost: Boolean(e && e.lost) || client === null } }),
+    (e) => answer({ id: req.id, error: { message: String(e && e.message || e), code: e && e.code, detail: e && e.detail, lost: Boolean(e && e.lost) || client === null, connecting: Boolean(e && e.connecting) } }),
   ));
 });
 `;
@@ -199,6 +203,16 @@ export class PgSync {
 }
 
 function toError(e: NonNullable<Answer['error']>, where: string): PgError {
-  const message = e.lost ? `PostgreSQL at ${where}: ${e.message} (the connection is gone; the next statement connects again)` : e.message;
-  return Object.assign(new Error(message), { ...(e.code ? { code: e.code } : {}), ...(e.detail ? { detail: e.detail } : {}), ...(e.lost ? { lost: true } : {}) });
+  const message = e.connecting
+    ? `cannot connect to PostgreSQL at ${where}: ${e.message}`
+    : e.lost
+      ? `PostgreSQL at ${where}: ${e.message} (the connection is gone; the next statement connects again)`
+      : e.message;
+  return Object.assign(new Error(message), {
+    reason: e.message,
+    ...(e.code ? { code: e.code } : {}),
+    ...(e.detail ? { detail: e.detail } : {}),
+    ...(e.lost ? { lost: true } : {}),
+    ...(e.connecting ? { connecting: true } : {}),
+  });
 }
