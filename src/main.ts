@@ -34,7 +34,7 @@ import { createTranscriber, type TranscriberSettings } from './transcribe/create
 import type { Transcriber } from './transcribe/transcriber.js';
 import { CallStore } from './store/call-store.js';
 import { startCheckpointer, type Checkpointer } from './store/checkpointer.js';
-import { watchDatabaseFile, type FileWatch } from './store/db-file-watch.js';
+import { tickWithoutFile, watchDatabaseFile, type FileWatch } from './store/db-file-watch.js';
 import type { SqliteDb } from './store/db.js';
 import { isPostgresUrl, openStore, storeName, urlPassword } from './store/open-store.js';
 import { guardSmsStore, guardStores } from './store/guarded-store.js';
@@ -179,7 +179,8 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   // What calls, timers and jobs write through: a failed write is logged and counted, never thrown.
   const guarded = guardStores(store, new VoicemailStore(db), { health: storeHealth, log: storeLogger, commit: () => writes.flush() });
   const voicemails = guarded.voicemails;
-  const fileWatch: FileWatch = postgres ? { check: () => undefined, stop: () => undefined } : watchDatabaseFile(db as SqliteDb, o.database, storeHealth, storeLog, { onTick: () => void (guarded.pending() > 0 && storeHealth.writesFailing() && guarded.retry()) });
+  const retryHeld = () => void (guarded.pending() > 0 && storeHealth.writesFailing() && guarded.retry());
+  const fileWatch: FileWatch = postgres ? tickWithoutFile(retryHeld, storeLog) : watchDatabaseFile(db as SqliteDb, o.database, storeHealth, storeLog, { onTick: retryHeld });
   const metrics = createMetrics();
   // Every engine timer (menus, announcements, wrap-up...) is cancelled on stop, before the database closes.
   const clock = trackedClock(o.clock ?? systemClock());

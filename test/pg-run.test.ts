@@ -24,7 +24,7 @@ async function until<T>(what: string, check: () => T | undefined | null | false,
 describe('run on PostgreSQL', () => {
   const stores = useStores('postgres');
 
-  it('starts on a postgres:// URL, writes the call there, and masks the password in its log', async () => {
+  it('starts on a postgres:// URL and writes the call there; with the server down a call goes to the failsafe, and once it is back calls are written again; the password is masked in its log', async () => {
     // The test server trusts local connections: the password is carried, never checked.
     const url = stores.location().replace('postgres://postgres@', `postgres://postgres:${PASSWORD}@`);
     const fake = new FakeAsterisk({ password: 'ari-secret' });
@@ -47,7 +47,22 @@ describe('run on PostgreSQL', () => {
     const reader = new CallStore(stores.reopen(url));
     const call = await until('the call in PostgreSQL', () => reader.callByCaller('+15125550123'));
     expect(call).toMatchObject({ did: '+15125550100', caller: '+15125550123' });
+    // The server goes away: routing cannot read the store, so a new call goes to the failsafe
+    // dialplan (never silence), the engine keeps running, and takes calls into PostgreSQL again once it is back.
+    await stores.server().shutdown();
+    fake.placeCall({ did: '+15125550100', caller: '+15125550124', script: { hangupAfter: 60_000 } });
+    await until('the call sent to the failsafe', () => logs.some((l) => /to the failsafe dialplan: route: cannot connect to PostgreSQL at postgres:\/\/postgres:\*\*\*@/.test(l)));
+    await stores.server().start();
+    fake.placeCall({ did: '+15125550100', caller: '+15125550125', script: { hangupAfter: 60_000 } });
+    const after = await until('the next call in PostgreSQL', () => {
+      try {
+        return reader.callByCaller('+15125550125');
+      } catch {
+        return undefined; // the reader's own connection was dropped by the shutdown: the next try connects again
+      }
+    });
+    expect(after).toMatchObject({ caller: '+15125550125' });
     expect(logs.join('\n')).toMatch(/database postgres:\/\/postgres:\*\*\*@/);
     expect(logs.join('\n')).not.toContain(PASSWORD);
-  }, 30_000);
+  }, 45_000);
 });

@@ -71,3 +71,17 @@ export function watchDatabaseFile(db: SqliteDb, path: string, health: StoreHealt
   timer.unref();
   return { check, stop: () => clearInterval(timer) };
 }
+
+/** No file to watch (the store is on PostgreSQL): only the tick that `onTick` needs (retrying held writes while the store is degraded). */
+export function tickWithoutFile(onTick: () => void, log: (m: string) => void, intervalMs = FILE_WATCH_MS): FileWatch {
+  const check = (): void => {
+    try {
+      onTick();
+    } catch (e) {
+      log(`database: retrying held writes failed: ${(e as Error).message}`);
+    }
+  };
+  const timer = setInterval(check, intervalMs);
+  timer.unref();
+  return { check, stop: () => clearInterval(timer) };
+}
