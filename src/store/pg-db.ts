@@ -49,6 +49,8 @@ export interface PgSql {
 /** Translates a statement of the stores from SQLite's dialect (see the file's comment); string literals and quoted names are left alone. */
 export function translateSql(sql: string): PgSql {
   const names: string[] = [];
+  /** The slot of each named parameter's typed uses. */
+  const typed = new Map<string, number>();
   let positional = 0;
   let text = '';
   // Split into quoted parts (kept as they are) and the rest (translated).
@@ -58,10 +60,14 @@ export function translateSql(sql: string): PgSql {
       continue;
     }
     text += part
-      .replace(/\?/g, () => `$${++positional}`)
-      .replace(/@([A-Za-z_][A-Za-z0-9_]*)/g, (_, name: string) => {
-        const at = names.indexOf(name);
-        return `$${at >= 0 ? at + 1 : names.push(name)}`;
+      // PostgreSQL cannot type a parameter whose first use is `IS NULL` (42P08): that use gets a slot of
+      // its own, cast to text (the value is sent as text, so its NULL-ness is the same).
+      .replace(/\?(\s+IS\s+(?:NOT\s+)?NULL\b)?|@([A-Za-z_][A-Za-z0-9_]*)(\s+IS\s+(?:NOT\s+)?NULL\b)?/gi, (_, positionalTest?: string, name?: string, namedTest?: string) => {
+        if (name === undefined) return `$${++positional}${positionalTest ? `::text${positionalTest}` : ''}`;
+        if (namedTest) return `$${names.push(name)}::text${namedTest}`;
+        const at = typed.get(name) ?? names.push(name);
+        typed.set(name, at);
+        return `$${at}`;
       })
       .replace(/\bAS\s+([a-z][a-z0-9_]*[A-Z][A-Za-z0-9_]*)\b/g, 'AS "$1"')
       .replace(/^\s*BEGIN\s+(IMMEDIATE|DEFERRED|EXCLUSIVE)\b/i, 'BEGIN');

@@ -29,6 +29,8 @@ describe('translating the stores’ SQLite statements', () => {
     ["SELECT channel_id AS channelId, to_number AS \"to\", '?@x' AS n FROM t WHERE a = ?", 'SELECT channel_id AS "channelId", to_number AS "to", \'?@x\' AS n FROM t WHERE a = $1', []],
     ['INSERT INTO call_events (call_id, at) VALUES (?, ?)', 'INSERT INTO call_events (call_id, at) VALUES ($1, $2) RETURNING id', []],
     ['INSERT INTO calls (id) VALUES (?)', 'INSERT INTO calls (id) VALUES ($1)', []],
+    ['SELECT id FROM t WHERE (@status IS NULL OR status = @status) LIMIT @limit', 'SELECT id FROM t WHERE ($1::text IS NULL OR status = $2) LIMIT $3', ['status', 'status', 'limit']],
+    ['SELECT id FROM t WHERE ? IS NOT NULL AND a = ?', 'SELECT id FROM t WHERE $1::text IS NOT NULL AND a = $2', []],
   ])('%s', (sql, text, names) => {
     expect(translateSql(sql)).toMatchObject({ text, names });
   });

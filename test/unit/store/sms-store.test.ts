@@ -62,6 +62,17 @@ describe.each(STORE_ADAPTERS)('on %s', (kind) => {
       expect(store.forCall('c1').map((s) => s.id)).toEqual([a.id]);
     });
 
+    it('lists texts since a time, newest first, of one status when asked', () => {
+      const old = store.queue(text({ createdAt: 500 }));
+      const sent = store.queue(text({ createdAt: 2_000 }));
+      const queued = store.queue(text({ createdAt: 3_000 }));
+      store.claim(sent, 3_000, 60_000);
+      store.markSent(sent, 3_000, 'SM1');
+      expect(store.list(1_000).map((s) => s.id)).toEqual([queued, sent]);
+      expect(store.list(0, 'queued').map((s) => s.id)).toEqual([queued, old]);
+      expect(store.list(0, 'sent', 1).map((s) => s.id)).toEqual([sent]);
+    });
+
     it('a claim counts the attempt and moves the next try; a second claim of the same due text fails', () => {
       const id = store.queue(text());
       expect(store.claim(id, 1_000, 61_000)).toBe(true);
