@@ -136,6 +136,8 @@ export class PgSync {
   private readonly signal: Int32Array;
   private nextId = 1;
   private closed = false;
+  /** Why the worker is gone, if it is. */
+  private stopped: string | undefined;
   /** The URL with its password masked. */
   readonly where: string;
 
@@ -150,6 +152,9 @@ export class PgSync {
     this.port = port1;
     const pgPath = createRequire(import.meta.url).resolve('pg');
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { port: port2, counter, url, pgPath, connectMs: timeoutMs }, transferList: [port2] });
+    // Seen once the waiting thread's loop turns again: later requests fail at once, naming why.
+    this.worker.on('error', (e) => (this.stopped ??= e.message));
+    this.worker.on('exit', (code) => (this.stopped ??= `it exited (code ${code})`));
     // The worker must not keep a process alive that is done with its database (close() ends it).
     this.worker.unref();
     this.port.unref();
@@ -158,6 +163,7 @@ export class PgSync {
   /** Runs `steps` in order and returns each one's result; on an error runs `onError` (e.g. ROLLBACK TO SAVEPOINT) before answering. `what` names the work in a timeout's message. */
   request(steps: readonly PgStep[], what: string, onError?: string): PgAnswer[] {
     if (this.closed) throw Object.assign(new Error(`the PostgreSQL connection to ${this.where} is closed (${what})`), { lost: true });
+    if (this.stopped !== undefined) throw Object.assign(new Error(`the thread that talks to PostgreSQL at ${this.where} stopped: ${this.stopped}; restart pbx-router (${what})`), { lost: true });
     const id = this.nextId++;
     const seen = Atomics.load(this.signal, 0);
     this.port.postMessage({ id, steps, onError });
