@@ -7,8 +7,8 @@ const ASTERISK_CLIENTS = [
   { name: 'ari-client', message: 'Only src/asterisk/ imports ari-client: use the Telephony port (src/calls/telephony.ts).' },
   { name: 'asterisk-manager', message: 'Only src/asterisk/ imports asterisk-manager: use the port the using module defines.' },
 ];
-// PostgreSQL (issue 19): only the cluster lease talks to it for now (the PostgreSQL store adapter will join it).
-const PG_CLIENT = [{ name: 'pg', message: 'Only src/cluster/ imports pg (the lease and its fence); the rest of the engine gets a Lease or LeaseKeeper from src/main.ts.' }];
+// PostgreSQL (issue 19): only the cluster lease and the store's PostgreSQL adapter (src/store/pg-*.ts) talk to it.
+const PG_CLIENT = [{ name: 'pg', message: 'Only src/cluster/ and src/store/pg-*.ts import pg (the lease, its fence, the PostgreSQL store); the rest of the engine gets a Lease, LeaseKeeper or Db from src/main.ts.' }];
 const NODE_IO = ['fs', 'fs/promises', 'net', 'http', 'https', 'http2', 'child_process', 'dgram', 'dns', 'tls', 'readline', 'worker_threads', 'cluster'];
 const ROUTING_IMPORTS = [
   ...ASTERISK_CLIENTS,
@@ -43,4 +43,6 @@ export default tseslint.config(
   // The lease is a foundation the engine will build on: it may use pg, and nothing of the engine.
   { files: ['src/cluster/**/*.ts'], rules: { 'no-restricted-imports': ['error', { paths: ASTERISK_CLIENTS, patterns: CLUSTER_PATTERNS }] } },
   { files: ['src/asterisk/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
+  // The PostgreSQL store adapter: pg, through its synchronous bridge.
+  { files: ['src/store/pg-*.ts'], rules: { 'no-restricted-imports': ['error', { paths: ASTERISK_CLIENTS }] } },
 );

@@ -1,15 +1,16 @@
 /**
- * `npm run bench [-- --json] [--only decision,config,sms,transcribe,load]`: the project's benchmarks (never
- * run as timed unit tests). Without --only every section runs: decision, config, sms, transcribe, then load.
+ * `npm run bench [-- --json] [--only decision,config,sms,transcribe,store,load]`: the project's benchmarks (never
+ * run as timed unit tests). Without --only every section runs: decision, config, sms, transcribe, store, then load.
  */
 import { runDecisionBench, type DecisionFigures } from './decision.js';
 import { formatConfigLoad, runConfigLoadBench } from './config-load.js';
 import { DEFAULT_LOAD, runLoadBench } from './load.js';
 import { checkTargets, formatLoad } from './load-report.js';
 import { formatSms, runSmsBench } from './sms.js';
+import { formatStore, runStoreBench } from './store.js';
 import { formatTranscribe, runTranscribeBench } from './transcribe.js';
 
-const SECTIONS = ['decision', 'config', 'load', 'sms', 'transcribe'] as const;
+const SECTIONS = ['decision', 'config', 'load', 'sms', 'transcribe', 'store'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** The sections named by `--only a,b` (or `--only a --only b`); every section without it. */
@@ -59,6 +60,11 @@ if (only.includes('transcribe')) {
   const transcribe = await runTranscribeBench();
   out.transcribe = transcribe;
   print(formatTranscribe(transcribe));
+}
+if (only.includes('store')) {
+  const store = await runStoreBench();
+  out.store = store;
+  print(formatStore(store));
 }
 if (only.includes('load')) {
   // The load run never fails the command on a missed target: it reports it.

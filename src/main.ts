@@ -34,9 +34,10 @@ import { createTranscriber, type TranscriberSettings } from './transcribe/create
 import type { Transcriber } from './transcribe/transcriber.js';
 import { leaderOnly } from './calls/leader-only.js';
 import { CallStore } from './store/call-store.js';
-import { startCheckpointer } from './store/checkpointer.js';
-import { watchDatabaseFile } from './store/db-file-watch.js';
-import { openDb } from './store/db.js';
+import { startCheckpointer, type Checkpointer } from './store/checkpointer.js';
+import { tickWithoutFile, watchDatabaseFile, type FileWatch } from './store/db-file-watch.js';
+import type { SqliteDb } from './store/db.js';
+import { isPostgresUrl, openStore, storeName, urlPassword } from './store/open-store.js';
 import { guardSmsStore, guardStores } from './store/guarded-store.js';
 import { SmsStore } from './store/sms-store.js';
 import { StoreHealth } from './store/store-health.js';
@@ -114,7 +115,7 @@ export interface RunningEngine {
   stop(): Promise<void>;
 }
 
-/** The SQLite database: PBX_ROUTER_DB, or var/pbx-router.sqlite under the working directory. */
+/** The database: PBX_ROUTER_DB (a SQLite file, or a postgres:// URL), or var/pbx-router.sqlite under the working directory. */
 export const DEFAULT_DATABASE = process.env.PBX_ROUTER_DB ?? 'var/pbx-router.sqlite';
 
 /**
@@ -170,7 +171,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   const ariPassword = o.ariPassword || ariAt.password || '';
   // Several Asterisk nodes (ASTERISK_NODES, ASTERISK_AMI_NODES): read before anything starts.
   const asteriskNodes = nodesFromEnv(env);
-  const logger = o.log ? textLogger(o.log) : createLogger({ level: env.LOG_LEVEL, secrets: secretsOf(env, [o.ariPassword, ariAt.password, o.adminToken]), ...(o.logDestination ? { destination: o.logDestination } : {}) });
+  const logger = o.log ? textLogger(o.log) : createLogger({ level: env.LOG_LEVEL, secrets: secretsOf(env, [o.ariPassword, ariAt.password, o.adminToken, urlPassword(o.database)]), ...(o.logDestination ? { destination: o.logDestination } : {}) });
   const part = (component: string) => logger.child({ component });
   const log = lineLog(part('engine'));
   const configLog = part('config');
@@ -185,11 +186,14 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   }
   for (const w of warnings) configLog.warn(formatProblem(w));
   if (smsWebhookToken && !o.adminToken) log('warning: PBX_ROUTER_SMS_WEBHOOK_TOKEN is set but PBX_ROUTER_ADMIN_TOKEN is not: the admin API, which takes STOP and START replies at /sms/inbound, is off');
-  if (o.database !== ':memory:') mkdirSync(dirname(o.database), { recursive: true, mode: 0o700 });
-  const db = openDb(o.database);
+  // The folder, the checkpointer and the file watch are SQLite-file things; PostgreSQL has none of them.
+  const postgres = isPostgresUrl(o.database);
+  if (!postgres && o.database !== ':memory:') mkdirSync(dirname(o.database), { recursive: true, mode: 0o700 });
+  // A leader of the pair writes with its term's epoch: once another engine has taken over, the database refuses its writes.
+  const db = openStore(o.database, o.leadership ? { fence: { leaseName: o.leadership.leaseName, epoch: () => o.leadership?.epoch ?? null } } : {});
   const storeLogger = part('store');
   const storeLog = lineLog(storeLogger);
-  const checkpoints = startCheckpointer(db, o.database, storeLog);
+  const checkpoints: Checkpointer = postgres ? { stop: async () => undefined } : startCheckpointer(db as SqliteDb, o.database, storeLog);
   const storeHealth = new StoreHealth(storeLogger, { confirmByCommit: true });
   // Before any statement is prepared: the stores' writes are committed once per event-loop turn.
   const writes = groupWrites(db, storeLog, { committed: () => storeHealth.committed(), failed: (what, e, n) => storeHealth.failed(what, e, n) });
@@ -197,7 +201,8 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   // What calls, timers and jobs write through: a failed write is logged and counted, never thrown.
   const guarded = guardStores(store, new VoicemailStore(db), { health: storeHealth, log: storeLogger, commit: () => writes.flush() });
   const voicemails = guarded.voicemails;
-  const fileWatch = watchDatabaseFile(db, o.database, storeHealth, storeLog, { onTick: () => void (guarded.pending() > 0 && storeHealth.writesFailing() && guarded.retry()) });
+  const retryHeld = () => void (guarded.pending() > 0 && storeHealth.writesFailing() && guarded.retry());
+  const fileWatch: FileWatch = postgres ? tickWithoutFile(retryHeld, storeLog) : watchDatabaseFile(db as SqliteDb, o.database, storeHealth, storeLog, { onTick: retryHeld });
   const metrics = createMetrics();
   // Every engine timer (menus, announcements, wrap-up...) is cancelled on stop, before the database closes.
   const clock = trackedClock(o.clock ?? systemClock());
@@ -340,7 +345,7 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   // Texts left queued by the last run (a provider down, a stop) are due now.
   void flushTexts();
   ami?.start();
-  log(`config ${plan.version} loaded from ${o.config}; database ${o.database}; connecting to ${pbx.where} as ${ariUser}, application ${o.app}; cron jobs in ${jobs.zone()}`);
+  log(`config ${plan.version} loaded from ${o.config}; database ${storeName(o.database)}; connecting to ${pbx.where} as ${ariUser}, application ${o.app}; cron jobs in ${jobs.zone()}`);
   // The one reload path, for SIGHUP and the admin API alike: loadPlan never throws, and every
   // problem is logged, so a bad config (even an alias typo) leaves the running one in place.
   const reload = (): { ok: true; version: string } | { ok: false; problems: string[] } => {

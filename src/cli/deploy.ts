@@ -12,6 +12,7 @@ import { DEFAULT_SECRETS_FILE, secretsEnv } from '../config/secrets.js';
 import { DEFAULT_DATABASE } from '../main.js';
 import type { Plan } from '../routing/types.js';
 import { backupDatabase, BackupError } from '../store/backup.js';
+import { storeName } from '../store/open-store.js';
 import { InputError } from './inputs.js';
 import type { Io } from './io.js';
 
@@ -95,13 +96,14 @@ export function addDeployCommands(program: Command, io: Io, planFor: (config: st
 
   program
     .command('backup')
-    .description('online backup of the SQLite database (safe while the engine runs; WAL included) into a new 0600 file')
+    .description('online backup of the database (safe while the engine runs): SQLite with its WAL, PostgreSQL with pg_dump --format=custom; into a new 0600 file')
     .argument('<file>', 'the backup file to create (never overwritten)')
-    .option('--db <file>', 'SQLite database (env PBX_ROUTER_DB)', DEFAULT_DATABASE)
+    .option('--db <file>', 'SQLite file or postgres:// URL (env PBX_ROUTER_DB)', DEFAULT_DATABASE)
     .action(async (file: string, o: { db: string }) => {
       try {
         const r = await backupDatabase(o.db, file);
-        io.out(`backup of ${o.db} written to ${r.file}: ${r.pages} page(s), schema version ${r.schemaVersion}, integrity ${r.integrity}`);
+        if (r.entries !== undefined) io.out(`backup of ${storeName(o.db)} written to ${r.file} (pg_dump custom format, restore with pg_restore): ${r.entries} entries, schema version ${r.schemaVersion}`);
+        else io.out(`backup of ${o.db} written to ${r.file}: ${r.pages} page(s), schema version ${r.schemaVersion}, integrity ${r.integrity}`);
       } catch (e) {
         if (!(e instanceof BackupError)) throw e;
         io.err(`error: ${e.message}`);

@@ -4,13 +4,12 @@
  * its decisions (with the path and every rule considered), events, queue waits with the positions
  * announced, voicemail and callback request are put on one timeline from the moment it arrived.
  */
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
 import { DEFAULT_DATABASE } from '../main.js';
 import type { Step } from '../routing/types.js';
 import { CallStore, type CallRecord, type DecisionRecord } from '../store/call-store.js';
-import { openDb } from '../store/db.js';
+import { openStore, storeMissing, storeName } from '../store/open-store.js';
 import { SmsStore } from '../store/sms-store.js';
 import { VoicemailStore } from '../store/voicemail-store.js';
 import { URGENT_BY_TRANSCRIPT } from '../notify/transcript-email.js';
@@ -157,17 +156,17 @@ export function addExplainCommand(program: Command, io: Io): void {
       .command('explain')
       .description("what happened to one call and why: its decisions with every rule considered, offers, queue waits, on-call attempts, voicemail, texts, outcome")
       .argument('<call>', 'a call id, an Asterisk channel id, or a caller number (their newest call)')
-      .option('--db <file>', 'SQLite database', DEFAULT_DATABASE)
+      .option('--db <file>', 'SQLite file or postgres:// URL', DEFAULT_DATABASE)
       .option('--json', 'the call and its timeline as JSON (times in epoch milliseconds)'),
   ).action((key: string, o: { db: string; tz?: string; config?: string; json?: boolean }) => {
-    if (o.db !== ':memory:' && !existsSync(o.db)) throw new InputError(`no database at ${o.db} (pass --db, or set PBX_ROUTER_DB)`);
+    if (storeMissing(o.db)) throw new InputError(`no database at ${storeName(o.db)} (pass --db, or set PBX_ROUTER_DB)`);
     // JSON carries epoch milliseconds: it needs no zone unless one is asked for (and then it is checked).
     const zone = o.json && o.tz === undefined ? 'UTC' : displayZone(o);
-    const db = openDb(o.db);
+    const db = openStore(o.db);
     try {
       const store = new CallStore(db);
       const call = findCall(store, key);
-      if (!call) throw new InputError(`no call ${key} in ${o.db} (give a call id, a channel id or the caller's number)`);
+      if (!call) throw new InputError(`no call ${key} in ${storeName(o.db)} (give a call id, a channel id or the caller's number)`);
       const x = explainCall(store, new VoicemailStore(db), call, new SmsStore(db));
       io.out(o.json ? JSON.stringify(x, null, 2) : formatExplained(x, zone));
     } finally {

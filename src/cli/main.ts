@@ -8,6 +8,7 @@ import { jsonSchema } from '../config/schema.js';
 import { decide } from '../routing/engine.js';
 import type { Plan } from '../routing/types.js';
 import { decisionJson, formatDecision } from './format.js';
+import { StoreError } from '../store/db.js';
 import { InputError, mergeSnapshots, modesFrom, parseDigits, parseInstant, readSnapshot, zoneFor } from './inputs.js';
 import { runScenarioFile } from './scenarios.js';
 import { runDemo } from './demo.js';
@@ -190,6 +191,11 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     if (e instanceof InputError || e instanceof SecretsError || e instanceof LogLevelError || e instanceof AriUrlError) {
       io.err(`error: ${e.message}`);
       return 2;
+    }
+    // A store that cannot be opened (unreachable, too new, not SQLite...): its one line says what to do.
+    if (e instanceof StoreError) {
+      io.err(`error: ${e.message}`);
+      return 1;
     }
     throw e;
   }

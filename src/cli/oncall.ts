@@ -1,12 +1,11 @@
 /** `pbx-router oncall show [--at]` and `pbx-router oncall override <roster> <member> --from --to`. */
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
 import { escalationOrder, handoffsBetween, onCallAt } from '../routing/roster.js';
 import type { Plan } from '../routing/types.js';
 import { DEFAULT_DATABASE } from '../main.js';
 import { CallStore } from '../store/call-store.js';
-import { openDb } from '../store/db.js';
+import { openStore, storeMissing } from '../store/open-store.js';
 import { InputError, parseInstant } from './inputs.js';
 import { DEFAULT_CONFIG } from './zone.js';
 import type { Io } from './io.js';
@@ -62,7 +61,7 @@ export function addOncallCommands(program: Command, io: Io, planFor: (config: st
     .requiredOption('--from <time>', 'start, ISO-8601 (without offset: the roster site time zone)')
     .requiredOption('--to <time>', 'end')
     .option('-c, --config <file>', 'config file or folder (env PBX_ROUTER_CONFIG)', DEFAULT_CONFIG)
-    .option('--db <file>', 'SQLite database', DB)
+    .option('--db <file>', 'SQLite file or postgres:// URL', DB)
     .action((roster: string, member: string, o: { from: string; to: string; config: string; db: string }) => {
       const plan = planFor(o.config);
       if (!plan) return; // planFor reported the problems and set the exit code
@@ -72,15 +71,15 @@ export function addOncallCommands(program: Command, io: Io, planFor: (config: st
       const from = parseInstant(o.from, r.timezone, '--from');
       const to = parseInstant(o.to, r.timezone, '--to');
       if (to <= from) throw new InputError(`--to (${o.to}) must be after --from (${o.from})`);
-      const id = new CallStore(openDb(o.db)).addOncallOverride(roster, member, from, to, Date.now());
+      const id = new CallStore(openStore(o.db)).addOncallOverride(roster, member, from, to, Date.now());
       io.out(`override ${id}: ${r.members.get(member)!.name} on call for ${roster} from ${fmt(from, r.timezone)} to ${fmt(to, r.timezone)}`);
     });
 }
 
 function readOverrides(db: string) {
-  if (!existsSync(db)) return {};
+  if (storeMissing(db)) return {};
   try {
-    return new CallStore(openDb(db)).oncallOverrides(0);
+    return new CallStore(openStore(db)).oncallOverrides(0);
   } catch {
     return {};
   }

@@ -10,7 +10,7 @@ import { AriTelephony } from '../asterisk/ari-telephony.js';
 import { secretsEnv } from '../config/secrets.js';
 import { ariSettingsFromEnv, DEFAULT_DATABASE } from '../main.js';
 import { CallStore } from '../store/call-store.js';
-import { openDb } from '../store/db.js';
+import { openStore } from '../store/open-store.js';
 import { VoicemailStore, type VoicemailRecord } from '../store/voicemail-store.js';
 import { FAILSAFE_BOX, FAILSAFE_RECORDING } from '../notify/failsafe-box.js';
 import { InputError } from './inputs.js';
@@ -56,13 +56,13 @@ export function addRecordCommands(program: Command, io: Io, setCode: (c: number)
     vm
       .command('list')
       .description('voicemails, newest first, with urgent and transcript status; --pending: those whose email is not delivered yet')
-      .option('--db <file>', 'SQLite database', DB)
+      .option('--db <file>', 'SQLite file or postgres:// URL', DB)
       .option('--pending', 'only messages whose email is still waiting')
       .option('--urgent', 'only messages flagged urgent (by the caller\'s path or by urgent words in the transcript)')
       .option('--json', 'a JSON array (times ISO-8601 with the offset of the time zone)'),
   ).action((o: { db: string; pending?: boolean; urgent?: boolean; tz?: string; config?: string; json?: boolean }) => {
     const zone = displayZone(o);
-    const store = new VoicemailStore(openDb(o.db));
+    const store = new VoicemailStore(openStore(o.db));
     const pending = store.pending();
     if (o.pending) {
       if (o.json) return io.out(JSON.stringify(pending.map((m) => ({ id: m.id, voicemailId: m.voicemailId, attempts: m.attempts, nextAttempt: iso(m.nextAttempt, zone), lastError: m.lastError })), null, 2));
@@ -102,13 +102,13 @@ export function addRecordCommands(program: Command, io: Io, setCode: (c: number)
       .command('get')
       .description('one voicemail: its facts and transcript, and its recording fetched from Asterisk (ARI GET /recordings/stored/{name}/file) into a WAV file')
       .argument('<id>', 'voicemail id')
-      .option('--db <file>', 'SQLite database', DB)
+      .option('--db <file>', 'SQLite file or postgres:// URL', DB)
       .option('-o, --out <file>', 'where to write the WAV (default voicemail-<id>.wav)')
       .option('--no-audio', 'show the transcript only; do not fetch the recording')
       .option('--json', 'the voicemail and its transcript as JSON (the recording is fetched only with --out)')
       .option('--secrets <file>', 'secrets file with ASTERISK_ARI_PASSWORD (env PBX_ROUTER_SECRETS)'),
   ).action(async (id: string, o: { db: string; out?: string; audio: boolean; json?: boolean; secrets?: string; tz?: string; config?: string }) => {
-    const v = new VoicemailStore(openDb(o.db)).get(Number(id));
+    const v = new VoicemailStore(openStore(o.db)).get(Number(id));
     if (!v) throw new InputError(`no voicemail ${id} (see pbx-router voicemail list)`);
     if (v.purgedAt !== null) throw new InputError(`voicemail ${id} was purged by the retention policy`);
     const fetchAudio = o.json ? o.out !== undefined : o.audio;
@@ -132,12 +132,12 @@ export function addRecordCommands(program: Command, io: Io, setCode: (c: number)
     cb
       .command('list')
       .description('callback requests, soonest deadline first')
-      .option('--db <file>', 'SQLite database', DB)
+      .option('--db <file>', 'SQLite file or postgres:// URL', DB)
       .option('--open', 'only those not done')
       .option('--json', 'a JSON array (times ISO-8601 with the offset of the time zone)'),
   ).action((o: { db: string; open?: boolean; tz?: string; config?: string; json?: boolean }) => {
     const zone = displayZone(o);
-    const list = new CallStore(openDb(o.db)).callbacks(Boolean(o.open));
+    const list = new CallStore(openStore(o.db)).callbacks(Boolean(o.open));
     if (o.json) {
       const rows = list.map((c) => ({ id: c.id, callId: c.callId, number: c.number, reason: c.reason, list: c.list, site: c.site, createdAt: iso(c.createdAt, zone), deadline: iso(c.deadline, zone), doneAt: iso(c.doneAt, zone), doneBy: c.doneBy }));
       return io.out(JSON.stringify(rows, null, 2));
@@ -150,10 +150,10 @@ export function addRecordCommands(program: Command, io: Io, setCode: (c: number)
   cb.command('done')
     .description('mark a callback request done')
     .argument('<id>', 'callback id')
-    .option('--db <file>', 'SQLite database', DB)
+    .option('--db <file>', 'SQLite file or postgres:// URL', DB)
     .option('--by <name>', 'who called back')
     .action((id: string, o: { db: string; by?: string }) => {
-      const ok = new CallStore(openDb(o.db)).callbackDone(Number(id), Date.now(), o.by ?? null);
+      const ok = new CallStore(openStore(o.db)).callbackDone(Number(id), Date.now(), o.by ?? null);
       if (!ok) {
         io.err(`callback ${id} does not exist or is already done`);
         setCode(1);

@@ -4,12 +4,11 @@
  * callers, talk times, voicemails, callback requests, on-call forwards, failsafe calls, and texts to
  * callers (by status) with the calls they deflected (callers who took a queue's text and hung up).
  */
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
 import { DEFAULT_DATABASE } from '../main.js';
 import { CallStore } from '../store/call-store.js';
-import { openDb } from '../store/db.js';
+import { openStore, storeMissing, storeName } from '../store/open-store.js';
 import { SmsStore, type SmsStatus } from '../store/sms-store.js';
 import { VoicemailStore } from '../store/voicemail-store.js';
 import { InputError } from './inputs.js';
@@ -177,15 +176,15 @@ export function addReportCommand(program: Command, io: Io): void {
       .description('what the phones did over a period: outcomes, queue waits (avg, p90, longest), talk times, voicemails, callbacks, on-call forwards, texts')
       .option('--from <day|time>', 'start (a day counts from its midnight; default: today)')
       .option('--to <day|time>', 'end (a day counts to its end; default: the end of the --from day, or now)')
-      .option('--db <file>', 'SQLite database', DEFAULT_DATABASE)
+      .option('--db <file>', 'SQLite file or postgres:// URL', DEFAULT_DATABASE)
       .option('--json', 'the figures as JSON'),
   ).action((o: { from?: string; to?: string; db: string; tz?: string; config?: string; json?: boolean }) => {
-    if (o.db !== ':memory:' && !existsSync(o.db)) throw new InputError(`no database at ${o.db} (pass --db, or set PBX_ROUTER_DB)`);
+    if (storeMissing(o.db)) throw new InputError(`no database at ${storeName(o.db)} (pass --db, or set PBX_ROUTER_DB)`);
     const zone = displayZone(o);
     const from = o.from ? instant(o.from, zone, false, '--from') : DateTime.now().setZone(zone).startOf('day').toMillis();
     const to = o.to ? instant(o.to, zone, true, '--to') : o.from && /^\d{4}-\d{2}-\d{2}$/.test(o.from) ? instant(o.from, zone, true, '--from') : Date.now();
     if (to <= from) throw new InputError('--to must be after --from');
-    const db = openDb(o.db);
+    const db = openStore(o.db);
     try {
       const r = buildReport(new CallStore(db), new VoicemailStore(db), from, to, new SmsStore(db));
       io.out(o.json ? JSON.stringify(r, null, 2) : formatReport(r, zone));

@@ -4,13 +4,13 @@
  * masked (+1512•••••23) unless --show-numbers. An opt-out from here is recorded with source `cli`;
  * the engine reads the list at every offer, so it takes effect at once, without a reload.
  */
-import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { DateTime } from 'luxon';
 import { DEFAULT_DATABASE } from '../main.js';
 import { e164Number, maskNumber } from '../routing/e164.js';
 import type { Plan } from '../routing/types.js';
-import { openDb, type Db } from '../store/db.js';
+import type { Db } from '../store/db.js';
+import { openStore, storeMissing, storeName } from '../store/open-store.js';
 import { ALL_SITES, SmsStore, type SmsStatus } from '../store/sms-store.js';
 import { InputError, parseInstant } from './inputs.js';
 import { displayZone, zoneOptions } from './zone.js';
@@ -27,8 +27,8 @@ const iso = (ms: number | null, zone: string) => (ms === null ? null : DateTime.
 
 /** Opens the engine's database; one that does not exist is a mistake here (a typo in --db), not a new database. */
 function withDb<T>(path: string, use: (db: Db) => T): T {
-  if (path !== ':memory:' && !existsSync(path)) throw new InputError(`no database at ${path} (pass --db, or set PBX_ROUTER_DB; the engine creates it when it first starts)`);
-  const db = openDb(path);
+  if (storeMissing(path)) throw new InputError(`no database at ${storeName(path)} (pass --db, or set PBX_ROUTER_DB; the engine creates it when it first starts)`);
+  const db = openStore(path);
   try {
     return use(db);
   } finally {
@@ -75,7 +75,7 @@ export function addSmsCommands(program: Command, io: Io, planFor: (config: strin
     sms
       .command('list')
       .description('texts to callers, newest first: status, attempts, provider id, last error (numbers masked)')
-      .option('--db <file>', 'SQLite database (env PBX_ROUTER_DB)', DEFAULT_DATABASE)
+      .option('--db <file>', 'SQLite file or postgres:// URL (env PBX_ROUTER_DB)', DEFAULT_DATABASE)
       .option('--since <day|time>', 'only texts asked for since then (a day counts from its midnight; default: the last 7 days)')
       .addOption(new Option('--status <status>', 'only texts with this status').choices(STATUSES))
       .option('--show-numbers', "show the callers' numbers whole (patient data)")
@@ -105,7 +105,7 @@ export function addSmsCommands(program: Command, io: Io, planFor: (config: strin
       .option('--site <site>', 'for this site only')
       .option('--all-sites', 'for every site (recorded as site *)')
       .option('-c, --config <file>', 'config: checks the site and gives the home country (env PBX_ROUTER_CONFIG)', process.env.PBX_ROUTER_CONFIG)
-      .option('--db <file>', 'SQLite database (env PBX_ROUTER_DB)', DEFAULT_DATABASE);
+      .option('--db <file>', 'SQLite file or postgres:// URL (env PBX_ROUTER_DB)', DEFAULT_DATABASE);
   const planOf = (o: SiteOptions): Plan | null | 'failed' => (o.config === undefined ? null : (planFor(o.config) ?? 'failed'));
 
   change('opt-out', 'stop texts to a number (a patient asked the front desk); the engine no longer offers or sends them').action((raw: string, o: SiteOptions & { db: string }) => {
@@ -143,7 +143,7 @@ export function addSmsCommands(program: Command, io: Io, planFor: (config: strin
     sms
       .command('opt-outs')
       .description('the numbers that opted out, by site (numbers masked)')
-      .option('--db <file>', 'SQLite database (env PBX_ROUTER_DB)', DEFAULT_DATABASE)
+      .option('--db <file>', 'SQLite file or postgres:// URL (env PBX_ROUTER_DB)', DEFAULT_DATABASE)
       .option('--show-numbers', 'show the numbers whole (patient data)')
       .option('--json', 'a JSON array (times ISO-8601 with the offset of the time zone)'),
   ).action((o: { db: string; showNumbers?: boolean; tz?: string; config?: string; json?: boolean }) => {

@@ -93,12 +93,17 @@ export async function fenced<R extends QueryResultRow = QueryResultRow>(client: 
 
 /** Puts the fence trigger of lease `leaseName` on `table`: every INSERT, UPDATE, DELETE and TRUNCATE must then carry the current epoch. Idempotent. */
 export async function fenceTable(sql: Sql, table: string, leaseName = 'engine'): Promise<void> {
+  await sql.query(fenceTableSql(table, leaseName));
+}
+
+/** fenceTable's statement (the PostgreSQL store runs it through its synchronous connection). */
+export function fenceTableSql(table: string, leaseName = 'engine'): string {
   const trigger = escapeIdentifier(`${table}_lease_fence`);
-  await sql.query(`
+  return `
     CREATE OR REPLACE TRIGGER ${trigger}
       BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${escapeIdentifier(table)}
       FOR EACH STATEMENT EXECUTE FUNCTION engine_lease_fence(${escapeLiteral(leaseName)})
-  `);
+  `;
 }
 
 /** The FencedOut that a database error stands for, or undefined when it is another error. */

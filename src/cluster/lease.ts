@@ -48,16 +48,7 @@ export type RenewOutcome =
  * query, so one transaction).
  */
 export async function migrateLease(sql: Sql): Promise<void> {
-  await sql.query(`
-    SELECT pg_advisory_xact_lock(hashtext('pbx-router engine_lease migration'));
-    CREATE TABLE IF NOT EXISTS engine_lease (
-      name text PRIMARY KEY,
-      holder text,
-      epoch bigint NOT NULL DEFAULT 0,
-      expires_at timestamptz NOT NULL DEFAULT '-infinity'
-    );
-    ${FENCE_FUNCTIONS}
-  `);
+  await sql.query(LEASE_MIGRATION_SQL);
 }
 
 /** The lease named `name` (one per engine pair; tests use one per case). */
@@ -155,3 +146,15 @@ const FENCE_FUNCTIONS = `
   END
   $fn$;
 `;
+
+/** migrateLease's statements, one simple query (the PostgreSQL store runs them through its synchronous connection). */
+export const LEASE_MIGRATION_SQL = `
+    SELECT pg_advisory_xact_lock(hashtext('pbx-router engine_lease migration'));
+    CREATE TABLE IF NOT EXISTS engine_lease (
+      name text PRIMARY KEY,
+      holder text,
+      epoch bigint NOT NULL DEFAULT 0,
+      expires_at timestamptz NOT NULL DEFAULT '-infinity'
+    );
+    ${FENCE_FUNCTIONS}
+  `;

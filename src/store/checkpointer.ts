@@ -9,7 +9,7 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import type { Db } from './db.js';
+import type { SqliteDb } from './db.js';
 
 /** SQLite's own default (pages): what the connection goes back to without the worker. */
 const AUTO_CHECKPOINT_PAGES = 1000;
@@ -31,7 +31,7 @@ export interface Checkpointer {
 }
 
 /** Starts checkpointing `path` from a worker thread; `db` is the engine's connection to it. */
-export function startCheckpointer(db: Db, path: string, log: (m: string) => void, intervalMs = 1000): Checkpointer {
+export function startCheckpointer(db: SqliteDb, path: string, log: (m: string) => void, intervalMs = 1000): Checkpointer {
   if (path === ':memory:') return { stop: async () => {} };
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER, { eval: true, workerData: { driver, path, intervalMs } });

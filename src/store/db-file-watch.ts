@@ -8,7 +8,7 @@
  * created at the path itself while the engine runs.
  */
 import { statSync } from 'node:fs';
-import type { Db } from './db.js';
+import type { SqliteDb } from './db.js';
 import type { FileProblem, StoreHealth } from './store-health.js';
 
 /** Why 2 s: a deletion is noticed before many calls are written into a file nobody will see again. */
@@ -28,7 +28,7 @@ export interface FileWatchOptions {
 }
 
 /** Watches `path`, which `db` has open, reporting to `health`. */
-export function watchDatabaseFile(db: Db, path: string, health: StoreHealth, log: (m: string) => void, o: FileWatchOptions = {}): FileWatch {
+export function watchDatabaseFile(db: SqliteDb, path: string, health: StoreHealth, log: (m: string) => void, o: FileWatchOptions = {}): FileWatch {
   if (path === ':memory:') return { check: () => {}, stop: () => {} };
   const open = statSync(path);
   const now = o.now ?? Date.now;
@@ -68,6 +68,20 @@ export function watchDatabaseFile(db: Db, path: string, health: StoreHealth, log
       log(`database: checking the database file failed: ${(e as Error).message}`);
     }
   }, o.intervalMs ?? FILE_WATCH_MS);
+  timer.unref();
+  return { check, stop: () => clearInterval(timer) };
+}
+
+/** No file to watch (the store is on PostgreSQL): only the tick that `onTick` needs (retrying held writes while the store is degraded). */
+export function tickWithoutFile(onTick: () => void, log: (m: string) => void, intervalMs = FILE_WATCH_MS): FileWatch {
+  const check = (): void => {
+    try {
+      onTick();
+    } catch (e) {
+      log(`database: retrying held writes failed: ${(e as Error).message}`);
+    }
+  };
+  const timer = setInterval(check, intervalMs);
   timer.unref();
   return { check, stop: () => clearInterval(timer) };
 }

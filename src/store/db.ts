@@ -7,7 +7,48 @@ import { basename, dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, type Migration } from './migrations.js';
 
-export type Db = Database.Database;
+/** The SQLite connection (better-sqlite3): what the SQLite-file tools (checkpointer, file watch, backup) need. */
+export type SqliteDb = Database.Database;
+
+/** What a statement's write did: rows changed, and the id of an inserted row (0 when none). */
+export interface RunResult {
+  readonly changes: number;
+  readonly lastInsertRowid: number | bigint;
+}
+
+/** A prepared statement: positional arguments, or one object for `@name` parameters. */
+export interface Statement {
+  run(...params: unknown[]): RunResult;
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+  /** Whether it returns rows (a read); writes are grouped per turn (write-groups.ts). */
+  readonly reader: boolean;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- better-sqlite3's own constraint (its Database must satisfy Db)
+type AnyFunction = (...args: any[]) => unknown;
+type ArgumentsOf<F extends AnyFunction> = F extends (...args: infer A) => unknown ? A : never;
+
+/** `fn` run as one transaction (nested inside an open one: a savepoint). */
+export interface Transaction<F extends AnyFunction> {
+  (...args: ArgumentsOf<F>): ReturnType<F>;
+  immediate(...args: ArgumentsOf<F>): ReturnType<F>;
+}
+
+/**
+ * The store's port: the part of better-sqlite3's synchronous Database the stores and the write
+ * groups use. SQLite's connection is one; the PostgreSQL adapter (pg-db.ts) is the other.
+ */
+export interface Db {
+  prepare(sql: string): Statement;
+  transaction<F extends AnyFunction>(fn: F): Transaction<F>;
+  exec(sql: string): unknown;
+  /** Settings and facts of the connection; the PostgreSQL adapter has only `user_version`. */
+  pragma(source: string, options?: { simple?: boolean }): unknown;
+  close(): unknown;
+  readonly inTransaction: boolean;
+  readonly open: boolean;
+}
 
 export class StoreError extends Error {
   constructor(
@@ -25,10 +66,10 @@ export class StoreError extends Error {
  * engine could not write (read-only file or folder), that is not SQLite, or is newer than this
  * code is refused here, in one line naming the file and what to do, before anything else starts.
  */
-export function openDb(path: string, migrations: readonly Migration[] = MIGRATIONS): Db {
+export function openDb(path: string, migrations: readonly Migration[] = MIGRATIONS): SqliteDb {
   const fresh = path !== ':memory:' && !existsSync(path);
   if (fresh) refuseIfLost(path);
-  let db: Db | undefined;
+  let db: SqliteDb | undefined;
   try {
     db = new Database(path);
     if (fresh) chmodSync(path, 0o600);
@@ -46,7 +87,7 @@ export function openDb(path: string, migrations: readonly Migration[] = MIGRATIO
 }
 
 /** A write that changes nothing (the schema version, set to itself): proves the file and its folder take writes. */
-function probeWrite(db: Db): void {
+function probeWrite(db: SqliteDb): void {
   db.transaction(() => db.pragma(`user_version = ${schemaVersion(db)}`)).immediate();
 }
 
@@ -72,12 +113,12 @@ function refuseIfLost(path: string): void {
   throw new StoreError('store-missing', `the database ${path} is missing but its folder still has ${left.join(', ')}: the file was deleted or moved; put it back (or move a ${name}.rescued-* copy to ${path}), or move those files away to start with a new, empty database`);
 }
 
-/** The schema version the database is at. */
+/** The schema version the database is at (PostgreSQL: its schema_version table). */
 export function schemaVersion(db: Db): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
-function migrate(db: Db, migrations: readonly Migration[], path: string): void {
+function migrate(db: SqliteDb, migrations: readonly Migration[], path: string): void {
   const current = schemaVersion(db);
   const newest = migrations.at(-1)?.version ?? 0;
   if (current > newest) {

@@ -12,6 +12,10 @@
  * that turn are reported as lost, by count, in the log. The turn is committed on `stop` and when
  * the process exits (an uncaught error included); only a hard kill loses the one open turn, which
  * a restarted engine then reconciles like any call it did not know.
+ *
+ * On PostgreSQL (pg-db.ts) the same: BEGIN IMMEDIATE is a BEGIN (with the lease check when the
+ * store is fenced), each write runs in a savepoint of its own so a failed one leaves the turn's
+ * other writes as SQLite does, and a connection lost mid-turn counts as the turn rolled back.
  */
 import type Database from 'better-sqlite3';
 import type { Db } from './db.js';

@@ -12,7 +12,8 @@ import { compileSources, loadPlan, type LoadResult } from '../../src/config/inde
 import { formatProblem } from '../../src/config/load.js';
 import type { Plan } from '../../src/routing/types.js';
 import { CallStore } from '../../src/store/call-store.js';
-import { openDb, type Db } from '../../src/store/db.js';
+import type { Db } from '../../src/store/db.js';
+import { openStore } from '../../src/store/open-store.js';
 import { VoicemailStore } from '../../src/store/voicemail-store.js';
 import { FakeTelephony, type AgentBehaviour } from '../fakes/fake-telephony.js';
 import { ManualClock } from '../fakes/manual-clock.js';
@@ -48,7 +49,7 @@ export interface EngineOnFakePbxOptions<S extends CallStore = CallStore> {
   readonly yaml?: string;
   /** An already compiled plan instead of a config. */
   readonly plan?: Plan;
-  /** The SQLite database: ':memory:' (default), 'temp' for a new file in a temporary folder, or a path. */
+  /** The database: ':memory:' (default), 'temp' for a new SQLite file in a temporary folder, a path, or a postgres:// URL. */
   readonly db?: string;
   /** Builds the store on the opened database (default a plain CallStore), e.g. one whose writes fail. */
   readonly store?: (db: Db) => S;
@@ -77,7 +78,7 @@ export function engineOnFakePbx<S extends CallStore = CallStore>(o: EngineOnFake
   const clock = o.clock ?? new ManualClock(DateTime.fromISO(o.at ?? '2026-11-23T10:00', { zone: o.zone ?? CLINIC_ZONE }).toMillis());
   const pbx = new FakeTelephony(clock);
   const dbPath = o.db === 'temp' ? join(mkdtempSync(join(tmpdir(), 'pbx-engine-')), 'calls.sqlite') : (o.db ?? ':memory:');
-  const db = openDb(dbPath);
+  const db = openStore(dbPath);
   const store = o.store ? o.store(db) : (new CallStore(db) as S);
   const logs: string[] = [];
   const parts: FixtureParts<S> = { plan, clock, pbx, db, store, logs };

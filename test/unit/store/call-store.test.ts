@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { CallStore } from '../../../src/store/call-store.js';
 import { openDb, schemaVersion, StoreError } from '../../../src/store/db.js';
 import { MIGRATIONS } from '../../../src/store/migrations.js';
+import { STORE_ADAPTERS, useStores } from '../../support/store-adapters.js';
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), 'pbx-store-')), 'calls.sqlite');
 const newCall = (id: string, arrivedAt = 1000) => ({ id, channelId: `ch-${id}`, did: '+15125550100', caller: '+15125550123', site: 'riverside', language: 'en', priority: 0, state: 'routing' as const, arrivedAt, configVersion: 'abc123' });
@@ -45,16 +46,18 @@ describe('opening the database', () => {
   });
 });
 
-describe('call store', () => {
+describe.each(STORE_ADAPTERS)('call store on %s', (kind) => {
+  const stores = useStores(kind);
+
   it('keeps a call, its events and decisions with the config version, and survives a reopen', () => {
-    const path = tempDb();
-    const s = new CallStore(openDb(path));
+    const path = stores.location();
+    const s = new CallStore(stores.reopen(path));
     s.createCall(newCall('c1'));
     s.addEvent('c1', 1001, 'answered');
     s.addEvent('c1', 1002, 'dtmf', { digit: '1' });
     s.addDecision('c1', { at: 1002, configVersion: 'abc123', status: 'done', action: 'queue', target: 'scheduling', site: 'riverside', steps: [{ kind: 'menu', menu: 'main' }], trace: [{ rule: 'open', matched: true }] });
     s.updateCall('c1', { state: 'queued', answeredAt: 1001, priority: 5, target: 'scheduling' });
-    const again = new CallStore(openDb(path));
+    const again = new CallStore(stores.reopen(path));
     expect(again.call('c1')).toMatchObject({ state: 'queued', answeredAt: 1001, priority: 5, target: 'scheduling', endedAt: null });
     expect(again.events('c1')).toEqual([
       { at: 1001, type: 'answered', data: null },
@@ -65,7 +68,7 @@ describe('call store', () => {
   });
 
   it('open calls are the ones not ended; ending twice is a no-op', () => {
-    const s = new CallStore(openDb(':memory:'));
+    const s = new CallStore(stores.open());
     s.createCall(newCall('a', 1));
     s.createCall(newCall('b', 2));
     expect(s.endCall('a', 10, 'abandoned')).toBe(true);
@@ -75,7 +78,7 @@ describe('call store', () => {
   });
 
   it('queue entries: waiting list, position history, result, and handle times of answered calls', () => {
-    const s = new CallStore(openDb(':memory:'));
+    const s = new CallStore(stores.open());
     for (const id of ['a', 'b', 'c']) s.createCall(newCall(id));
     const ea = s.enterQueue('a', 'scheduling', 0, 'en', 100);
     const eb = s.enterQueue('b', 'scheduling', 5, 'es', 200);
@@ -95,7 +98,7 @@ describe('call store', () => {
   });
 
   it('agent states: the last one per agent', () => {
-    const s = new CallStore(openDb(':memory:'));
+    const s = new CallStore(stores.open());
     s.agentState('maria', 'available', 1);
     s.agentState('maria', 'ringing', 2, 'offered call c1');
     s.agentState('james', 'paused', 3);
@@ -106,7 +109,7 @@ describe('call store', () => {
   });
 
   it('callbacks: created, listed by deadline, done once', () => {
-    const s = new CallStore(openDb(':memory:'));
+    const s = new CallStore(stores.open());
     const late = s.createCallback({ callId: null, list: 'callbacks', number: '+15125550123', reason: 'records-request', site: 'riverside', createdAt: 1, deadline: 900 });
     const soon = s.createCallback({ callId: null, list: 'callbacks', number: '+15125550124', reason: 'prescription-refill', site: 'riverside', createdAt: 2, deadline: 500 });
     expect(s.callbacks(true).map((c) => c.id)).toEqual([soon, late]);

@@ -10,6 +10,8 @@ import { guardStores } from '../../../src/store/guarded-store.js';
 import { StoreHealth } from '../../../src/store/store-health.js';
 import { MIGRATIONS } from '../../../src/store/migrations.js';
 import { VoicemailStore, type NewVoicemail } from '../../../src/store/voicemail-store.js';
+import type { Db } from '../../../src/store/db.js';
+import { STORE_ADAPTERS, useStores, type StoreAdapter } from '../../support/store-adapters.js';
 
 const message = (over: Partial<NewVoicemail> = {}): NewVoicemail => ({ callId: null, mailbox: 'front-desk', caller: '+15125550123', did: '+15125550100', site: 'riverside', reason: null, urgent: false, recording: 'vm-1', duration: 30, createdAt: 1_000, ...over });
 const mail = { recipients: ['desk@clinic.example'], attach: false, compose: (id: number) => ({ subject: `Voicemail ${id}`, body: 'b' }) };
@@ -29,9 +31,24 @@ describe('voicemail transcripts in the store', () => {
     expect(() => db.prepare(`UPDATE voicemails SET transcript_status = 'lost'`).run()).toThrow(/CHECK constraint/);
     db.close();
   });
+});
+
+/** A write to transcript_status that the database refuses (an injected disk error), in each dialect; and its removal. */
+const refusal = (kind: StoreAdapter) =>
+  kind === 'sqlite'
+    ? { on: `CREATE TRIGGER refuse BEFORE UPDATE OF transcript_status ON voicemails BEGIN SELECT RAISE(ABORT, 'injected: disk I/O error'); END`, off: 'DROP TRIGGER refuse' }
+    : {
+        on: `CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected: disk I/O error'; END $$;
+             CREATE TRIGGER refuse BEFORE UPDATE OF transcript_status ON voicemails FOR EACH ROW EXECUTE FUNCTION refuse()`,
+        off: 'DROP TRIGGER refuse ON voicemails',
+      };
+
+describe.each(STORE_ADAPTERS)('voicemail transcripts in the store on %s', (kind) => {
+  const stores = useStores(kind);
+  const open = (): Db => stores.open();
 
   it('pending until transcribed; the transcript, urgent flag and emails are written together, once', () => {
-    const store = new VoicemailStore(openDb(':memory:'));
+    const store = new VoicemailStore(open());
     const quiet = store.add(message(), mail);
     const id = store.add(message({ recording: 'vm-2', transcribe: true }), mail);
     expect(store.get(quiet)!.transcriptStatus).toBeNull();
@@ -53,7 +70,7 @@ describe('voicemail transcripts in the store', () => {
   });
 
   it('a failure keeps its error; an urgent message stays urgent when its transcript has no urgent words', () => {
-    const store = new VoicemailStore(openDb(':memory:'));
+    const store = new VoicemailStore(open());
     const a = store.add(message({ transcribe: true }), mail);
     const b = store.add(message({ transcribe: true, urgent: true }), mail);
     expect(store.transcriptFailed(a, { engine: 'pocketsphinx', error: 'no transcript after 120 s', cpuMs: null, at: 5 })).toBe(true);
@@ -63,7 +80,7 @@ describe('voicemail transcripts in the store', () => {
   });
 
   it('the transcript email is not due while the message email before it is undelivered', () => {
-    const store = new VoicemailStore(openDb(':memory:'));
+    const store = new VoicemailStore(open());
     const id = store.add(message({ transcribe: true }), mail);
     store.transcribed(id, { text: 'x', engine: 'pocketsphinx', confidence: 1, cpuMs: 1, urgentWords: ['x'], at: 1_000 }, [
       { recipients: ['desk@clinic.example'], subject: 'Transcript', body: 'x' },
@@ -78,24 +95,24 @@ describe('voicemail transcripts in the store', () => {
   });
 
   it('guarded: a transcript that cannot be written does not throw; the voicemail stays pending and no email is queued', () => {
-    const db = openDb(':memory:');
+    const db = open();
     const logs: string[] = [];
     const health = new StoreHealth(textLogger((m) => logs.push(m)));
     const { voicemails } = guardStores(new CallStore(db), new VoicemailStore(db), { health, log: textLogger((m) => logs.push(m)) });
     const id = voicemails.add(message({ transcribe: true }), mail);
-    db.exec(`CREATE TRIGGER refuse BEFORE UPDATE OF transcript_status ON voicemails BEGIN SELECT RAISE(ABORT, 'injected: disk I/O error'); END`);
+    db.exec(refusal(kind).on);
     const t = { text: 'x', engine: 'pocketsphinx', confidence: 1, cpuMs: 1, urgentWords: [], at: 2 };
     expect(voicemails.transcribed(id, t, [{ recipients: ['a@b.c'], subject: 's', body: 'b' }])).toBe(false);
     expect(voicemails.transcriptFailed(id, { engine: 'pocketsphinx', error: 'e', cpuMs: null, at: 2 })).toBe(false);
     expect(health.report()).toMatchObject({ state: 'degraded' });
     expect(voicemails.get(id)!.transcriptStatus).toBe('pending');
     expect(voicemails.outboxFor(id)).toHaveLength(1);
-    db.exec('DROP TRIGGER refuse');
+    db.exec(refusal(kind).off);
     expect(voicemails.transcribed(id, t, [])).toBe(true);
   });
 
   it('the retention purge forgets the transcript\'s words and keeps its status', () => {
-    const store = new VoicemailStore(openDb(':memory:'));
+    const store = new VoicemailStore(open());
     const id = store.add(message({ transcribe: true }), mail);
     store.transcribed(id, { text: 'chest pain', engine: 'pocketsphinx', confidence: 0.7, cpuMs: 1, urgentWords: ['chest pain'], at: 2 }, []);
     store.purged(id, 3);

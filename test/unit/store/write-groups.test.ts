@@ -6,13 +6,23 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { CallStore } from '../../../src/store/call-store.js';
 import { openDb } from '../../../src/store/db.js';
+import { PgSync } from '../../../src/store/pg-sync.js';
 import { groupWrites } from '../../../src/store/write-groups.js';
+import { STORE_ADAPTERS, useStores, type StoreAdapter, type Stores } from '../../support/store-adapters.js';
 
 const nextTurn = () => new Promise((r) => setImmediate(r));
 const fresh = () => join(mkdtempSync(join(tmpdir(), 'pbx-groups-')), 'calls.sqlite');
 const call = (id: string) => ({ id, channelId: `ch-${id}`, did: '+15125550100', caller: '+15125550123', site: null, language: 'en', priority: 0, state: 'routing' as const, arrivedAt: 1, configVersion: 'v1' });
-/** What another process sees: a second connection to the same file. */
-const outside = (path: string) => {
+/** What another process sees: a second connection to the same file or database. */
+const outside = (path: string, kind: StoreAdapter = 'sqlite') => {
+  if (kind === 'postgres') {
+    const other = new PgSync(path, 15_000);
+    try {
+      return other.request([{ sql: 'SELECT id FROM calls ORDER BY id' }], 'reading')[0]!.rows.map((r) => r.id as string);
+    } finally {
+      other.close();
+    }
+  }
   const other = new Database(path, { readonly: true });
   try {
     return (other.prepare('SELECT id FROM calls ORDER BY id').all() as { id: string }[]).map((r) => r.id);
@@ -21,25 +31,28 @@ const outside = (path: string) => {
   }
 };
 
-/** A fresh database file with grouped writes, the store on it, and what the groups logged. */
-function grouped() {
-  const path = fresh();
-  const db = openDb(path);
+/** A fresh database (a file, or a PostgreSQL database with `stores`) with grouped writes, the store on it, and what the groups logged. */
+function grouped(stores?: Stores) {
+  const path = stores ? stores.location() : fresh();
+  const db = stores ? stores.reopen(path) : openDb(path);
   const logs: string[] = [];
   const groups = groupWrites(db, (m) => logs.push(m));
   return { path, db, logs, groups, store: new CallStore(db) };
 }
 
-describe('one SQLite transaction per event-loop turn', () => {
+describe.each(STORE_ADAPTERS)('one transaction per event-loop turn on %s', (kind) => {
+  const stores = useStores(kind);
+  const seen = (path: string) => outside(path, kind);
+
   it('the writes of a turn are committed together once the turn ends; the engine reads its own writes at once', async () => {
-    const { path, db, logs, groups, store } = grouped();
+    const { path, db, logs, groups, store } = grouped(stores);
     store.createCall(call('a'));
     store.addEvent('a', 1, 'arrived');
     store.updateCall('a', { state: 'menu' });
     expect(store.call('a')?.state).toBe('menu');
-    expect(outside(path)).toEqual([]);
+    expect(seen(path)).toEqual([]);
     await nextTurn();
-    expect(outside(path)).toEqual(['a']);
+    expect(seen(path)).toEqual(['a']);
     expect(groups.figures()).toEqual({ turns: 1, writes: 3, lost: 0 });
     store.createCall(call('b'));
     await nextTurn();
@@ -50,17 +63,17 @@ describe('one SQLite transaction per event-loop turn', () => {
   });
 
   it('a failing write throws to its caller as before and the other writes of the turn are kept', async () => {
-    const { path, db, store } = grouped();
+    const { path, db, store } = grouped(stores);
     store.createCall(call('a'));
-    expect(() => store.createCall(call('a'))).toThrow(/UNIQUE/);
+    expect(() => store.createCall(call('a'))).toThrow(/UNIQUE|unique constraint/);
     store.createCall(call('b'));
     await nextTurn();
-    expect(outside(path)).toEqual(['a', 'b']);
+    expect(seen(path)).toEqual(['a', 'b']);
     db.close();
   });
 
   it("a store's own transaction nests inside the turn: when it fails only its writes are undone", async () => {
-    const { path, db, store } = grouped();
+    const { path, db, store } = grouped(stores);
     store.createCall(call('a'));
     expect(() =>
       store.transaction(() => {
@@ -70,20 +83,22 @@ describe('one SQLite transaction per event-loop turn', () => {
     ).toThrow(/email/);
     store.transaction(() => store.createCall(call('c')));
     await nextTurn();
-    expect(outside(path)).toEqual(['a', 'c']);
+    expect(seen(path)).toEqual(['a', 'c']);
     db.close();
   });
 
   it('stop commits the open turn; after it every write is committed on its own again', async () => {
-    const { path, db, groups, store } = grouped();
+    const { path, db, groups, store } = grouped(stores);
     store.createCall(call('a'));
     groups.stop();
-    expect(outside(path)).toEqual(['a']);
+    expect(seen(path)).toEqual(['a']);
     store.createCall(call('b'));
-    expect(outside(path)).toEqual(['a', 'b']);
+    expect(seen(path)).toEqual(['a', 'b']);
     db.close();
   });
+});
 
+describe('one SQLite transaction per event-loop turn', () => {
   it('a process that dies of an uncaught error in the middle of a turn still commits that turn', () => {
     const path = fresh();
     const script = join(mkdtempSync(join(tmpdir(), 'pbx-groups-')), 'crash.ts');
