@@ -296,6 +296,8 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   const engineTelephony = lead ? leaderOnly(timed.telephony, () => lead.leading()) : timed.telephony;
   if (lead) telephony.onReplaced = () => lead.replaced();
   const engine = new CallEngine({ plan, telephony: engineTelephony, store: observedStore(guarded.calls, metrics), clock, logger: callsLog, decisionTime: metrics.decision, voicemail: { store: voicemails, flush, transcribe: (id) => transcripts.add(id) }, sms: { store: texts, flush: flushTexts }, onCallback: () => void hooks.run() });
+  // Calls that arrived while the store failed are recorded once it takes writes again.
+  storeHealth.whenOk(() => void engine.catchUp());
   const jobs = startJobs({ plan: () => engine.currentPlan(), store, voicemails, telephony, now: () => clock.now(), log: lineLog(part('scheduler')) }, jobZone(plan, part('scheduler')));
   telephony.handler = (e) => {
     if (e.type === 'call-arrived') {

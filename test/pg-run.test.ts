@@ -24,7 +24,7 @@ async function until<T>(what: string, check: () => T | undefined | null | false,
 describe('run on PostgreSQL', () => {
   const stores = useStores('postgres');
 
-  it('starts on a postgres:// URL and writes the call there; with the server down a call goes to the failsafe, and once it is back calls are written again; the password is masked in its log', async () => {
+  it('starts on a postgres:// URL and writes the call there; with the server down a call is still routed, and once it is back it is recorded late and calls are written again; the password is masked in its log', async () => {
     // The test server trusts local connections: the password is carried, never checked.
     const url = stores.location().replace('postgres://postgres@', `postgres://postgres:${PASSWORD}@`);
     const fake = new FakeAsterisk({ password: 'ari-secret' });
@@ -47,11 +47,12 @@ describe('run on PostgreSQL', () => {
     const reader = new CallStore(stores.reopen(url));
     const call = await until('the call in PostgreSQL', () => reader.callByCaller('+15125550123'));
     expect(call).toMatchObject({ did: '+15125550100', caller: '+15125550123' });
-    // The server goes away: routing cannot read the store, so a new call goes to the failsafe
-    // dialplan (never silence), the engine keeps running, and takes calls into PostgreSQL again once it is back.
+    // The server goes away: the engine keeps routing (on the last known day/night and on-call
+    // overrides), never the failsafe or silence; once the server is back the call is recorded late.
     await stores.server().shutdown();
-    fake.placeCall({ did: '+15125550100', caller: '+15125550124', script: { hangupAfter: 60_000 } });
-    await until('the call sent to the failsafe', () => logs.some((l) => /to the failsafe dialplan: route: cannot connect to PostgreSQL at postgres:\/\/postgres:\*\*\*@/.test(l)));
+    const during = fake.placeCall({ did: '+15125550100', caller: '+15125550124', script: { hangupAfter: 60_000 } });
+    await until('the call routed during the outage', () => logs.some((l) => /last known value/.test(l)) && fake.inStasis(during.channelId) && fake.hearing(during.channelId) === 'playback');
+    expect(logs.some((l) => /failsafe dialplan/.test(l))).toBe(false);
     await stores.server().start();
     fake.placeCall({ did: '+15125550100', caller: '+15125550125', script: { hangupAfter: 60_000 } });
     const after = await until('the next call in PostgreSQL', () => {
@@ -61,6 +62,8 @@ describe('run on PostgreSQL', () => {
         return undefined; // the reader's own connection was dropped by the shutdown: the next try connects again
       }
     });
+    const late = await until('the outage call recorded late', () => reader.callByCaller('+15125550124'));
+    expect(reader.events(late.id).map((e) => e.type)).toContain('recorded-late');
     expect(after).toMatchObject({ caller: '+15125550125' });
     expect(logs.join('\n')).toMatch(/database postgres:\/\/postgres:\*\*\*@/);
     expect(logs.join('\n')).not.toContain(PASSWORD);

@@ -15,6 +15,7 @@ import { DialGuard } from './dial-guard.js';
 import type { EffectContext } from './effect-context.js';
 import type { EngineDeps, EngineView } from './engine-types.js';
 import { pbxRequest, runEffects } from './effect-runner.js';
+import { lastKnown } from './last-known.js';
 import { Modes } from './modes.js';
 import { QueueManager } from './queues.js';
 import { reconcile, type ReconcileMark, type ReconcileReport } from './reconcile.js';
@@ -71,13 +72,15 @@ export class CallEngine implements EngineView {
         return typeof number === 'string' ? [{ number, at: e.at }] : [];
       }),
     );
+    // Read on every routed call: a moment without the store routes on the last known overrides.
+    const rosterOverrides = lastKnown(() => store.oncallOverrides(clock.now()), {}, 'on-call overrides', this.log);
     const ctx: EffectContext = {
       telephony, store, clock, guard,
       registry: this.registry, journal: this.journal, queues: this.queues, agents: this.agents, rescue: this.rescue,
       voicemail: deps.voicemail ?? null, sms: deps.sms ?? null,
       decisionTime: deps.decisionTime ?? null,
       onCallback: (id) => deps.onCallback?.(id),
-      snapshot: () => ({ agents: this.agents.snapshot(), queues: this.queues.snapshot(), rosterOverrides: store.oncallOverrides(clock.now()), modes: this.modes() }),
+      snapshot: () => ({ agents: this.agents.snapshot(), queues: this.queues.snapshot(), rosterOverrides: rosterOverrides(), modes: this.modes() }),
       deliver: (id, e) => this.deliver(id, e),
       finish: (id, outcome) => this.finish(id, outcome),
       fail: (id, message) => this.fail(id, message),
@@ -196,6 +199,33 @@ export class CallEngine implements EngineView {
     const site = plan.didToSite.get(ev.did) ?? null;
     this.registry.logOf(id).info({ step: 'arrived', did: ev.did, site }, `call ${id} arrived on ${ev.did}${site ? ` (site ${site})` : ''}`);
     this.journal.created(session, plan, site);
+  }
+
+  /**
+   * The store takes writes again after an outage (a PostgreSQL restart, a full disk freed): every
+   * call still in progress whose row could not be written when it arrived is written now, with
+   * its state, and an event saying its start was recorded late. What it did meanwhile (decisions,
+   * queue entries) is only in the log. Returns how many calls were written.
+   */
+  catchUp(): number {
+    let written = 0;
+    for (const live of this.registry.all()) {
+      const s = live.session;
+      let known = true;
+      try {
+        known = this.deps.store.call(s.id) !== undefined;
+      } catch {
+        return written;
+      }
+      if (known) continue;
+      this.journal.created(s, live.plan, live.plan.didToSite.get(s.did) ?? null);
+      live.stored = undefined;
+      this.journal.follow(live);
+      this.journal.event(s.id, 'recorded-late', { reason: 'the store could not be written when the call arrived' });
+      written++;
+    }
+    if (written > 0) this.log(`database: ${written} call(s) in progress that arrived while the store failed are recorded now`);
+    return written;
   }
 
   /** Hands an event to a call's session and runs what follows. */

@@ -2,17 +2,22 @@
 import type { Mode } from '../routing/types.js';
 import type { CallStore } from '../store/call-store.js';
 import type { Clock } from './clock.js';
+import { lastKnown } from './last-known.js';
 
 export class Modes {
+  private readonly read: () => Readonly<Record<string, Mode>>;
+
   constructor(
     private readonly store: Pick<CallStore, 'setting' | 'setSetting'>,
     private readonly clock: Clock,
     private readonly log: (message: string) => void,
-  ) {}
+  ) {
+    this.read = lastKnown(() => this.store.setting<Record<string, Mode>>('modes') ?? {}, {}, 'day/night overrides', log);
+  }
 
-  /** The overrides in force ('*' for every site). */
+  /** The overrides in force ('*' for every site); the last known ones while the store cannot be read. */
   current(): Readonly<Record<string, Mode>> {
-    return this.store.setting<Record<string, Mode>>('modes') ?? {};
+    return this.read();
   }
 
   /** Sets the manual mode for a site or every site ('auto' removes the override; for every site, all of them). */

@@ -224,6 +224,15 @@ export class QueueManager {
     }
   }
 
+  /** The queue's recent handle times; none (no estimate said) while the store cannot be read. */
+  private handleTimes(queue: string): number[] {
+    try {
+      return this.deps.store.recentHandleTimes(queue);
+    } catch {
+      return [];
+    }
+  }
+
   private position(e: Entry): number {
     const same = [...this.entries.values()].filter((x) => x.queue === e.queue);
     return orderWaiting(same).findIndex((x) => x.id === e.id) + 1;
@@ -252,7 +261,7 @@ export class QueueManager {
     const req = requirementsAt(q, this.plan.clinic.languageSkills, e.language, 0);
     // A paused agent still in wrap-up or on a call will not take this caller: no basis for a wait.
     const staffed = eligible(this.plan.agents, req, q.site).filter((a) => this.deps.agents.staffing(a.id)).length;
-    const estimate = q.announce.estimatedWait ? estimateWait(position, staffed, this.deps.store.recentHandleTimes(q.id)) : null;
+    const estimate = q.announce.estimatedWait ? estimateWait(position, staffed, this.handleTimes(q.id)) : null;
     this.deps.store.recordPosition(e.entryId, this.deps.clock.now(), position, estimate);
     const media: Media[] = [];
     if (q.announce.position) media.push(...(position === 1 ? [sound('queue-youarenext')] : [sound('queue-thereare'), saidNumber(position - 1), sound('queue-callswaiting')]));
