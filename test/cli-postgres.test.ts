@@ -23,7 +23,7 @@ describe('the CLI on a PostgreSQL store', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'pbx-cli-pg-')), 'store.dump');
     const backup = await cli('backup', file, '--db', url);
     expect(backup.code, backup.err).toBe(0);
-    expect(backup.out).toMatch(/^backup of postgres:\/\/.* written to .*store\.dump \(pg_dump custom format, restore with pg_restore\): \d+ entries, schema version 9/);
+    expect(backup.out).toMatch(/^backup of postgres:\/\/.* written to .*store\.dump \(pg_dump custom format, restore with pg_restore\): \d+ entries, schema version \d+/);
   });
 
   it('an unreachable server is refused in one line, without the password', async () => {

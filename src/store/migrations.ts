@@ -249,4 +249,9 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX voicemails_transcript_pending ON voicemails (id) WHERE transcript_status = 'pending';
     `,
   },
+  {
+    version: 10,
+    name: 'the lease epoch each call event was written in (an active/standby pair on PostgreSQL; always NULL in SQLite)',
+    sql: `ALTER TABLE call_events ADD COLUMN epoch INTEGER;`,
+  },
 ];

@@ -250,4 +250,11 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX voicemails_transcript_pending ON voicemails (id) WHERE transcript_status = 'pending';
     `,
   },
+  {
+    version: 10,
+    name: 'the lease epoch each call event was written in (an active/standby pair on PostgreSQL; always NULL in SQLite)',
+    // Filled by the database from the epoch the fenced transaction declared (pg-db.ts): which term
+    // of which leader wrote each event, kept for audit and checked by the cluster tier.
+    sql: `ALTER TABLE call_events ADD COLUMN epoch BIGINT DEFAULT nullif(current_setting('pbx_router.lease_epoch', true), '')::bigint;`,
+  },
 ];

@@ -155,21 +155,39 @@ describe('cluster: an active/standby engine pair on PostgreSQL', () => {
     await b.post('/agents/aisha/pause');
     const load = calls({ calls: 2, rate: 1, holdMs: 40_000 });
     await waitFor('2 callers waiting', async () => (await waiting(b)) === 2, 20_000, postMortem);
+    const epochB = (await b.status())!.epoch!;
     const stopAt = Date.now();
     await b.signal('SIGSTOP');
     const took = await waitFor('engine-a2 to lead', () => leaderOf(a2), 20_000, postMortem);
     await waitFor('the 2 callers waiting on engine-a2', async () => ((await waiting(a2)) === 2 ? true : null), 15_000, postMortem);
     const asleep = Date.now() - stopAt;
     await sleep(Math.max(0, TTL_MS * 2 - asleep));
+    // A request that reached the paused leader (queued in its socket): handled, if at all, after it wakes.
+    const late = b.post('/mode', { mode: 'night' }).then(
+      () => 'answered',
+      (e: Error) => e.message.slice(0, 120),
+    );
+    await sleep(200);
     const wokeAt = Date.now();
     await b.signal('SIGCONT');
     const down = await waitFor('engine-b to be a standby again', () => standbyOf(b), 10_000, postMortem);
+    const lateAnswer = await late;
     const refused = b.lines(/fenced out/i);
     console.log(
       `leader kill -STOP -> engine-a2 leader after ${secs(took.ms)}; engine-b woke ${secs(wokeAt - stopAt)} after the stop and was a standby ${secs(down.ms)} later; ` +
         `its writes refused by the epoch after waking: ${refused.length}${refused[0] ? ` (first: ${refused[0].slice(0, 200)})` : ''}`,
     );
+    console.log(`  the late request to engine-b: ${lateAnswer}`);
     expect(b.lines(/lease \S+ epoch \d+ lost \((deadline|taken)/).length, postMortem()).toBeGreaterThanOrEqual(1);
+    // Nothing engine-b wrote after it was paused landed: no event of its epoch after the stop, and the late mode change is not in the store.
+    const lateEvents = await db.query(`SELECT type, at FROM call_events WHERE epoch = $1 AND at >= $2`, [epochB, stopAt]);
+    expect(lateEvents.rows, postMortem()).toEqual([]);
+    const modes = await db.query<{ value: string }>(`SELECT value FROM settings WHERE key = 'modes'`);
+    expect(modes.rows[0]?.value ?? '{}').not.toMatch(/night/);
+    // The new leader writes in its own epoch.
+    const epochA2 = (await a2.status())!.epoch!;
+    expect(epochA2).toBeGreaterThan(epochB);
+    expect(Number((await db.query<{ n: string }>(`SELECT COUNT(*) AS n FROM call_events WHERE epoch = $1`, [epochA2])).rows[0]!.n)).toBeGreaterThan(0);
     // The woken engine sent nothing to Asterisk: the callers are still the new leader's, still waiting.
     expect(await waiting(a2)).toBe(2);
     expect((await a2.status())?.role).toBe('leader');

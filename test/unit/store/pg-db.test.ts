@@ -163,7 +163,7 @@ describe('on a real PostgreSQL', () => {
     const url = stores.location();
     openPgDb(url, { migrations: [...PG_MIGRATIONS, { version: 50, name: 'x', sql: 'CREATE TABLE x (a int)' }] }).close();
     expect(() => openStore(url)).toThrow(StoreError);
-    expect(() => openStore(url)).toThrow(/schema version 50, newer than this pbx-router knows \(9\)/);
+    expect(() => openStore(url)).toThrow(/schema version 50, newer than this pbx-router knows \(10\)/);
     const wrong = 'postgres://router:s3cret@127.0.0.1:1/pbx';
     let err: StoreError | undefined;
     try {
@@ -196,7 +196,7 @@ describe('on a real PostgreSQL', () => {
     new CallStore(db).createCall(call('kept'));
     const file = join(mkdtempSync(join(tmpdir(), 'pbx-pgdump-')), 'store.dump');
     const r = await backupDatabase(url, file);
-    expect(r).toMatchObject({ file, schemaVersion: 9, integrity: 'ok' });
+    expect(r).toMatchObject({ file, schemaVersion: PG_MIGRATIONS.at(-1)!.version, integrity: 'ok' });
     expect(r.entries).toBeGreaterThan(20);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     await expect(backupDatabase(url, file)).rejects.toThrow(/already exists/);
@@ -236,6 +236,8 @@ describe('on a real PostgreSQL', () => {
       expect(db.inTransaction).toBe(false);
       // Reads are not fenced.
       expect(store.events('a').map((e) => e.type)).toEqual(['arrived']);
+      // Each event carries the epoch it was written in (migration 10): the term of the engine that wrote it.
+      expect((await client.query<{ epoch: number }>(`SELECT epoch::int AS epoch FROM call_events WHERE call_id = 'a'`)).rows).toEqual([{ epoch: first!.epoch }]);
       expect(store.call('a')?.state).toBe('routing');
       // An unfenced connection (a tool, an old engine) is refused by the trigger.
       const unfenced = openPgDb(url);
