@@ -201,7 +201,19 @@ export async function startEngine(o: EngineOptions): Promise<RunningEngine> {
   // What calls, timers and jobs write through: a failed write is logged and counted, never thrown.
   const guarded = guardStores(store, new VoicemailStore(db), { health: storeHealth, log: storeLogger, commit: () => writes.flush() });
   const voicemails = guarded.voicemails;
-  const retryHeld = () => void (guarded.pending() > 0 && storeHealth.writesFailing() && guarded.retry());
+  // While writes fail, every tick tries what is held, else (PostgreSQL) a probe (a setting written and committed), so
+  // the store is known ok again (and the calls it missed are written, CallEngine.catchUp) even when no call writes.
+  const retryHeld = () => {
+    if (!storeHealth.writesFailing()) return;
+    if (guarded.pending() > 0) return void guarded.retry();
+    // (PostgreSQL only: a SQLite file that fails, full or read-only, has its own checks in db-file-watch.ts.)
+    if (!postgres) return;
+    try {
+      store.setSetting('store-probe', { at: clock.now() }, clock.now());
+    } catch {
+      // Still failing: the next tick tries again.
+    }
+  };
   const fileWatch: FileWatch = postgres ? tickWithoutFile(retryHeld, storeLog) : watchDatabaseFile(db as SqliteDb, o.database, storeHealth, storeLog, { onTick: retryHeld });
   const metrics = createMetrics();
   // Every engine timer (menus, announcements, wrap-up...) is cancelled on stop, before the database closes.

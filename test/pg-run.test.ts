@@ -51,8 +51,12 @@ describe('run on PostgreSQL', () => {
     // overrides), never the failsafe or silence; once the server is back the call is recorded late.
     await stores.server().shutdown();
     const during = fake.placeCall({ did: '+15125550100', caller: '+15125550124', script: { hangupAfter: 60_000 } });
-    await until('the call routed during the outage', () => logs.some((l) => /last known value/.test(l)) && fake.inStasis(during.channelId) && fake.hearing(during.channelId) === 'playback');
+    await until('the call routed during the outage', () => logs.some((l) => /last known value/.test(l)) && logs.some((l) => l.includes(during.channelId) && /"step":"decision"/.test(l)));
+    expect(fake.inStasis(during.channelId)).toBe(true);
     expect(logs.some((l) => /failsafe dialplan/.test(l))).toBe(false);
+    // A caller who hangs up before the store is back: recorded late too, with the end.
+    const short = fake.placeCall({ did: '+15125550100', caller: '+15125550126', script: { hangupAfter: 1500 } });
+    await until('the short call over', () => fake.hearing(short.channelId) === 'gone');
     await stores.server().start();
     fake.placeCall({ did: '+15125550100', caller: '+15125550125', script: { hangupAfter: 60_000 } });
     const after = await until('the next call in PostgreSQL', () => {
@@ -64,6 +68,11 @@ describe('run on PostgreSQL', () => {
     });
     const late = await until('the outage call recorded late', () => reader.callByCaller('+15125550124'));
     expect(reader.events(late.id).map((e) => e.type)).toContain('recorded-late');
+    expect(late.endedAt).toBeNull();
+    const ended = await until('the short call recorded late', () => reader.callByCaller('+15125550126'));
+    expect(ended.endedAt).not.toBeNull();
+    expect(ended.outcome).toBe('hung-up-early');
+    expect(reader.events(ended.id).find((e) => e.type === 'recorded-late')?.data).toMatchObject({ endedMeanwhile: true });
     expect(after).toMatchObject({ caller: '+15125550125' });
     expect(logs.join('\n')).toMatch(/database postgres:\/\/postgres:\*\*\*@/);
     expect(logs.join('\n')).not.toContain(PASSWORD);

@@ -203,28 +203,11 @@ export class CallEngine implements EngineView {
 
   /**
    * The store takes writes again after an outage (a PostgreSQL restart, a full disk freed): every
-   * call still in progress whose row could not be written when it arrived is written now, with
-   * its state, and an event saying its start was recorded late. What it did meanwhile (decisions,
-   * queue entries) is only in the log. Returns how many calls were written.
+   * recent call whose row could not be written when it arrived is written now (CallJournal.catchUp).
    */
   catchUp(): number {
-    let written = 0;
-    for (const live of this.registry.all()) {
-      const s = live.session;
-      let known = true;
-      try {
-        known = this.deps.store.call(s.id) !== undefined;
-      } catch {
-        return written;
-      }
-      if (known) continue;
-      this.journal.created(s, live.plan, live.plan.didToSite.get(s.did) ?? null);
-      live.stored = undefined;
-      this.journal.follow(live);
-      this.journal.event(s.id, 'recorded-late', { reason: 'the store could not be written when the call arrived' });
-      written++;
-    }
-    if (written > 0) this.log(`database: ${written} call(s) in progress that arrived while the store failed are recorded now`);
+    const written = this.journal.catchUp((id) => this.registry.get(id));
+    if (written > 0) this.log(`database: ${written} call(s) that arrived while the store failed are recorded now`);
     return written;
   }
 

@@ -48,9 +48,25 @@ interface OpenAttempt {
   digit: string | null;
 }
 
+/** What the journal remembers of a recent call, to write it late if the store missed it (catchUp). */
+interface RecentCall {
+  readonly session: Session;
+  readonly plan: Plan;
+  readonly site: string | null;
+  answeredAt: number | null;
+  agent: string | null;
+  endedAt: number | null;
+  outcome: string | null;
+}
+
+/** How many recent calls are remembered for catchUp (a busy hour's worth on a large site). */
+const RECENT_CALLS = 2000;
+
 export class CallJournal {
   /** The on-call attempt of each call being tried now. */
   private readonly attempts = new Map<string, OpenAttempt>();
+  /** The latest calls, oldest first (see catchUp). */
+  private readonly recent = new Map<string, RecentCall>();
 
   constructor(
     private readonly store: CallStore,
@@ -73,6 +89,8 @@ export class CallJournal {
 
   /** A call arrived. */
   created(s: Session, plan: Plan, site: string | null): void {
+    this.recent.set(s.id, { session: s, plan, site, answeredAt: null, agent: null, endedAt: null, outcome: null });
+    if (this.recent.size > RECENT_CALLS) this.recent.delete(this.recent.keys().next().value!);
     // A store that cannot write must not cost the caller the route: the call goes on from memory
     // (it cannot be resumed after a restart or explained later, which the log says).
     this.write(
@@ -97,6 +115,8 @@ export class CallJournal {
   }
 
   answered(id: string): void {
+    const r = this.recent.get(id);
+    if (r) r.answeredAt = this.clock.now();
     this.write(id, 'the answer', () => this.store.updateCall(id, { answeredAt: this.clock.now() }));
   }
 
@@ -120,6 +140,8 @@ export class CallJournal {
   }
 
   connected(id: string, agent: string): void {
+    const r = this.recent.get(id);
+    if (r) r.agent = agent;
     this.write(id, 'the connection', () => {
       this.store.updateCall(id, { agent });
       this.store.addEvent(id, this.clock.now(), 'connected', { agent });
@@ -163,6 +185,8 @@ export class CallJournal {
 
   /** The call ended; an on-call attempt still open is stored as the caller hanging up. */
   ended(id: string, outcome: string): void {
+    const r = this.recent.get(id);
+    if (r) Object.assign(r, { endedAt: this.clock.now(), outcome });
     const a = this.attempts.get(id);
     if (a) this.attemptEnded(id, a.member, a.number, 'caller-hung-up');
     this.write(id, 'the end', () => this.store.endCall(id, this.clock.now(), outcome));
@@ -174,6 +198,38 @@ export class CallJournal {
       this.store.endCall(id, this.clock.now(), 'ended-while-disconnected');
       if (queueEntry !== null) this.store.leaveQueue(queueEntry, this.clock.now(), 'abandoned');
     });
+  }
+
+  /**
+   * Writes the recent calls the store has no row of (it failed when they arrived: a PostgreSQL
+   * restart, a full disk), with their state or, for those that ended meanwhile, their end and
+   * outcome, and an event `recorded-late`. Their decisions and queue entries of that time are only
+   * in the log. Returns how many were written; stops at the first read that fails.
+   */
+  catchUp(live: (id: string) => LiveCall | undefined): number {
+    let written = 0;
+    for (const [id, r] of this.recent) {
+      try {
+        if (this.store.call(id) !== undefined) continue;
+      } catch {
+        break;
+      }
+      const l = live(id);
+      const s = l?.session ?? r.session;
+      this.created(s, r.plan, r.site);
+      this.write(id, 'the call recorded late', () => {
+        if (r.answeredAt !== null) this.store.updateCall(id, { answeredAt: r.answeredAt });
+        if (r.agent !== null) this.store.updateCall(id, { agent: r.agent });
+        this.store.addEvent(id, this.clock.now(), 'recorded-late', { reason: 'the store could not be written when the call arrived', endedMeanwhile: r.endedAt !== null });
+        if (r.endedAt !== null) this.store.endCall(id, r.endedAt, r.outcome ?? undefined);
+      });
+      if (l) {
+        l.stored = undefined;
+        this.follow(l);
+      }
+      written++;
+    }
+    return written;
   }
 
   /** A channel of the call is wedged in Asterisk: the call's outcome says so. */

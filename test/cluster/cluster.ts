@@ -103,7 +103,7 @@ export async function startCluster(log: (m: string) => void = () => {}, changes:
       await asterisk.install(async (out, secretsFile) => {
         const lines: string[] = [];
         const io = { out: (t: string) => lines.push(t), err: (t: string) => lines.push(t) };
-        const args = ['asterisk-config', '-c', config, '--out', out.generated, '--secrets', secretsFile, '--node', n.name, '--nodes', spec, '--kamailio', `${KAMAILIO.address}:${KAMAILIO.port}`, '--phone-networks', `${PHONE_ADDRESS}/32`];
+        const args = ['asterisk-config', '-c', config, '--out', out.generated, '--secrets', secretsFile, '--node', n.name, '--nodes', spec, '--kamailio', `${KAMAILIO.address}:${KAMAILIO.port}`, '--phone-networks', `${PHONE_ADDRESS}/32`, '--engines', '127.0.0.1'];
         const code = await main(['node', 'pbx-router', ...args], io);
         if (code !== 0) throw new Error(`pbx-router asterisk-config --node ${n.name} failed:\n${lines.join('\n')}`);
         // No engine yet, so none of the clinic's prompts is played: their folders are only created.
