@@ -226,4 +226,35 @@ describe('cluster: an active/standby engine pair on PostgreSQL', () => {
     expect(after - before, postMortem()).toBe(2);
     expect(late.rowCount).toBe(1);
   });
+
+  it('kill -9 of an Asterisk node: its caller is written off as node-lost, the caller on the other node keeps waiting and is served', async () => {
+    const leader = b;
+    await sleep(4000);
+    await leader.post('/agents/aisha/pause');
+    const load = calls({ calls: 2, rate: 1, holdMs: 40_000 });
+    await waitFor('2 callers waiting', async () => (await waiting(leader)) === 2, 20_000, postMortem);
+    const open = await db.query<{ id: string; channel_id: string }>(`SELECT id, channel_id FROM calls WHERE ended_at IS NULL ORDER BY arrived_at`);
+    const nodeOf = (c: { channel_id: string }) => c.channel_id.split('-')[0]!;
+    expect(new Set(open.rows.map(nodeOf))).toEqual(new Set(['a', 'b']));
+    const victim = open.rows.find((c) => nodeOf(c) === 'a')!;
+    const survivor = open.rows.find((c) => nodeOf(c) === 'b')!;
+    const killAt = Date.now();
+    await cluster.nodes.get('a')!.kill();
+    const lost = await waitFor(
+      "node a's caller written off",
+      async () => (await db.query<{ outcome: string }>(`SELECT outcome FROM calls WHERE id = $1 AND ended_at IS NOT NULL`, [victim.id])).rows[0]?.outcome,
+      20_000,
+      postMortem,
+    );
+    expect(lost.value).toBe('node-lost');
+    const s = (await leader.status()) as EngineStatus & { nodes?: { name: string; state: string; lost: boolean }[] };
+    console.log(`Asterisk node a kill -9: its caller ended as ${lost.value} ${secs(Date.now() - killAt)} after the kill (3 s grace); nodes now ${JSON.stringify(s.nodes)}`);
+    expect(s.nodes?.find((n) => n.name === 'a')?.lost).toBe(true);
+    expect(await waiting(leader)).toBe(1);
+    cluster.phone.set({ answer: 400 });
+    await leader.post('/agents/aisha/unpause');
+    await waitFor('the caller on node b to reach Aisha', async () => (await db.query(`SELECT 1 FROM calls WHERE id = $1 AND agent = 'aisha'`, [survivor.id])).rowCount === 1, 20_000, postMortem);
+    await load;
+  });
+
 });

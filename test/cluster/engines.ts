@@ -56,6 +56,8 @@ export class ClusterEngine {
       PBX_ROUTER_ADMIN_LISTEN: `127.0.0.1:${this.adminPort}`,
       PBX_ROUTER_ENGINE_ID: this.id,
       PBX_ROUTER_LEASE_TTL_MS: String(this.o.ttlMs),
+      // A node whose ARI socket stays away 3 s is lost (default 10 s): its calls are written off.
+      ASTERISK_NODE_LOST_AFTER_MS: '3000',
     };
     this.proc = spawn(process.execPath, [join(REPO, 'bin/pbx-router.js'), 'run', '-c', this.o.config, '--db', this.o.database], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (d: Buffer) => {
