@@ -56,7 +56,10 @@ export function addRunCommand(program: Command, io: Io, setCode: (c: number) => 
       const password = ari.password ?? given?.password;
       if (!password) throw new InputError('set the ARI password (ASTERISK_ARI_PASSWORD) in the secrets file or the environment; it never goes in the routing config');
       const policy = installProcessPolicy((line) => io.err(line));
-      const options: EngineOptions = { config: o.config, ariUrl: o.ariUrl ?? ari.url, ariUser: o.ariUser ?? env.ASTERISK_ARI_USER ?? env.ARI_USER ?? given?.user ?? ari.user, ariPassword: password, app: o.app ?? ari.app, database: o.db, env, adminListen: listen, ...(env.PBX_ROUTER_ADMIN_TOKEN ? { adminToken: env.PBX_ROUTER_ADMIN_TOKEN } : {}) };
+      // PBX_ROUTER_DB and PGPASSWORD may come from the secrets file (a database URL is a secret when it holds a password).
+      const database = o.db === DEFAULT_DATABASE && env.PBX_ROUTER_DB ? env.PBX_ROUTER_DB : o.db;
+      if (env.PGPASSWORD && process.env.PGPASSWORD === undefined) process.env.PGPASSWORD = env.PGPASSWORD;
+      const options: EngineOptions = { config: o.config, ariUrl: o.ariUrl ?? ari.url, ariUser: o.ariUser ?? env.ASTERISK_ARI_USER ?? env.ARI_USER ?? given?.user ?? ari.user, ariPassword: password, app: o.app ?? ari.app, database, env, adminListen: listen, ...(env.PBX_ROUTER_ADMIN_TOKEN ? { adminToken: env.PBX_ROUTER_ADMIN_TOKEN } : {}) };
       if (isPostgresUrl(o.db)) return runPair(options, env, policy, io, setCode);
       let running: RunningEngine;
       try {
