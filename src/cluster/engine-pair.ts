@@ -23,7 +23,8 @@
 import { hostname } from 'node:os';
 import fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
-import { Gauge, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
+import { registerRoleGauges } from '../metrics/engine-gauges.js';
 import { Lease, migrateLease, type LeaseTerm } from './lease.js';
 import { LeaseKeeper, type LeadershipLost, type Role } from './lease-keeper.js';
 import { openLeasePool } from './lease-pool.js';
@@ -230,23 +231,13 @@ function same(given: string, token: string): boolean {
 /** The standby's admin API: health 503 with the role, status and metrics with the leader's id and epoch. */
 function standbyApi(token: string, settings: PairSettings, lease: Lease, keeper: LeaseKeeper): FastifyInstance {
   const registry = new Registry();
-  const registers = [registry];
   const read = async () => lease.read().catch(() => null);
-  new Gauge({
-    name: 'pbx_router_engine_role',
-    help: 'This engine’s role in the active/standby pair (1 for the role it has).',
-    labelNames: ['role'],
-    registers,
-    collect() {
-      this.reset();
-      for (const r of ['leader', 'standby'] as const) this.set({ role: r }, keeper.role === r ? 1 : 0);
-    },
-  });
-  const epoch = new Gauge({ name: 'pbx_router_lease_epoch', help: 'The lease’s current epoch (term) as this engine last read it.', registers });
+  let lastEpoch: number | null = null;
+  registerRoleGauges(registry, () => ({ role: keeper.role, epoch: lastEpoch }));
   const app = fastify({ logger: false });
   const view = async () => {
     const l = await read();
-    if (l) epoch.set(l.epoch);
+    if (l) lastEpoch = l.epoch;
     return { role: keeper.role, engine: settings.holder, lease: settings.leaseName, leader: l && !l.expired ? l.holder : null, epoch: l?.epoch ?? null, ari: 'standby', ami: null };
   };
   app.get('/healthz', async (_req, reply) => reply.code(503).send({ status: 'standby', ...(await view()) }));

@@ -42,29 +42,8 @@ export function registerEngineGauges(registry: Registry, view: EngineView): void
       this.set(view.health().ari === 'connected' ? 1 : 0);
     },
   });
-  // Only an engine of an active/standby pair has a role (the standby's API shows the same gauge).
-  new Gauge({
-    name: 'pbx_router_engine_role',
-    help: 'This engine’s role in the active/standby pair (1 for the role it has).',
-    labelNames: ['role'],
-    registers,
-    collect() {
-      this.reset();
-      const role = view.health().role;
-      if (role === undefined) return;
-      for (const r of ['leader', 'standby']) this.set({ role: r }, role === r ? 1 : 0);
-    },
-  });
-  new Gauge({
-    name: 'pbx_router_lease_epoch',
-    help: 'The lease epoch (term) this engine leads in; no sample outside an active/standby pair.',
-    registers,
-    collect() {
-      const epoch = view.health().epoch;
-      if (epoch === undefined) this.remove();
-      else this.set(epoch);
-    },
-  });
+  // Only an engine of an active/standby pair has a role (the standby's API shows the same gauges).
+  registerRoleGauges(registry, () => view.health());
   new Gauge({
     name: 'pbx_router_ami_connected',
     help: 'Whether AMI (desk phone presence) is connected (1) or not (0); no sample when AMI is not configured.',
@@ -187,6 +166,37 @@ function registerPromptGauges(registry: Registry, view: EngineView): void {
     collect() {
       this.reset();
       for (const m of report()?.missing ?? []) this.set({ sound: m.sound, language: m.language }, 1);
+    },
+  });
+}
+
+/**
+ * The pair's gauges: `pbx_router_engine_role{role}` (1 for this engine's role) and
+ * `pbx_router_lease_epoch`; no sample when `read` gives no role or epoch (a single engine).
+ * Registered by the leader's API (above) and the standby's (src/cluster/engine-pair.ts).
+ */
+export function registerRoleGauges(registry: Registry, read: () => { readonly role?: string; readonly epoch?: number | null }): void {
+  const registers = [registry];
+  new Gauge({
+    name: 'pbx_router_engine_role',
+    help: 'This engine’s role in the active/standby pair (1 for the role it has).',
+    labelNames: ['role'],
+    registers,
+    collect() {
+      this.reset();
+      const role = read().role;
+      if (role === undefined) return;
+      for (const r of ['leader', 'standby']) this.set({ role: r }, role === r ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'pbx_router_lease_epoch',
+    help: 'The lease epoch (term): the one this engine leads in, or the lease’s as a standby last read it; no sample outside an active/standby pair.',
+    registers,
+    collect() {
+      const epoch = read().epoch;
+      if (epoch === undefined || epoch === null) this.remove();
+      else this.set(epoch);
     },
   });
 }
