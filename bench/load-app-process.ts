@@ -1,7 +1,8 @@
 /**
  * The application under load, in a child process of its own so that its RSS and event-loop lag
  * are its alone: either the engine exactly as `pbx-router run` builds it (startEngine: real
- * SQLite file in a temp dir, ari-client over HTTP and WebSocket) or the bare baseline app.
+ * SQLite file in a temp dir, or the PostgreSQL database it is given; ari-client over HTTP and
+ * WebSocket) or the bare baseline app.
  */
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,13 +24,15 @@ export interface AppSettings {
   readonly offsetMs: number;
   readonly config: string;
   readonly bareHoldMs: number;
+  /** The engine's store when not the default SQLite file in a temp dir: a postgres:// URL. */
+  readonly database?: string;
 }
 
 /** What the engine's database says about the calls it holds. */
 export interface EngineCalls {
   readonly open: Record<string, number>;
   readonly errors: number;
-  /** SQLite writes since the phase started (until the drain ends). */
+  /** SQLite writes since the phase started (until the drain ends); zeros on PostgreSQL. */
   readonly sqlite: SqliteFigures;
 }
 
@@ -42,7 +45,7 @@ async function start(s: AppSettings): Promise<void> {
     app.bare = await startBareApp({ url: s.url, user: s.user, password: s.password, app: 'pbx-router', holdMs: s.bareHoldMs });
     return;
   }
-  installSqliteProbe();
+  if (!s.database) installSqliteProbe();
   app.dir = mkdtempSync(join(tmpdir(), 'pbx-load-'));
   const clock: Clock = {
     now: () => Date.now() + s.offsetMs,
@@ -58,7 +61,7 @@ async function start(s: AppSettings): Promise<void> {
       if (logs.length < 20_000 && !line.includes('"level":"info"')) logs.push(line);
     },
   };
-  const run = await startEngine({ config: s.config, ariUrl: s.url, ariUser: s.user, ariPassword: s.password, app: 'pbx-router', database: join(app.dir, 'calls.sqlite'), clock, logDestination, env: { ...process.env, LOG_LEVEL: 'info' } });
+  const run = await startEngine({ config: s.config, ariUrl: s.url, ariUser: s.user, ariPassword: s.password, app: 'pbx-router', database: s.database ?? join(app.dir, 'calls.sqlite'), clock, logDestination, env: { ...process.env, LOG_LEVEL: 'info' } });
   // Nobody takes calls: every caller who presses 1 waits in the scheduling queue.
   for (const id of run.engine.currentPlan().agents.keys()) run.engine.pauseAgent(id, true);
   app.engine = run;

@@ -4,11 +4,14 @@
  * only) 1,000 callers waiting at once in the scheduling queue. See README "Benchmark".
  */
 import { loadavg } from 'node:os';
+import pg from 'pg';
+import { startPostgres, type TestPostgres } from '../test/support/postgres.js';
 import type { BatchReport, Placement } from './load-fake-process.js';
 import type { AppSettings, EngineCalls } from './load-app-process.js';
 import { spawnPeer, type Peer } from './load-ipc.js';
 import type { ProcessFigures, Summary } from './load-stats.js';
 import { MAIN } from '../test/support/numbers.js';
+import { processTreeTicks, type StoreKind } from './store.js';
 
 /** What the load run does (defaults: the figures in README). */
 export interface LoadOptions {
@@ -23,6 +26,10 @@ export interface LoadOptions {
   readonly holdSeconds: number;
   /** Extra node flags for the application process (e.g. `--cpu-prof`). */
   readonly appNodeArgs: readonly string[];
+  /** The engine's store: a SQLite file in a temp dir (default), or a fresh database on a PostgreSQL (`database`). */
+  readonly store?: StoreKind;
+  /** The postgres:// URL of the engine's database when `store` is postgres. */
+  readonly database?: string;
 }
 
 /** One phase of one application. */
@@ -37,10 +44,13 @@ export interface PhaseFigures {
   readonly stuck: number;
   /** The machine's 1-minute load average after the phase (the 2 cores are shared with other processes). */
   readonly load_average: number;
+  /** CPU of the PostgreSQL server (postmaster and backends, from /proc) during the phase; null on SQLite and for the bare app. */
+  readonly server_cpu_ms: number | null;
 }
 
 /** The whole load run. */
 export interface LoadFigures {
+  readonly store: StoreKind;
   readonly options: LoadOptions;
   readonly bare: Record<string, PhaseFigures>;
   readonly engine: Record<string, PhaseFigures>;
@@ -55,6 +65,9 @@ export interface LoadFigures {
 }
 
 export const DEFAULT_LOAD: LoadOptions = { rates: [{ cps: 10, seconds: 6 }, { cps: 50, seconds: 6 }, { cps: 100, seconds: 10, runs: 3 }, { cps: 200, seconds: 6 }], waiting: 1000, waitingRate: 100, holdSeconds: 25, appNodeArgs: [] };
+
+/** `--quick`: a short check (10 and 50 cps for 4 s each, 200 waiting callers), about a minute and a half per store. */
+export const QUICK_LOAD: LoadOptions = { rates: [{ cps: 10, seconds: 4 }, { cps: 50, seconds: 4 }], waiting: 200, waitingRate: 100, holdSeconds: 25, appNodeArgs: [] };
 
 /** The figures' key of run `i` (0-based) at a rate: `100cps`, then `100cps#2`, `100cps#3`. */
 export const runKey = (cps: number, i: number): string => (i === 0 ? `${cps}cps` : `${cps}cps#${i + 1}`);
@@ -74,8 +87,12 @@ async function until(what: string, check: () => Promise<boolean>, ms: number): P
   return false;
 }
 
-async function phase(fake: Peer, app: Peer, kind: string, batch: string, count: number, rate: number, hold: boolean, holdSeconds: number): Promise<PhaseFigures> {
+async function phase(fake: Peer, app: Peer, kind: string, batch: string, count: number, rate: number, hold: boolean, holdSeconds: number, serverPid?: number): Promise<PhaseFigures> {
   await app.call('monitorStart');
+  // The server's CPU is counted only while the engine runs a phase (the bare app has no store).
+  const server = serverPid !== undefined && kind === 'engine' ? serverPid : undefined;
+  const ticks0 = server !== undefined ? processTreeTicks(server) : 0;
+  const serverCpu = () => (server !== undefined ? ((processTreeTicks(server) - ticks0) * 1000) / 100 : null);
   const placement = await fake.call<Placement>('place', { batch, count, rate, did: MAIN, digitAt: CALLER.digitAt, hangupAfter: hold ? null : CALLER.hangupAfter });
   const engineCalls = () => (kind === 'engine' ? app.call<EngineCalls>('calls') : Promise.resolve(null));
   if (hold) {
@@ -83,18 +100,20 @@ async function phase(fake: Peer, app: Peer, kind: string, batch: string, count: 
     const fakeReport = await fake.call<BatchReport>('report', { batch });
     const engine = await engineCalls();
     const figures = await app.call<ProcessFigures>('figures');
+    const server_cpu_ms = serverCpu();
     const audible = (fakeReport.hearing.moh ?? 0) + (fakeReport.hearing.playback ?? 0);
     const stuck = count - audible + Math.abs(count - (engine?.open.queued ?? 0));
     await fake.call('hangupAll', { batch });
     await until('the waiting callers to hang up', async () => (await fake.call<number>('channels')) === 0 && Object.keys((await engineCalls())?.open ?? {}).length === 0, 30_000);
-    return { placement, fake: fakeReport, app: figures, engine, lost: lostOf(fakeReport), stuck, load_average: load1() };
+    return { placement, fake: fakeReport, app: figures, engine, lost: lostOf(fakeReport), stuck, load_average: load1(), server_cpu_ms };
   }
   await until(`the ${batch} calls to end`, async () => (await fake.call<number>('channels')) === 0 && Object.keys((await engineCalls())?.open ?? {}).length === 0, 30_000);
   const figures = await app.call<ProcessFigures>('figures');
+  const server_cpu_ms = serverCpu();
   const fakeReport = await fake.call<BatchReport>('report', { batch });
   const engine = await engineCalls();
   const left = Object.values(engine?.open ?? {}).reduce((a, b) => a + b, 0);
-  return { placement, fake: fakeReport, app: figures, engine, lost: lostOf(fakeReport), stuck: fakeReport.alive + left + (fakeReport.hearing.silence ?? 0), load_average: load1() };
+  return { placement, fake: fakeReport, app: figures, engine, lost: lostOf(fakeReport), stuck: fakeReport.alive + left + (fakeReport.hearing.silence ?? 0), load_average: load1(), server_cpu_ms };
 }
 
 const load1 = () => Math.round(loadavg()[0]! * 10) / 10;
@@ -114,7 +133,7 @@ async function startApp(kind: 'engine' | 'bare', o: LoadOptions): Promise<Runnin
   const fake = spawnPeer('./load-fake-process.ts');
   const app = spawnPeer('./load-app-process.ts', kind === 'engine' ? o.appNodeArgs : []);
   const conn = await fake.call<{ url: string; user: string; password: string; offsetMs: number }>('start', { at: '2026-11-23T10:00', config: CONFIG, promptMs: 1000 });
-  await app.call('start', { kind, ...conn, config: CONFIG, bareHoldMs: CALLER.hangupAfter - 1000 } satisfies AppSettings);
+  await app.call('start', { kind, ...conn, config: CONFIG, bareHoldMs: CALLER.hangupAfter - 1000, ...(kind === 'engine' && o.database ? { database: o.database } : {}) } satisfies AppSettings);
   await until(`the ${kind} app to connect`, () => fake.call<boolean>('connected', { app: 'pbx-router' }), 10_000);
   return { kind, fake, app, idle: (await app.call<ProcessFigures>('figures')).peak_rss_mb };
 }
@@ -126,8 +145,8 @@ async function stopApp(r: Running): Promise<void> {
   await r.fake.close();
 }
 
-/** Runs the bare baseline, then the engine, each against a fresh fake Asterisk. */
-export async function runLoadBench(o: LoadOptions = DEFAULT_LOAD): Promise<LoadFigures> {
+/** Runs the bare baseline, then the engine, each against a fresh fake Asterisk; `serverPid` is the PostgreSQL server's, whose CPU is then measured. */
+export async function runLoadBench(o: LoadOptions = DEFAULT_LOAD, serverPid?: () => number | undefined): Promise<LoadFigures> {
   const t0 = Date.now();
   // Both stay up; at each rate the bare app runs, then the engine, so that both see the machine alike.
   const apps = [await startApp('bare', o), await startApp('engine', o)];
@@ -139,7 +158,7 @@ export async function runLoadBench(o: LoadOptions = DEFAULT_LOAD): Promise<LoadF
       for (let i = 0; i < runs; i++) {
         for (const r of apps) {
           const t = Date.now();
-          figures[r.kind][runKey(cps, i)] = await phase(r.fake, r.app, r.kind, `${r.kind}-${cps}-${i + 1}`, Math.round(cps * seconds), cps, false, 0);
+          figures[r.kind][runKey(cps, i)] = await phase(r.fake, r.app, r.kind, `${r.kind}-${cps}-${i + 1}`, Math.round(cps * seconds), cps, false, 0, serverPid?.());
           process.stderr.write(`load: ${r.kind} ${cps} cps${runs > 1 ? ` run ${i + 1}/${runs}` : ''} done (${(Date.now() - t) / 1000} s, load average ${load1()})\n`);
         }
       }
@@ -148,9 +167,41 @@ export async function runLoadBench(o: LoadOptions = DEFAULT_LOAD): Promise<LoadF
         pooled[`${cps}cps`] = { runs, bare: await apps[0]!.fake.call<Summary>('pooled', { batches: all('bare') }), engine: await apps[1]!.fake.call<Summary>('pooled', { batches: all('engine') }) };
       }
     }
-    if (o.waiting > 0) waiting = await phase(apps[1]!.fake, apps[1]!.app, 'engine', 'waiting', o.waiting, o.waitingRate, true, o.holdSeconds);
+    if (o.waiting > 0) waiting = await phase(apps[1]!.fake, apps[1]!.app, 'engine', 'waiting', o.waiting, o.waitingRate, true, o.holdSeconds, serverPid?.());
   } finally {
     for (const r of apps) await stopApp(r);
   }
-  return { options: o, ...figures, waiting, pooled, idle_rss_mb: { bare: apps[0]!.idle, engine: apps[1]!.idle }, load_average: loadavg().map((x) => Math.round(x * 10) / 10), seconds: Math.round((Date.now() - t0) / 100) / 10 };
+  return { store: o.store ?? 'sqlite', options: o, ...figures, waiting, pooled, idle_rss_mb: { bare: apps[0]!.idle, engine: apps[1]!.idle }, load_average: loadavg().map((x) => Math.round(x * 10) / 10), seconds: Math.round((Date.now() - t0) / 100) / 10 };
+}
+
+/**
+ * The load run once per store, in the order given. For PostgreSQL one server is started as the
+ * tests start theirs (test/support/postgres.ts: unix socket, fsync off), and the engine gets a
+ * database created for the run (`CREATE DATABASE`), so that it starts on an empty, freshly migrated store.
+ */
+export async function runLoadStores(stores: readonly StoreKind[], o: LoadOptions = DEFAULT_LOAD): Promise<LoadFigures[]> {
+  const out: LoadFigures[] = [];
+  let server: TestPostgres | undefined;
+  try {
+    for (const [i, store] of stores.entries()) {
+      if (store === 'sqlite') {
+        out.push(await runLoadBench({ ...o, store }));
+        continue;
+      }
+      server ??= await startPostgres();
+      const name = `pbx_load_${i + 1}`;
+      const admin = new pg.Client({ connectionString: server.url });
+      await admin.connect();
+      try {
+        await admin.query(`CREATE DATABASE ${name}`);
+      } finally {
+        await admin.end();
+      }
+      const running = server;
+      out.push(await runLoadBench({ ...o, store, database: server.url.replace('/postgres?', `/${name}?`) }, () => running.pid()));
+    }
+  } finally {
+    await server?.stop();
+  }
+  return out;
 }

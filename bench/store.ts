@@ -73,7 +73,7 @@ async function oneCall(store: CallStore, n: number): Promise<void> {
 }
 
 /** CPU ticks (user + system) of a process and its children, from /proc (Linux); 0 when unreadable. */
-function processTreeTicks(pid: number): number {
+export function processTreeTicks(pid: number): number {
   let ticks = 0;
   const pids = [pid];
   for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
