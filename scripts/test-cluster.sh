@@ -2,7 +2,7 @@
 # The cluster tier (`npm run test:cluster`): Kamailio (Debian's kamailio 5.6, the shipped
 # deploy/cluster/kamailio.cfg) on 127.0.0.1:5060 in front of two Asterisk 22 nodes from the shared
 # build (127.0.0.2:5060 and 127.0.0.3:5062, configured by `pbx-router asterisk-config --node`),
-# SIPp carrier calls and a baresip desk phone. Installs what it needs from Debian when missing (as
+# SIPp carrier calls, a baresip desk phone, PostgreSQL and two engines (an active/standby pair). Installs what it needs from Debian when missing (as
 # root or with passwordless sudo), waits while another tier holds its ports (the real-Asterisk tier
 # binds 0.0.0.0:5060), then runs vitest with vitest.cluster.config.ts. Extra arguments go to vitest.
 # Without the shared build it says so and exits 0; with CI=true a missing build fails.
@@ -13,6 +13,10 @@ tier=test:cluster
 source scripts/tier-common.sh
 require_asterisk_build
 ensure_packages "${ASTERISK_LIBS[@]}" kamailio sip-tester baresip-core asterisk-core-sounds-en-wav asterisk-moh-opsound-wav xz-utils iproute2
+# The engine pair's store and lease: a PostgreSQL the tests start in a temporary folder.
+bash scripts/ensure-postgres.sh
+# The engines run as `pbx-router run` (bin/pbx-router.js runs dist/).
+npm run build --silent
 
 # What this tier binds: SIP 5060 (Kamailio on 127.0.0.1, node a on 127.0.0.2) and 5062 (node b), ARI
 # 8088 and AMI 5038 on 127.0.0.2 and 127.0.0.3. Another tier's Asterisk may hold one (it binds SIP
